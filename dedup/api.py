@@ -1,0 +1,139 @@
+"""The library API: what the CLI calls and what users import.
+
+>>> import dedup
+>>> docs = dedup.clean(["Storm hits the coast.\\n\\nAdvertisement\\n\\nResidents were evacuated on Monday."])
+>>> print(docs[0].text)
+Storm hits the coast.
+<BLANKLINE>
+Residents were evacuated on Monday.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import replace
+from typing import Any
+
+from dedup.classify import ClassifyConfig
+from dedup.config import MinHashConfig
+from dedup.pipeline import CleanOptions, CleanRun, Summary, as_documents
+from dedup.read import ReadOptions, read_sources
+from dedup.records import CleanedDocument, Document, Reject
+from dedup.resolve import ClusterRecord
+from dedup.write import RejectsWriter, atomic_output, write_clusters, write_jsonl, write_text
+
+RejectHandler = Callable[[Reject], None]
+
+
+def make_options(*, input_format: str = "auto", text_field: str = "text", id_field: str = "id",
+                 glob: str | None = None, rules: Sequence[str] = (), keep: Sequence[str] = (),
+                 on_error: str = "fail", workers: int = 1, batch_size: int = 64, threshold: float | None = None,
+                 num_perm: int | None = None, ngram: int | None = None, repair: bool = True, progress: bool = False,
+                 dedup: str = "drop", level: str = "paragraph", tmp_dir: str | None = None) -> CleanOptions:
+    """Build `CleanOptions` from flat keyword arguments (the CLI's shape); None keeps a stage default."""
+    minhash = MinHashConfig()
+    if threshold is not None:
+        minhash = replace(minhash, threshold=threshold)
+    if ngram is not None:
+        minhash = replace(minhash, ngram=ngram)
+    if num_perm is not None:  # keep rows per band; use as many bands as fit
+        minhash = replace(minhash, num_perm=num_perm, bands=max(1, num_perm // minhash.rows))
+    return CleanOptions(
+        read=ReadOptions(input_format=input_format, text_field=text_field, id_field=id_field,  # type: ignore[arg-type]
+                         glob=glob),
+        classify=ClassifyConfig(), minhash=minhash, rules=tuple(rules), keep=tuple(keep),
+        dedup=dedup,  # type: ignore[arg-type]
+        level=level,  # type: ignore[arg-type]
+        repair=repair, workers=workers, batch_size=batch_size, on_error=on_error,  # type: ignore[arg-type]
+        tmp_dir=tmp_dir, progress=progress)
+
+
+def _records(items: Iterable[str | Document] | None, sources: Sequence[str] | None,
+             options: CleanOptions) -> Iterable[Document | Reject]:
+    if sources is not None:
+        return read_sources(list(sources), options.read)
+    return as_documents(items or [])
+
+
+def clean(texts_or_documents: Iterable[str | Document], options: CleanOptions | None = None,
+          **kwargs: Any) -> list[CleanedDocument]:
+    """Clean in-memory texts or `Document`s; returns one `CleanedDocument` per input, in order.
+
+    Keyword arguments are those of `make_options` (e.g. `dedup="off"`, `rules=["my.rules"]`).
+    """
+    options = options or make_options(**kwargs)
+    with CleanRun(_records(texts_or_documents, None, options), options) as run:
+        return list(run.documents())
+
+
+def clean_sources(sources: Sequence[str], options: CleanOptions | None = None,
+                  on_reject: RejectHandler | None = None) -> CleanRun:
+    """Start a run over files/directories/globs/`-`; iterate `run.documents()`, then read `run.summary`."""
+    options = options or CleanOptions()
+    return CleanRun(read_sources(list(sources), options.read), options, on_reject)
+
+
+def clean_to(sources: Sequence[str], output: str, fmt: str, options: CleanOptions,
+             on_reject: RejectHandler | None = None, index: str | None = None) -> Summary:
+    """Clean SOURCES into OUTPUT (atomically; '-' is stdout) as text or JSONL; returns the summary."""
+    if index is not None:
+        from dedup.incremental import clean_with_index
+
+        return clean_with_index(sources, output, fmt, options, index, on_reject)
+    with clean_sources(sources, options, on_reject) as run, atomic_output(output) as stream:
+        writer = write_jsonl if fmt == "jsonl" else write_text
+        writer(run.documents(), stream)
+        return run.summary
+
+
+def cluster(texts_or_documents: Iterable[str | Document], options: CleanOptions | None = None,
+            singletons: bool = False, **kwargs: Any) -> list[ClusterRecord]:
+    """Near-duplicate clusters among in-memory texts or documents (noise is classified out first)."""
+    options = options or make_options(**kwargs)
+    with CleanRun(_records(texts_or_documents, None, options), replace(options, dedup="drop")) as run:
+        return run.cluster_records(singletons)
+
+
+def cluster_to(sources: Sequence[str], output: str, fmt: str, options: CleanOptions,
+               on_reject: RejectHandler | None = None, singletons: bool = False) -> Summary:
+    """Write one record per cluster of SOURCES to OUTPUT (JSONL or text)."""
+    with clean_sources(sources, replace(options, dedup="drop"), on_reject) as run, \
+            atomic_output(output) as stream:
+        records = run.cluster_records(singletons)
+        write_clusters(records, stream, fmt)
+        run.summary.documents_out = run.summary.documents_in - run.summary.rejected
+        return run.summary
+
+
+def explain(texts_or_documents: Iterable[str | Document] | None = None, sources: Sequence[str] | None = None,
+            options: CleanOptions | None = None, on_reject: RejectHandler | None = None) -> Iterator[Any]:
+    """Every classified document (paragraphs + verdicts), for debugging rules."""
+    options = replace(options or CleanOptions(), dedup="off")
+    with CleanRun(_records(texts_or_documents, sources, options), options, on_reject) as run:
+        yield from run.classified()
+
+
+def explain_lines(sources: Sequence[str], options: CleanOptions,
+                  on_reject: RejectHandler | None = None) -> Iterator[str]:
+    """`dedup explain` output: one line per paragraph — verdict, category, reason, then the text."""
+    import click
+
+    for item in explain(sources=sources, options=options, on_reject=on_reject):
+        yield click.style(f"== {item.doc.id}", bold=True)
+        for paragraph, verdict, kept in zip(item.paragraphs, item.verdicts, item.kept, strict=True):
+            if verdict.is_noise:
+                head = click.style(f"NOISE  {verdict.category:<18}", fg="red")
+            elif verdict.keep is not None:
+                head = click.style(f"TRIM   {verdict.category:<18}", fg="yellow")
+            else:
+                head = click.style(f"keep   {'content':<18}", fg="green")
+            yield f"{paragraph.index:>4} {head} {paragraph.text[:100]!r}"
+            yield f"     {'':<25}why: {verdict.reason}" + (f" → kept {kept[:60]!r}" if verdict.keep and kept else "")
+            for key, moved in verdict.moved:
+                yield f"     {'':<25}moved to metadata[{key!r}]: {moved!r}"
+        for index, glued, fixed in item.repairs:
+            yield f"     repaired paragraph {index}: {glued!r} → {fixed!r}"
+
+
+def open_rejects(path: str) -> RejectsWriter:
+    return RejectsWriter(path)

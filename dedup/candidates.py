@@ -1,0 +1,96 @@
+"""LSH banding without an index object: band keys, then candidate pairs by sorting each band's keys.
+
+datasketch's `MinHashLSH` inserts one key per band per paragraph into Python dicts and queries them one by
+one; for a batch that is all known up front the same buckets fall out of one `argsort` per band: equal keys
+become neighbours, and every run of equal keys is a bucket. All bands are sorted in one call, pairs are
+emitted with numpy (one vectorised step per distance inside a bucket, over all bands at once) and
+deduplicated across bands with one `np.unique`.
+
+Big buckets: a bucket of s paragraphs holds s(s-1)/2 pairs, and in real corpora the big ones are thousands
+of copies of one boilerplate line. Up to `max_bucket` members every pair is emitted; in a larger bucket each
+member is paired with its next `max_bucket - 1` neighbours in row order (a sliding window). That keeps
+candidates linear in the bucket size, still connects the whole bucket (window >= 1), and the cluster stage
+verifies every member against its cluster's canonical, so no exact pair is needed to put a copy in its
+cluster. The cap is reported by `bucket_stats`.
+
+>>> import numpy as np
+>>> keys = np.array([[1, 7], [2, 7], [1, 8], [3, 9]], dtype=np.uint64)
+>>> candidate_pairs(keys).tolist()
+[[0, 1], [0, 2]]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dedup.config import MinHashConfig
+
+MAX_BUCKET = 256
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _mix(h: np.ndarray) -> np.ndarray:
+    """splitmix64 finaliser (uint64 in, uint64 out)."""
+    h = h ^ (h >> np.uint64(30))
+    h = h * np.uint64(0xBF58476D1CE4E5B9)
+    h = h ^ (h >> np.uint64(27))
+    h = h * np.uint64(0x94D049BB133111EB)
+    return h ^ (h >> np.uint64(31))
+
+
+def band_keys(signatures: np.ndarray, config: MinHashConfig) -> np.ndarray:
+    """(n, bands) uint64: one hash per band of `config.rows` consecutive signature slots.
+
+    Two paragraphs share a band key exactly when their band rows are equal (up to 64-bit collisions,
+    ~n^2/2^64). Slots beyond bands*rows are not used for banding.
+    """
+    sigs = np.asarray(signatures)
+    if sigs.ndim != 2 or sigs.shape[1] < config.bands * config.rows:
+        raise ValueError(f"signatures must have shape (n, >= {config.bands * config.rows}), got {sigs.shape}")
+    rows = sigs[:, :config.bands * config.rows].astype(np.uint64).reshape(len(sigs), config.bands, config.rows)
+    key = np.full((len(sigs), config.bands), np.uint64(config.rows), dtype=np.uint64)
+    for r in range(config.rows):
+        key = _mix(key * _GOLDEN + rows[:, :, r])
+    return key
+
+
+def candidate_pairs(keys: np.ndarray, max_bucket: int = MAX_BUCKET) -> np.ndarray:
+    """(m, 2) int64 row pairs sharing a key in any band (column): i < j, unique, sorted.
+
+    All bands are sorted in one `argsort(axis=0)`; buckets larger than `max_bucket` contribute only pairs
+    of rows at most `max_bucket - 1` apart in the bucket (see the module docstring).
+    """
+    keys = np.asarray(keys)
+    if keys.ndim != 2:
+        raise ValueError(f"keys must be 2-dimensional (n, bands), got shape {keys.shape}")
+    if len(keys) < 2:
+        return np.empty((0, 2), dtype=np.int64)
+    columns = np.ascontiguousarray(keys.T)  # one contiguous row per band: sorting strided columns is slow
+    order = np.argsort(columns, axis=1, kind="stable")  # stable: rows in a bucket stay in row order
+    ordered = np.take_along_axis(columns, order, axis=1)
+    same = ordered[:, 1:] == ordered[:, :-1]
+    found = []
+    run = same
+    for distance in range(1, max(max_bucket, 2)):
+        # rows `distance` apart in sorted order share the bucket iff every step between them is an equal key
+        if distance > 1:
+            run = run[:, :-1] & same[:, distance - 1:]
+        band, at = np.nonzero(run)
+        if not len(band):
+            break
+        first, second = order[band, at], order[band, at + distance]
+        found.append(np.minimum(first, second) * len(keys) + np.maximum(first, second))
+    if not found:
+        return np.empty((0, 2), dtype=np.int64)
+    codes = np.unique(np.concatenate(found))  # pair (i, j) as one int64: i * n + j, sorted = pairs sorted
+    return np.stack(np.divmod(codes, len(keys)), axis=1).astype(np.int64)
+
+
+def bucket_stats(keys: np.ndarray, max_bucket: int = MAX_BUCKET) -> dict[str, int]:
+    """Sizes of the band buckets: the largest, and how many exceed `max_bucket` (their pairs are windowed)."""
+    largest = capped = 0
+    for band in range(np.asarray(keys).shape[1]):
+        _, counts = np.unique(keys[:, band], return_counts=True)
+        largest = max(largest, int(counts.max(initial=0)))
+        capped += int((counts > max_bucket).sum())
+    return {"largest_bucket": largest, "capped_buckets": capped}

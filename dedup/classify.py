@@ -1,0 +1,221 @@
+"""Classify each paragraph as content or noise, with a category and a reason a person can check.
+
+Evidence, strongest first (a false removal costs much more than a leftover, so weaker evidence needs more):
+
+1. keep rules (`--keep FILE`) — always content;
+2. noise rules (packaged `dedup/rules/*.rules`, `--rules FILE`) — the reason names the rule's `file:line`;
+3. structure: a line that is only a date/time (dateline), a dateline prefix ("Feb. 4 (UPI) — …") or a
+   publisher suffix on the title ("Title – One America News Network") — only that part goes, to metadata;
+4. corpus statistics: the same short, non-sentence line in several documents (repeated template);
+5. line shape near other noise: a short call-to-action / link line next to noise at the start or end.
+
+Shape evidence (4, 5) never removes a sentence-like paragraph (enough words and stop words in the document's
+language, a sentence end): only an explicit rule can do that.
+
+>>> from dedup.records import Document, Paragraph
+>>> doc = Document("d", "Advertisment\\nThe minister said so.")
+>>> paras = [Paragraph("d", 0, "Advertisment", 0, 12), Paragraph("d", 1, "The minister said so.", 13, 34)]
+>>> [v.category for v in Classifier().classify(doc, paras)]
+['advertisement', 'content']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import regex
+
+from dedup.config import fingerprint
+from dedup.features import Shape, shape
+from dedup.linestats import LineStats
+from dedup.records import Document, Label, Paragraph, Verdict
+from dedup.rules import RuleMatch, RuleSet, normalise
+from dedup.stoplists import guess_language
+
+CONTENT: Label = "content"
+NOISE: Label = "noise"
+MOVED_KEYS = {"byline": "byline", "dateline": "dateline"}
+# "WASHINGTON (Reuters) - ", "Feb. 4 (UPI) — ", "BERLIN, 3 March (dpa) – ", "LONDON — "
+_DATELINE_PREFIX = regex.compile(
+    r"^(?:(?:\p{Lu}[\p{L}.'-]*\.?\s?){0,3}\d{1,2}(?:,\s*\d{4})?\s*|"         # Feb. 4 / Feb 4, 2025
+    r"\p{Lu}[\p{Lu} .'-]{2,30}(?:,\s*\p{Lu}[\p{L} .'-]{1,30}){0,2}\s*|"       # WASHINGTON / NEW YORK, N.Y.
+    r"(?:\d{1,2}\.?\s*)?\p{Lu}[\p{L}]+\s+\d{1,2},?\s*\d{4}\s*)"              # Mar 3, 2025
+    r"(?:\((?:[\p{L}\p{N} .&/-]{2,25})\)\s*)?"                                 # (UPI) / (Reuters)
+    r"[—–-]{1,2}\s+(?=\S)")
+_AGENCY_PREFIX = regex.compile(r"^\((?:AP|AFP|UPI|Reuters|dpa|PAP|IANS|PTI|ANI|CNN|KNA|APA|SDA|epd)\)\s*[—–-]{0,2}\s*")
+_TITLE_SEP = regex.compile(r"\s+[|–—-]\s+|\s+[|–—:]{1,2}\s*$")
+_PUBLISHER = regex.compile(
+    r"\b(?:news|network|times|post|journal|daily|herald|tribune|gazette|media|tv|radio|online|magazine|press|"
+    r"today|channel|broadcasting|chronicle|observer|telegraph|guardian|express|independent|mirror|review|"
+    r"report|zeitung|gazeta|dziennik|wiadomości|le monde|el país|corriere|\.com|\.org|\.net|\.de|\.pl)\b", regex.I)
+_CODE = regex.compile(r"[{};=<>]|\(\)|^\s*[/.$#>]")
+_CTA_CATEGORY = (("newsletter", regex.compile(r"subscri|sign up|newsletter|inbox|abonn|zapisz|suscr|iscriv", regex.I)),
+                 ("share", regex.compile(r"share|tweet|teilen|udostępnij|partag|compart|condivid", regex.I)),
+                 ("social", regex.compile(r"follow|folg|obserwuj|suivez|síguenos|seguici", regex.I)))
+
+
+@dataclass(frozen=True, slots=True)
+class ClassifyConfig:
+    """Thresholds of the classifier; `fingerprint` names caches built with these settings.
+
+    template_min_docs: a line must occur in this many documents to count as a repeated template line;
+    template_many_sources: ...or in this many distinct sources when each source has it only once;
+    template_max_words: longer lines are never template noise on statistics alone;
+    edge: bylines and datelines are trusted within this many paragraphs of the start or the end;
+    shape_max_words: shape/neighbour evidence only applies to paragraphs of at most this many words;
+    link_density: paragraphs whose link density (metadata `_link_density`) reaches this are link lists.
+    """
+
+    template_min_docs: int = 3
+    template_many_sources: int = 8
+    template_max_words: int = 12
+    edge: int = 5
+    shape_max_words: int = 12
+    link_density: float = 0.8
+    use_shape: bool = True
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint(self)
+
+
+def _content(reason: str) -> Verdict:
+    return Verdict(CONTENT, CONTENT, reason)
+
+
+class Classifier:
+    """Paragraph verdicts for one document at a time; stateless between calls (stats are read-only here)."""
+
+    def __init__(self, rules: RuleSet | None = None, config: ClassifyConfig = ClassifyConfig(),
+                 stats: LineStats | None = None) -> None:
+        self.rules = rules if rules is not None else RuleSet.default()
+        self.config = config
+        self.stats = stats
+
+    def classify(self, doc: Document, paragraphs: Sequence[Paragraph]) -> list[Verdict]:
+        """One verdict per paragraph, in order; paragraph texts are never modified."""
+        language, _coverage = guess_language(" ".join(p.text for p in paragraphs))
+        densities = _link_densities(doc, len(paragraphs))
+        shapes = [shape(p.text, language, densities.get(p.index)) for p in paragraphs]
+        title = normalise(str(doc.metadata.get("title") or ""))
+        verdicts = [self._one(doc, p, i, len(paragraphs), s, title)
+                    for i, (p, s) in enumerate(zip(paragraphs, shapes, strict=True))]
+        if self.config.use_shape:
+            verdicts = self._neighbours(paragraphs, shapes, verdicts)
+        return verdicts
+
+    # ------------------------------------------------------------------------------------------ per paragraph
+
+    def _one(self, doc: Document, p: Paragraph, i: int, n: int, s: Shape, title: str) -> Verdict:
+        match = self.rules.match(p.text)
+        if match is not None and match.keep:
+            return _content(match.reason)
+        near_edge = i < self.config.edge or i >= n - self.config.edge
+        if match is not None:
+            verdict = self._from_rule(p, match, near_edge, title)
+            if verdict is not None:
+                return verdict
+        if s.date_only and near_edge:
+            return Verdict(NOISE, "dateline", f"only a date/time ({s.words} words)", moved=(("dateline", p.text),))
+        partial = self._partial(doc, p, i, s, title)
+        if partial is not None:
+            return partial
+        template = self._template(doc, p, s)
+        if template is not None:
+            return template
+        if s.link_density is not None and s.link_density >= self.config.link_density and not s.sentence_like() \
+                and s.words <= self.config.shape_max_words and (s.cta or s.url):
+            # link density alone is not enough: on real pages linked headings, table-of-contents entries and
+            # product names are as link-dense as menus (measured on the dev pages: most such lines are content)
+            return Verdict(NOISE, "navigation", f"linked call to action: {s.describe()}")
+        return _content(f"no noise evidence: {s.describe()}")
+
+    def _from_rule(self, p: Paragraph, match: RuleMatch, near_edge: bool, title: str) -> Verdict | None:
+        key = MOVED_KEYS.get(match.category)
+        if match.category == "byline" and (not near_edge or normalise(p.text) == title):
+            return None   # a "By …" line in mid-story or the title itself is more likely a heading
+        moved = ((key, p.text),) if key else ()
+        return Verdict(NOISE, match.category, match.reason, moved=moved)
+
+    def _partial(self, doc: Document, p: Paragraph, i: int, s: Shape, title: str) -> Verdict | None:
+        """A dateline prefix or a publisher suffix: keep the rest of the paragraph, move the part."""
+        if i < self.config.edge:
+            m = _DATELINE_PREFIX.match(p.text) or _AGENCY_PREFIX.match(p.text)
+            rest = p.text[m.end():] if m else ""
+            if m and len(rest.split()) >= 8 and rest[:1].isupper():
+                prefix = p.text[:m.end()].strip(" —–-")
+                return Verdict(CONTENT, "dateline", f"dateline prefix {prefix!r} moved to metadata",
+                               keep=(m.end(), len(p.text)), moved=(("dateline", prefix),))
+        if i <= 1 or (title and normalise(p.text).startswith(title[:40])):
+            return self._title_suffix(doc, p, s)
+        return None
+
+    def _title_suffix(self, doc: Document, p: Paragraph, s: Shape) -> Verdict | None:
+        if s.sentence_end or s.words > 30:
+            return None
+        separators = list(_TITLE_SEP.finditer(p.text))
+        if not separators:
+            return None
+        sep = separators[-1]
+        suffix = p.text[sep.end():].strip()
+        if not suffix or len(suffix.split()) > 6 or len(p.text[:sep.start()].split()) < 3:
+            return None
+        site = normalise(str(doc.metadata.get("sitename") or doc.metadata.get("site") or ""))
+        known = bool(site) and (site in normalise(suffix).replace(" ", "") or normalise(suffix) in site)
+        if not (known or _PUBLISHER.search(suffix)):
+            return None
+        why = "the site name" if known else "a publisher name"
+        return Verdict(CONTENT, "title-suffix", f"title suffix {suffix!r} looks like {why}; moved to metadata",
+                       keep=(0, sep.start()), moved=(("title_suffix", suffix),))
+
+    def _template(self, doc: Document, p: Paragraph, s: Shape) -> Verdict | None:
+        """Repeated template line: on several pages of this document's own site, or a call to action / URL
+        on very many sites; never a sentence, never code (a shared `fn main() {` is not a template)."""
+        if self.stats is None or s.words > self.config.template_max_words or s.sentence_like() or s.words == 0 \
+                or _CODE.search(p.text):
+            return None
+        docs, sources = self.stats.repeats(p.text)
+        site = self.stats.site_repeats(p.text, doc)
+        cfg = self.config
+        many_sites = sources >= cfg.template_many_sources and (s.cta or s.url)
+        if not (site >= cfg.template_min_docs or many_sites):
+            return None
+        return Verdict(NOISE, "repeated-template", f"repeated line: in {site} documents of this source, {docs} "
+                                                   f"documents from {sources} sources overall; {s.describe()}")
+
+    # ------------------------------------------------------------------------------------------ neighbours
+
+    def _neighbours(self, paragraphs: Sequence[Paragraph], shapes: Sequence[Shape],
+                    verdicts: list[Verdict]) -> list[Verdict]:
+        """Short call-to-action/URL lines touching a run of noise at the start or end join it.
+
+        Computed from the first-pass verdicts only (one pass, no cascade), so the result does not depend on
+        paragraph order beyond the immediate neighbours.
+        """
+        n = len(paragraphs)
+        out = list(verdicts)
+        for i, (s, v) in enumerate(zip(shapes, verdicts, strict=True)):
+            if v.label == NOISE or v.keep is not None or v.category != CONTENT or s.sentence_like():
+                continue
+            if s.words > self.config.shape_max_words or not (s.cta or (s.url and s.words <= 4)):
+                continue
+            before = i > 0 and verdicts[i - 1].is_noise
+            after = i + 1 < n and verdicts[i + 1].is_noise
+            if not (before or after):
+                continue
+            category = next((c for c, rx in _CTA_CATEGORY if rx.search(paragraphs[i].text)), "navigation")
+            side = "previous" if before else "next"
+            out[i] = Verdict(NOISE, category, f"call to action next to noise ({side} paragraph): {s.describe()}")
+        return out
+
+
+def _link_densities(doc: Document, n: int) -> dict[int, float]:
+    """Per-paragraph link density from `doc.metadata["_link_density"]` (list by index or {index: value})."""
+    raw: Any = doc.metadata.get("_link_density")
+    if isinstance(raw, (list, tuple)):
+        return {i: float(x) for i, x in enumerate(raw[:n]) if isinstance(x, (int, float))}
+    if isinstance(raw, dict):
+        return {int(k): float(x) for k, x in raw.items() if isinstance(x, (int, float))}
+    return {}

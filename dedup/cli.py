@@ -1,0 +1,262 @@
+"""The `dedup` command: a thin Click layer over the library API in `dedup.api`.
+
+Exit codes follow Click's convention: 0 success, 1 a `check` threshold exceeded, 2 usage or input error.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from dedup import api
+from dedup.errors import DedupError
+from dedup.pipeline import CleanOptions, default_workers
+from dedup.records import Reject
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class DedupGroup(click.Group):
+    """Turns the library's user-facing errors into one stderr line and exit code 2."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except DedupError as error:
+            click.echo(f"dedup: error: {error}", err=True)
+            ctx.exit(error.exit_code)
+        except BrokenPipeError:  # `dedup clean … | head`
+            sys.stderr.close()
+            ctx.exit(0)
+
+
+def input_options(fn: F) -> F:
+    """Options every command that reads a corpus shares."""
+    decorators = [
+        click.argument("sources", nargs=-1, required=True),
+        click.option("--input-format", type=click.Choice(["auto", "text", "jsonl", "html"]), default="auto",
+                     show_default=True, help="How to read SOURCES; auto sniffs extension and content."),
+        click.option("--text-field", default="text", show_default=True, help="JSONL field holding the text."),
+        click.option("--id-field", default="id", show_default=True, help="JSONL field holding the document id."),
+        click.option("--glob", "glob_pattern", default=None, help="File-name pattern when walking directories."),
+        click.option("--rules", "rules", multiple=True, type=click.Path(exists=True, dir_okay=False),
+                     help="Extra noise rule file (repeatable)."),
+        click.option("--keep", "keep", multiple=True, type=click.Path(exists=True, dir_okay=False),
+                     help="Keep-rule file: lines it matches are never removed (repeatable)."),
+        click.option("--on-error", type=click.Choice(["fail", "skip"]), default="fail", show_default=True,
+                     help="fail: stop at the first bad record; skip: send it to --rejects and go on."),
+        click.option("--rejects", "rejects_path", type=click.Path(dir_okay=False), default=None,
+                     help="JSONL file for records that could not be read (with --on-error skip)."),
+        click.option("--workers", type=click.IntRange(min=1), default=None,
+                     help="Processes for extract/classify/sign [default: all cores]."),
+        click.option("--batch-size", type=click.IntRange(min=1), default=64, show_default=True,
+                     help="Documents per worker batch."),
+        click.option("--threshold", type=click.FloatRange(0.0, 1.0, min_open=True), default=None,
+                     help="Jaccard similarity that links near-duplicates."),
+        click.option("--num-perm", type=click.IntRange(min=16), default=None, help="MinHash permutations."),
+        click.option("--ngram", type=click.IntRange(min=1), default=None, help="Words per shingle."),
+        click.option("--repair/--no-repair", default=True, show_default=True,
+                     help="Split glued words (\"hasoffered\" → \"has offered\")."),
+        click.option("--progress/--no-progress", default=None,
+                     help="Progress bar on stderr [default: on when stderr is a terminal]."),
+    ]
+    for decorator in reversed(decorators):
+        fn = decorator(fn)
+    return fn
+
+
+def build_options(params: dict[str, Any], **extra: Any) -> CleanOptions:
+    """Map CLI parameters onto the library's option objects."""
+    progress = params["progress"] if params["progress"] is not None else sys.stderr.isatty()
+    return api.make_options(
+        input_format=params["input_format"], text_field=params["text_field"], id_field=params["id_field"],
+        glob=params["glob_pattern"], rules=params["rules"], keep=params["keep"], on_error=params["on_error"],
+        workers=params["workers"] or default_workers(), batch_size=params["batch_size"],
+        threshold=params["threshold"], num_perm=params["num_perm"], ngram=params["ngram"], repair=params["repair"],
+        progress=progress, **extra)
+
+
+def reject_reporter(params: dict[str, Any]) -> tuple[Callable[[Reject], None], Callable[[], None]]:
+    """Where rejected records go: the --rejects file, and always a one-line note on stderr."""
+    writer = api.open_rejects(params["rejects_path"]) if params["rejects_path"] else None
+
+    def report(reject: Reject) -> None:
+        click.echo(f"dedup: skipped {reject.message()}", err=True)
+        if writer is not None:
+            writer.write(reject)
+
+    def close() -> None:
+        if writer is not None:
+            writer.close()
+
+    return report, close
+
+
+@click.group(cls=DedupGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
+@click.version_option(package_name="dedup-toolkit", prog_name="dedup")
+def main() -> None:
+    """Clean scraped news and web text: remove in-article noise, keep one copy of syndicated paragraphs."""
+
+
+@main.command()
+@input_options
+@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default="-",
+              help="Output file, written atomically [default: stdout].")
+@click.option("--format", "fmt", type=click.Choice(["text", "jsonl"]), default="text", show_default=True)
+@click.option("--dedup", "dedup_mode", type=click.Choice(["drop", "canonical"]), default="drop", show_default=True,
+              help="drop: later copies of a paragraph are removed; canonical: the kept copy is its best variant.")
+@click.option("--no-dedup", is_flag=True, help="Keep near-duplicate paragraphs (noise removal only).")
+@click.option("--index", "index_spec", default=None,
+              help="Persistent index (PATH or redis://host:port/db?prefix=…): drop paragraphs seen in earlier runs.")
+def clean(**params: Any) -> None:
+    """Remove noise and repeated paragraphs from SOURCES (files, directories, globs, - for stdin)."""
+    options = build_options(params, dedup="off" if params["no_dedup"] else params["dedup_mode"])
+    report, close = reject_reporter(params)
+    try:
+        summary = api.clean_to(params["sources"], params["output"], params["fmt"], options, on_reject=report,
+                               index=params["index_spec"])
+    finally:
+        close()
+    click.echo(summary.line(), err=True)
+
+
+@main.command()
+@input_options
+@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default="-")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "text"]), default="jsonl", show_default=True)
+@click.option("--level", type=click.Choice(["paragraph", "document"]), default="paragraph", show_default=True)
+@click.option("--singletons", is_flag=True, help="Also list paragraphs that have no near-duplicate.")
+def cluster(**params: Any) -> None:
+    """List near-duplicate clusters across SOURCES, one record per cluster."""
+    options = build_options(params, level=params["level"])
+    report, close = reject_reporter(params)
+    try:
+        summary = api.cluster_to(params["sources"], params["output"], params["fmt"], options, on_reject=report,
+                                 singletons=params["singletons"])
+    finally:
+        close()
+    click.echo(summary.line(), err=True)
+
+
+@main.command()
+@input_options
+@click.option("--color/--no-color", default=None, help="Colour verdicts [default: when stdout is a terminal].")
+def explain(**params: Any) -> None:
+    """Show every paragraph with its verdict, category and the rule or feature that decided it."""
+    options = build_options(params, dedup="off")
+    colour = params["color"] if params["color"] is not None else sys.stdout.isatty()
+    report, close = reject_reporter(params)
+    try:
+        for line in api.explain_lines(params["sources"], options, on_reject=report):
+            click.echo(line if colour else click.unstyle(line))
+    finally:
+        close()
+
+
+@main.group()
+def index() -> None:
+    """The persistent paragraph index (a directory or redis://host:port/db?prefix=NAME) for incremental batches."""
+
+
+index_option = click.option("--index", "index_spec", required=True,
+                            help="Index location: a directory path or redis://host:port/db?prefix=NAME.")
+
+
+@index.command("add")
+@input_options
+@index_option
+def index_add(**params: Any) -> None:
+    """Clean SOURCES and add their new paragraphs to the index (no text output)."""
+    from dedup.incremental import index_add as add
+
+    report, close = reject_reporter(params)
+    try:
+        summary, added, seen = add(params["sources"], build_options(params), params["index_spec"], report)
+    finally:
+        close()
+    click.echo(f"added {added} paragraphs; {seen} already seen (dropped as duplicates)")
+    click.echo(summary.line(), err=True)
+
+
+@index.command("query")
+@input_options
+@index_option
+def index_query(**params: Any) -> None:
+    """For each paragraph of SOURCES, print its verified matches in the index (JSONL)."""
+    import orjson
+
+    from dedup.incremental import index_query as query
+
+    report, close = reject_reporter(params)
+    try:
+        for record in query(params["sources"], build_options(params), params["index_spec"], report):
+            click.echo(orjson.dumps(record).decode())
+    finally:
+        close()
+
+
+def _stats_command(compact: bool) -> Callable[..., None]:
+    def command(index_spec: str, num_perm: int | None, ngram: int | None, threshold: float | None) -> None:
+        import orjson
+
+        from dedup.incremental import index_stats
+
+        options = api.make_options(num_perm=num_perm, ngram=ngram, threshold=threshold)
+        stats = index_stats(index_spec, options, compact=compact)
+        click.echo(orjson.dumps(stats, option=orjson.OPT_INDENT_2, default=str).decode())
+
+    return command
+
+
+for _name, _compact, _help in (("stats", False, "Print the index's size, bytes per paragraph and fingerprint."),
+                               ("compact", True, "Merge the index's segments, then print its stats.")):
+    index.command(_name, help=_help)(
+        index_option(click.option("--num-perm", type=int, default=None)(
+            click.option("--ngram", type=int, default=None)(
+                click.option("--threshold", type=float, default=None)(_stats_command(_compact))))))
+
+
+@main.command("check")
+@input_options
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown", "html"]), default="text",
+              show_default=True, help="Report format; json follows docs/check-schema.json, html is one offline file.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default="-",
+              help="Report file, written atomically [default: stdout].")
+@click.option("--max-noise", type=click.FloatRange(0.0, 1.0), default=None,
+              help="Exit 1 when noise paragraphs / paragraphs exceeds this, e.g. 0.05.")
+@click.option("--max-dup", type=click.FloatRange(0.0, 1.0), default=None,
+              help="Exit 1 when duplicate paragraphs / content paragraphs exceeds this, e.g. 0.10.")
+@click.option("--max-dup-docs", type=click.FloatRange(0.0, 1.0), default=None,
+              help="Exit 1 when the share of duplicate documents (>= 80 % copied content) exceeds this.")
+@click.option("--top", type=click.IntRange(min=1), default=10, show_default=True,
+              help="Length of each list (clusters, repeated lines, sources, rejects).")
+@click.pass_context
+def check(ctx: click.Context, **params: Any) -> None:
+    """Hygiene report on SOURCES: noise by category, duplicate shares, largest clusters, repeated lines.
+
+    With --max-noise/--max-dup/--max-dup-docs it gates a pipeline: exit 0 within the limits, 1 when one is
+    exceeded (named on stderr), 2 on a usage or input error.
+    """
+    from dedup.hygiene import check as check_corpus
+    from dedup.hygiene import gate
+    from dedup.report import render
+    from dedup.write import atomic_output
+
+    options = build_options(params)
+    report_reject, close = reject_reporter(params)
+    try:
+        report = check_corpus(params["sources"], options, on_reject=report_reject, top=params["top"])
+    finally:
+        close()
+    limits = (params["max_noise"], params["max_dup"], params["max_dup_docs"])
+    if any(limit is not None for limit in limits):
+        gate(report, *limits)
+    with atomic_output(params["output"]) as stream:
+        stream.write(render(report, params["fmt"]))
+    if report.gate is not None:
+        for measure in report.gate.exceeded:
+            click.echo(f"dedup: check failed: {measure}", err=True)
+        ctx.exit(report.gate.exit_code)

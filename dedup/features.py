@@ -1,0 +1,107 @@
+"""Line-shape features: the evidence for noise that needs no rule, and the guard that protects real sentences.
+
+Why separate from the classifier: the same measurements explain a verdict ("3 words, no stop words, no
+sentence end") and protect content ("26 words, 41 % stop words, ends with '.'" — a sentence is never removed
+on shape alone). Every field is cheap to compute and shows up in reasons.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import regex
+
+from dedup.stoplists import stop_ratio, words
+
+_URL = regex.compile(r"https?://\S+|www\.\S+|\b[\w-]+\.(?:com|org|net|de|pl|fr|es|it|uk|io|co)(?:/\S*)?\b", regex.I)
+_EMAIL = regex.compile(r"\b[\w.+-]+@[\w-]+\.[\w.-]+\b")
+_SENTENCE_END = regex.compile(r"[.!?…。!?][\"'”’»)\]]*\s*$|[.!?][\"'”’»)\]]*\s*\(?[\w\s,.-]{0,30}\)?$")
+_CTA = regex.compile(
+    r"^\W*(?:click|tap|subscribe|sign up|sign in|log ?in|register|download|follow|share|tweet|join|watch|listen|"
+    r"read more|learn more|find out more|see more|view|shop|buy|order now|get (?:the|our|your|it)|try|donate|"
+    r"support us|contact us|call now|book now|apply now|comment|reply|"
+    r"klicken|abonnieren|anmelden|registrieren|herunterladen|folgen|teilen|jetzt|kliknij|zapisz|pobierz|"
+    r"obserwuj|udostępnij|cliquez|abonnez|inscrivez|téléchargez|suivez|partagez|haz clic|suscríbete|regístrate|"
+    r"descarga|síguenos|comparte|clicca|iscriviti|scarica|seguici|condividi)\b", regex.I)
+_MONTHS = (r"jan(?:uary|\.)?|feb(?:ruary|\.)?|mar(?:ch|\.)?|apr(?:il|\.)?|may|june?|july?|aug(?:ust|\.)?|"
+           r"sep(?:t(?:ember)?|\.)?|oct(?:ober|\.)?|nov(?:ember|\.)?|dec(?:ember|\.)?|"
+           r"januar|februar|märz|mai|juni|juli|oktober|dezember|jänner|"
+           r"stycznia|lutego|marca|kwietnia|maja|czerwca|lipca|sierpnia|września|października|listopada|grudnia|"
+           r"styczeń|luty|marzec|kwiecień|maj|czerwiec|lipiec|sierpień|wrzesień|październik|listopad|grudzień|"
+           r"janvier|février|mars|avril|juin|juillet|août|septembre|octobre|novembre|décembre|"
+           r"enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre|"
+           r"gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|ottobre|dicembre")
+_DAYS = (r"mon(?:day)?|tue(?:s|sday)?|wed(?:nesday)?|thu(?:rs|rsday)?|fri(?:day)?|sat(?:urday)?|sun(?:day)?|"
+         r"montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|"
+         r"poniedziałek|wtorek|środa|czwartek|piątek|sobota|niedziela|"
+         r"lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|lunes|martes|miércoles|jueves|viernes|sábado|domingo|"
+         r"lunedì|martedì|mercoledì|giovedì|venerdì|sabato|domenica|today|yesterday|heute|gestern|dzisiaj|wczoraj")
+_DATE_TOKEN = regex.compile(
+    rf"(?:{_MONTHS}|{_DAYS}|\d{{1,4}}(?:st|nd|rd|th|\.)?|[ap]\.?m\.?|utc|gmt|[ecmp][sd]t|cet|cest|uhr|godz\.?|h|"
+    r"at|on|am|um|le|el|il|o|w|de|del|of|the|published|updated|posted|last|veröffentlicht|aktualisiert|"
+    r"opublikowano|aktualizacja|publié|mis|à|jour|publicado|actualizado|pubblicato|aggiornato|time|date)", regex.I)
+_NUMERIC_DATE = r"\b\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})\b|\b\d{4}-\d{2}-\d{2}\b"   # not "3.6/5" ratings
+_DATE_SPLIT = regex.compile(r"[\s,.:/|–—\-()]+")
+
+
+def is_date_line(text: str) -> bool:
+    """True for a line that is only a date and/or time ("10:34 AM – Tuesday, February 4, 2025", "31. Mai 2024")."""
+    tokens = [t for t in _DATE_SPLIT.split(text.strip()) if t]
+    if not tokens or len(tokens) > 12 or not any(c.isdigit() for c in text):
+        return False
+    has_anchor = regex.search(rf"\b(?:{_MONTHS}|{_DAYS})\b|\d{{1,2}}:\d{{2}}|{_NUMERIC_DATE}", text, regex.I)
+    return bool(has_anchor) and all(_DATE_TOKEN.fullmatch(t) for t in tokens)
+
+
+@dataclass(frozen=True, slots=True)
+class Shape:
+    """Measurements of one paragraph, in the document's language."""
+
+    chars: int
+    words: int
+    stop_ratio: float
+    sentence_end: bool
+    url: bool
+    email: bool
+    cta: bool
+    date_only: bool
+    title_case: float      # share of words starting with a capital letter
+    link_density: float | None
+
+    def sentence_like(self, min_words: int = 6, min_stop: float = 0.15) -> bool:
+        """Looks like running prose: enough words, enough stop words, a sentence end (or very long)."""
+        if self.words < min_words or self.stop_ratio < min_stop:
+            return False
+        return self.sentence_end or self.words >= 2 * min_words + 8
+
+    def describe(self) -> str:
+        parts = [f"{self.words} words", f"stop-words {self.stop_ratio:.0%}",
+                 "sentence end" if self.sentence_end else "no sentence end"]
+        if self.url:
+            parts.append("URL")
+        if self.email:
+            parts.append("e-mail")
+        if self.cta:
+            parts.append("call to action")
+        if self.link_density is not None:
+            parts.append(f"link density {self.link_density:.2f}")
+        return ", ".join(parts)
+
+
+def shape(text: str, language: str, link_density: float | None = None) -> Shape:
+    """Measure one paragraph; `language` names a jusText stop-list (see dedup.stoplists.guess_language)."""
+    tokens = words(text)
+    raw_words = text.split()
+    capitals = sum(1 for w in raw_words if w[:1].isupper())
+    return Shape(
+        chars=len(text),
+        words=len(tokens),
+        stop_ratio=stop_ratio(tokens, language),
+        sentence_end=bool(_SENTENCE_END.search(text)),
+        url=bool(_URL.search(text)),
+        email=bool(_EMAIL.search(text)),
+        cta=bool(_CTA.search(text)),
+        date_only=is_date_line(text),
+        title_case=capitals / len(raw_words) if raw_words else 0.0,
+        link_density=link_density,
+    )

@@ -1,0 +1,262 @@
+"""Text normalisation, tokens and word n-gram shingle hashes: the sets that MinHash signs and `verify` compares.
+
+Syndicated copies of one paragraph differ in typography more than in words: curly vs straight quotes,
+"…" vs "...", "U.S." vs "US", "mega-prison" vs "mega prison", "It’s" vs "It's". `normalise` folds the
+typography (NFKC, quotes, apostrophes, dashes, ellipsis, case, whitespace) and `tokens` drops punctuation,
+joining dotted abbreviations and apostrophe contractions ("U.S." -> "us", "it's" -> "its") so those variants
+produce the same shingles.
+
+Token hashes are computed over code points with numpy (`dedup._codepoints`), combined per n-gram with numpy, never Python's salted `hash()`, so a shingle
+hashes the same in every process and on every machine (signatures and indexes can be stored and merged).
+
+>>> normalise("“It’s — a  Test…”")
+'"it\\'s - a test..."'
+>>> tokens("The U.S. mega-prison (CECOT) isn’t new…")
+['the', 'us', 'mega', 'prison', 'cecot', 'isnt', 'new']
+>>> shingle_hashes("one two three four", 3).shape
+(2,)
+>>> bool((shingle_hashes("It’s “big”", 3) == shingle_hashes('it\\'s "BIG"', 3)).all())
+True
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+
+import numpy as np
+
+
+# Bump when tokens or hashes change: stored signatures and indexes built with another version are stale.
+NORMALISE_VERSION = 1
+
+_FOLD = str.maketrans({
+    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "\u0060": "'", "\u00b4": "'",
+    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"', "\u00ab": '"', "\u00bb": '"',
+    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-", "\u2212": "-",
+    "\u2026": "...", "\u00a0": " ", "\u00ad": "",
+})
+_SPACE = re.compile(r"\s+")
+_JOIN = re.compile(r"(?<=\w)['.](?=\w)")  # U.S. -> US, it's -> its: one token, like the undotted spelling
+_WORD = re.compile(r"\w+")
+
+_MUL = np.uint64(0x9E3779B97F4A7C15)  # golden-ratio odd constant: order-sensitive n-gram combination
+_SHORT = np.uint64(0xD6E8FEB86659FD93)  # marks a whole-text shingle of a text shorter than n words
+_BATCH = 2048  # texts tokenised per vectorised pass: bounds the per-character temporaries
+
+
+def normalise(text: str) -> str:
+    """NFKC, typographic quotes/apostrophes/dashes/ellipsis folded to ASCII, casefolded, whitespace collapsed.
+
+    Punctuation is kept (this is also the key behind content-derived ids); `tokens` removes it.
+    """
+    text = unicodedata.normalize("NFKC", text).translate(_FOLD).casefold()
+    return _SPACE.sub(" ", text).strip()
+
+
+def tokens(text: str) -> list[str]:
+    """Word tokens of the normalised text; punctuation dropped, dotted abbreviations and contractions joined."""
+    return _WORD.findall(_JOIN.sub("", normalise(text)))
+
+
+def _class_table() -> np.ndarray:
+    """Read-only class of each code point below `_TABLE`: bit 1 word (`\\w`: isalnum() or "_", as `re` has
+    it), bit 2 joiner (an apostrophe or dot, dropped between word characters), bit 4 ASCII upper case."""
+    table = np.fromiter((chr(c).isalnum() for c in range(_TABLE)), dtype=np.uint8, count=_TABLE)
+    table[ord("_")] = 1
+    for c in "'.\u2018\u2019\u201a\u201b\u2032`":
+        table[ord(c)] |= 2
+    table[ord("A"):ord("Z") + 1] |= 4
+    table.flags.writeable = False
+    return table
+
+
+_TABLE = 0x30000
+_CLASS = _class_table()
+_POSITION_KEYS = np.random.default_rng(0x5EED).integers(1, 2**63, 64, dtype=np.uint64) | np.uint64(1)
+_POSITION_KEYS.flags.writeable = False
+_CHEAP_NFKC = (("\u2026", "..."), ("\u00a0", " "))  # the usual offenders, replaced before the NFKC check
+
+
+def _nfkc(text: str) -> str:
+    """NFKC only when the C quick-check says it changes something (most paragraphs pass unchanged)."""
+    if unicodedata.is_normalized("NFKC", text):
+        return text
+    for old, new in _CHEAP_NFKC:
+        text = text.replace(old, new)
+    return text if unicodedata.is_normalized("NFKC", text) else unicodedata.normalize("NFKC", text)
+
+
+def _codepoints(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """NFKC + casefolded code points of the texts joined by 0 (which no text then contains), and their classes.
+
+    Casefolding works on the code point array (ASCII through the class table, the few distinct non-ASCII
+    characters through `str.casefold`): per-character Python string passes were most of the signing time.
+    """
+    parts = [_nfkc(t) for t in texts]
+    joined = "\x00".join(parts)
+    if joined.count("\x00") != max(len(parts) - 1, 0):
+        joined = "\x00".join(p.replace("\x00", " ") for p in parts)
+    cp = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).copy()
+    high = np.flatnonzero(cp >= 128)
+    if len(high):
+        distinct = np.unique(cp[high])
+        folded = [chr(c).casefold() for c in distinct.tolist()]
+        if any(len(f) != 1 for f in folded):  # ß -> ss and friends change lengths: fold the string instead
+            cp = np.frombuffer(joined.casefold().encode("utf-32-le"), dtype=np.uint32).copy()
+            return cp, _classes(cp)
+        target = np.array([ord(f) for f in folded], dtype=np.uint32)
+        cp[high] = target[np.searchsorted(distinct, cp[high])]
+    classes = _classes(cp)
+    cp[(classes & 4) != 0] += np.uint32(32)
+    return cp, classes
+
+
+def _classes(cp: np.ndarray) -> np.ndarray:
+    classes = _CLASS[np.minimum(cp, _TABLE - 1)]
+    beyond = np.flatnonzero(cp >= _TABLE)
+    if len(beyond):
+        classes[beyond] = [int(chr(c).isalnum()) for c in cp[beyond].tolist()]
+    return classes
+
+
+def token_hashes(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """uint64 hashes of every token of every text (in order) and the index of the text each belongs to.
+
+    Same tokens as `tokens` (word characters, soft hyphens dropped, an apostrophe or dot between word
+    characters joined), found and hashed on the code point array: a token's hash is the splitmix64 of the
+    sum of (code point + 1) times a per-position odd key, plus its length -- position-sensitive, stable
+    across processes, and computed without one Python call per token.
+    """
+    cp, classes = _codepoints(texts)
+    hyphen = cp == 0xAD
+    if hyphen.any():
+        cp, classes = cp[~hyphen], classes[~hyphen]
+    word = (classes & 1) != 0
+    inner = np.zeros(len(cp), dtype=bool)
+    inner[1:-1] = word[:-2] & word[2:] & ((classes[1:-1] & 2) != 0)
+    if inner.any():
+        cp, word = cp[~inner], word[~inner]
+    begins = word.copy()
+    begins[1:] &= ~word[:-1]
+    first = np.flatnonzero(begins)
+    if not len(first):
+        return np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.int64)
+    owner = np.searchsorted(np.flatnonzero(cp == 0), first)
+    chars = cp[word]
+    begins_w = begins[word]
+    start_in_chars = np.flatnonzero(begins_w)
+    index = np.arange(len(chars), dtype=np.int32)
+    position = index - np.maximum.accumulate(np.where(begins_w, index, 0))
+    keyed = (chars.astype(np.uint64) + np.uint64(1)) * _POSITION_KEYS[position & (len(_POSITION_KEYS) - 1)]
+    sums = np.add.reduceat(keyed, start_in_chars)
+    lengths = np.diff(np.append(start_in_chars, len(chars))).astype(np.uint64)
+    return _mix(sums + lengths * _MUL), owner.astype(np.int64)
+
+
+def _mix(h: np.ndarray) -> np.ndarray:
+    """splitmix64 finaliser: spreads the combined n-gram value over all 64 bits (so its low 32 bits are usable)."""
+    h = h ^ (h >> np.uint64(30))
+    h = h * np.uint64(0xBF58476D1CE4E5B9)
+    h = h ^ (h >> np.uint64(27))
+    h = h * np.uint64(0x94D049BB133111EB)
+    return h ^ (h >> np.uint64(31))
+
+
+def _ngrams(hashes: np.ndarray, ngram: int) -> np.ndarray:
+    """Hash of every window of `ngram` consecutive token hashes (len(hashes) >= ngram)."""
+    count = len(hashes) - ngram + 1
+    combined = hashes[:count].copy()
+    for j in range(1, ngram):
+        combined = combined * _MUL + hashes[j:j + count]
+    return _mix(combined)
+
+
+def _short(hashes: np.ndarray) -> np.ndarray:
+    """The single shingle of a non-empty text with fewer words than the n-gram size."""
+    combined = np.full(1, _SHORT, dtype=np.uint64)
+    for h in hashes:
+        combined = combined * _MUL + h
+    return _mix(combined)
+
+
+def hashes_of_tokens(token_hash: np.ndarray, ngram: int) -> np.ndarray:
+    """Unsorted, possibly repeated n-gram hashes of one text's token hashes (empty text -> empty array)."""
+    if ngram < 1:
+        raise ValueError(f"ngram must be >= 1, got {ngram}")
+    if len(token_hash) == 0:
+        return np.empty(0, dtype=np.uint64)
+    if len(token_hash) < ngram:
+        return _short(token_hash)
+    return _ngrams(token_hash, ngram)
+
+
+def shingle_hashes(text: str, ngram: int) -> np.ndarray:
+    """Sorted unique uint64 hashes of the text's word n-grams.
+
+    A text shorter than `ngram` words gives one shingle of the whole text; an empty text gives none.
+    """
+    return shingle_sets([text], ngram)[0]
+
+
+def shingle_sets(texts: Sequence[str], ngram: int) -> list[np.ndarray]:
+    """`shingle_hashes` of many texts, with one vectorised pass instead of one per text."""
+    if not texts:
+        return []
+    grams, offsets = batch_shingles(texts, ngram)
+    owner = np.repeat(np.arange(len(texts)), np.diff(offsets))
+    order = np.lexsort((grams, owner))
+    grams, owner = grams[order], owner[order]
+    keep = np.ones(len(grams), dtype=bool)
+    keep[1:] = (grams[1:] != grams[:-1]) | (owner[1:] != owner[:-1])
+    grams, owner = grams[keep], owner[keep]
+    cuts = np.searchsorted(owner, np.arange(1, len(texts)))
+    return np.split(grams, cuts)
+
+
+def batch_shingles(texts: Sequence[str], ngram: int) -> tuple[np.ndarray, np.ndarray]:
+    """All texts' n-gram hashes in one flat array plus offsets (text i owns flat[offsets[i]:offsets[i + 1]]).
+
+    Vectorised over the batch (see `token_hashes`), in slices of `_BATCH` texts to bound memory. Hashes
+    are neither sorted nor deduplicated per text (MinHash does not need it); the set of each slice equals
+    `shingle_hashes` of that text.
+    """
+    if ngram < 1:
+        raise ValueError(f"ngram must be >= 1, got {ngram}")
+    pieces: list[np.ndarray] = []
+    counts: list[np.ndarray] = []
+    for lo in range(0, len(texts), _BATCH):
+        part = texts[lo:lo + _BATCH]
+        token_hash, owner = token_hashes(part)
+        grams, gram_owner = _batch_ngrams(token_hash, owner, len(part), ngram)
+        pieces.append(grams)
+        counts.append(np.bincount(gram_owner, minlength=len(part)))
+    offsets = np.zeros(len(texts) + 1, dtype=np.int64)
+    if counts:
+        np.cumsum(np.concatenate(counts), out=offsets[1:])
+    flat = np.concatenate(pieces) if pieces else np.empty(0, dtype=np.uint64)
+    return flat, offsets
+
+
+def _batch_ngrams(token_hash: np.ndarray, owner: np.ndarray, n_texts: int,
+                  ngram: int) -> tuple[np.ndarray, np.ndarray]:
+    """N-gram hashes (grouped by text, in text order) and their owners, from the batch's token hashes."""
+    lengths = np.bincount(owner, minlength=n_texts)
+    starts = np.zeros(n_texts + 1, dtype=np.int64)
+    np.cumsum(lengths, out=starts[1:])
+    if len(token_hash) >= ngram:
+        grams = _ngrams(token_hash, ngram)
+        gram_owner = owner[:len(grams)]
+        valid = owner[ngram - 1:] == gram_owner
+        grams, gram_owner = grams[valid], gram_owner[valid]
+    else:
+        grams, gram_owner = np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.int64)
+    short = np.flatnonzero((lengths > 0) & (lengths < ngram))
+    if len(short):
+        extra = np.concatenate([_short(token_hash[starts[i]:starts[i + 1]]) for i in short])
+        grams = np.concatenate([grams, extra])
+        gram_owner = np.concatenate([gram_owner, short])
+        order = np.argsort(gram_owner, kind="stable")
+        grams, gram_owner = grams[order], gram_owner[order]
+    return grams, gram_owner

@@ -1,0 +1,45 @@
+"""Shared fixtures: paths to the real test data and a CliRunner that drives the real CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+SEEDS_DIR = FIXTURES / "seeds"
+SHARED = ROOT.parent / "shared"
+GOLD_PATH = SHARED / "gold-seeds.json"
+DEV_DIR = SHARED / "data" / "dev"
+
+
+@pytest.fixture(scope="session")
+def seeds_dir() -> Path:
+    return SEEDS_DIR
+
+
+@pytest.fixture(scope="session")
+def seed_paths() -> list[Path]:
+    return sorted(SEEDS_DIR.glob("*.txt"))
+
+
+@pytest.fixture(scope="session")
+def gold() -> dict:
+    if not GOLD_PATH.exists():
+        pytest.skip(f"gold labels not found at {GOLD_PATH} (../shared beside the project)")
+    return json.loads(GOLD_PATH.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def dev_dir() -> Path:
+    if not DEV_DIR.exists():
+        pytest.skip(f"dev data not found at {DEV_DIR}")
+    return DEV_DIR
+
+
+@pytest.fixture()
+def runner() -> CliRunner:
+    return CliRunner()

@@ -1,0 +1,116 @@
+"""The CLI drives the real pipeline: exit codes, outputs, atomic writes, error lines."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from dedup.cli import main
+
+
+def invoke(runner: CliRunner, *args: str, stdin: bytes | None = None):  # noqa: ANN201 - click Result
+    return runner.invoke(main, list(args), input=stdin, catch_exceptions=False)
+
+
+def test_clean_seeds_text_output(runner: CliRunner, seeds_dir: Path) -> None:
+    result = invoke(runner, "clean", str(seeds_dir), "--workers", "1")
+    assert result.exit_code == 0, result.output
+    assert "Advertisment" not in result.stdout
+    assert "Also read:" not in result.stdout
+    assert result.stdout.count("In an act of extraordinary friendship") == 1
+    assert "dedup: 5 documents in, 5 out, 0 rejected" in result.stderr
+
+
+def test_clean_jsonl_records(runner: CliRunner, seeds_dir: Path) -> None:
+    result = invoke(runner, "clean", str(seeds_dir), "--format", "jsonl", "--workers", "1")
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(records) == 5
+    for record in records:
+        assert set(record) >= {"id", "text", "metadata", "removed", "duplicates"}
+        for removal in record["removed"]:
+            assert set(removal) >= {"index", "text", "category", "reason"}
+            assert removal["reason"]
+    assert sum(len(r["duplicates"]) for r in records) >= 7
+
+
+def test_no_dedup_keeps_every_copy(runner: CliRunner, seeds_dir: Path) -> None:
+    result = invoke(runner, "clean", str(seeds_dir), "--no-dedup", "--workers", "1")
+    assert result.exit_code == 0
+    assert result.stdout.count("extraordinary friendship to our country") == 3
+
+
+def test_output_file_is_written_atomically(runner: CliRunner, seeds_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "clean.jsonl"
+    out.write_text("previous content\n")
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": 1, "text": "ok text here for the record"}\n{"id": 2, "text": \n')
+    failed = invoke(runner, "clean", str(seeds_dir), str(bad), "-o", str(out), "--format", "jsonl")
+    assert failed.exit_code == 2
+    assert out.read_text() == "previous content\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.jsonl", "clean.jsonl"]  # no temp file left
+    ok = invoke(runner, "clean", str(seeds_dir), "-o", str(out), "--format", "jsonl")
+    assert ok.exit_code == 0
+    assert len(out.read_text().splitlines()) == 5
+
+
+def test_bad_record_fails_with_file_and_line(runner: CliRunner, tmp_path: Path) -> None:
+    bad = tmp_path / "corpus.jsonl"
+    bad.write_text('{"id": "a", "text": "First record is fine and long enough."}\n{"id": "b", "txt": "x"}\n')
+    result = invoke(runner, "clean", str(bad))
+    assert result.exit_code == 2
+    assert f"{bad}:2:" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_skip_sends_bad_records_to_rejects(runner: CliRunner, tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus.jsonl.gz"
+    with gzip.open(corpus, "wt") as fh:
+        fh.write('{"id": "a", "text": "First record is fine and long enough."}\n{oops\n'
+                 '{"id": "c", "text": "Third record is fine as well, thank you."}\n')
+    rejects = tmp_path / "rejects.jsonl"
+    result = invoke(runner, "clean", str(corpus), "--on-error", "skip", "--rejects", str(rejects),
+                    "--format", "jsonl")
+    assert result.exit_code == 0, result.output
+    assert [json.loads(x)["id"] for x in result.stdout.splitlines()] == ["a", "c"]
+    reject = json.loads(rejects.read_text())
+    assert reject["line"] == 2 and reject["reason"]
+    assert "3 documents in, 2 out, 1 rejected" in result.stderr
+
+
+def test_stdin_input(runner: CliRunner) -> None:
+    text = "Flood waters rose overnight in the valley towns.\n\nAdvertisement\n\nThe river crested at noon."
+    result = invoke(runner, "clean", "-", stdin=text.encode())
+    assert result.exit_code == 0, result.output
+    assert "Advertisement" not in result.stdout
+    assert "The river crested at noon." in result.stdout
+
+
+def test_explain_shows_verdicts_and_reasons(runner: CliRunner, seeds_dir: Path) -> None:
+    result = invoke(runner, "explain", str(seeds_dir / "001_4630465da363f8aa.txt"), "--no-color")
+    assert result.exit_code == 0, result.output
+    noise_lines = [line for line in result.stdout.splitlines() if "NOISE" in line]
+    assert any("advertisement" in line for line in noise_lines)
+    assert any("related-link" in line for line in noise_lines)
+    assert "why:" in result.stdout
+    assert "\x1b[" not in result.stdout
+
+
+def test_cluster_command_jsonl(runner: CliRunner, seeds_dir: Path) -> None:
+    result = invoke(runner, "cluster", str(seeds_dir), "--format", "jsonl")
+    assert result.exit_code == 0, result.output
+    clusters = [json.loads(line) for line in result.stdout.splitlines()]
+    assert clusters
+    for cluster in clusters:
+        assert {"id", "members", "canonical", "part_of"} <= set(cluster)
+        assert len(cluster["members"]) >= 2
+        assert {"doc", "index", "text", "similarity"} <= set(cluster["members"][0])
+        assert cluster["canonical"]["reason"]
+
+
+def test_usage_error_exit_2(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["clean"])
+    assert result.exit_code == 2

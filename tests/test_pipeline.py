@@ -1,0 +1,122 @@
+"""End-to-end behaviour of the library pipeline on the seed articles and generated corpora."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import dedup
+from dedup.api import make_options
+from dedup.pipeline import CleanRun
+from dedup.read import read_sources
+from dedup.records import Document
+
+
+def squash(text: str) -> str:
+    """Compare texts ignoring whitespace and quote style (repair inserts spaces, nothing else)."""
+    text = text.replace("\u201c", '"').replace("\u201d", '"').replace("\u2019", "'").replace("\u2018", "'")
+    return re.sub(r"\W+", "", text).lower()
+
+
+def seed_lines(path: Path) -> list[str]:
+    return [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
+
+
+def run_seeds(seed_paths: list[Path], **kwargs: object) -> list[dedup.CleanedDocument]:
+    options = make_options(**kwargs)  # type: ignore[arg-type]
+    with CleanRun(read_sources([str(p) for p in seed_paths], options.read), options) as run:
+        return list(run.documents())
+
+
+def test_seeds_noise_removed_and_content_kept(seed_paths: list[Path], gold: dict) -> None:
+    docs = {Path(d.id).name: d for d in run_seeds(seed_paths, dedup="off")}
+    noise = {(b["file"], b["line"]) for b in gold["boilerplate"]}
+    for path in seed_paths:
+        out = squash(docs[path.name].text)
+        removed = squash(" ".join(r.text for r in docs[path.name].removed))
+        for i, line in enumerate(seed_lines(path)):
+            if (path.name, i) in noise:
+                assert squash(line) not in out, f"noise left in {path.name}:{i}: {line}"
+                assert squash(line) in removed, f"noise not recorded as removed {path.name}:{i}"
+            else:
+                main = max(re.split(r"\s[\u2013\u2014|-]\s", line), key=len)
+                assert squash(main) in out, f"content lost {path.name}:{i}: {line}"
+
+
+def test_each_gold_cluster_appears_once_in_clean_output(seed_paths: list[Path], gold: dict) -> None:
+    docs = {Path(d.id).name: d for d in run_seeds(seed_paths)}
+    for cluster in gold["near_duplicate_clusters"]["clusters"]:
+        present = [m for m in cluster if squash(m["text"]) in squash(docs[m["file"]].text)]
+        assert len(present) == 1, f"cluster {[(m['file'], m['line']) for m in cluster]} kept {len(present)} times"
+        dropped = [d for m in cluster for d in docs[m["file"]].duplicates if squash(d.text) == squash(m["text"])]
+        assert len(dropped) == len(cluster) - 1
+
+
+def test_canonical_mode_keeps_best_variant(seed_paths: list[Path], gold: dict) -> None:
+    docs = run_seeds(seed_paths, dedup="canonical")
+    text = "\n".join(d.text for d in docs)
+    # the glued, unbalanced variant of the Rubio quote (001) must not be the one shown
+    assert "world,Rubio" not in text
+    assert "extraordinary friendship" in text
+
+
+def test_output_identical_for_any_worker_count_and_batch_size(seed_paths: list[Path]) -> None:
+    def render(workers: int, batch_size: int) -> list[tuple[str, str, tuple, tuple]]:
+        return [(d.id, d.text, tuple(d.removed), tuple(d.duplicates))
+                for d in run_seeds(seed_paths, workers=workers, batch_size=batch_size)]
+
+    reference = render(1, 64)
+    for workers, batch_size in itertools.product((1, 2), (1, 2, 3)):
+        assert render(workers, batch_size) == reference, (workers, batch_size)
+
+
+def test_library_clean_accepts_plain_strings() -> None:
+    docs = dedup.clean(["Storm hits the coast.\n\nAdvertisement\n\nResidents were evacuated on Monday night."])
+    assert docs[0].text == "Storm hits the coast.\n\nResidents were evacuated on Monday night."
+    assert [r.category for r in docs[0].removed] == ["advertisement"]
+
+
+def test_cluster_api_finds_syndicated_copies(seed_paths: list[Path]) -> None:
+    documents = [Document(id=p.name, text=p.read_text(encoding="utf-8")) for p in seed_paths]
+    clusters = dedup.cluster(documents)
+    sizes = sorted(len(c.members) for c in clusters)
+    assert sizes and sizes[-1] >= 3
+    assert all(len({m.doc for m in c.members}) == len(c.members) for c in clusters)
+
+
+SENTENCES = [line for path in sorted(Path(__file__).resolve().parent.parent.joinpath("fixtures", "seeds").glob("*.txt"))
+             for line in seed_lines(path)]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.lists(st.sampled_from(SENTENCES), min_size=1, max_size=8), min_size=1, max_size=4))
+def test_clean_invents_nothing_keeps_order_and_is_idempotent(corpus: list[list[str]]) -> None:
+    texts = ["\n\n".join(paragraphs) for paragraphs in corpus]
+    once = dedup.clean(texts)
+    for source, cleaned in zip(texts, once, strict=True):
+        position = 0
+        squashed_source = squash(source)
+        for paragraph in cleaned.paragraphs:
+            found = squashed_source.find(squash(paragraph), position)
+            assert found >= 0, f"invented or reordered: {paragraph!r}"
+            position = found
+    twice = dedup.clean([d.text for d in once])
+    assert [d.text for d in twice] == [d.text for d in once]
+
+
+@pytest.mark.parametrize("mode", ["drop", "canonical"])
+def test_in_equals_out_plus_rejected(tmp_path: Path, seed_paths: list[Path], mode: str) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_bytes(b'{"id": "a", "text": "A fine paragraph about the weather in Oslo today."}\n{broken\n')
+    options = make_options(dedup=mode, on_error="skip")
+    sources = [str(p) for p in seed_paths] + [str(bad)]
+    with CleanRun(read_sources(sources, options.read), options) as run:
+        docs = list(run.documents())
+        assert run.summary.documents_in == len(docs) + run.summary.rejected
+        assert run.summary.rejected == 1
+        assert run.rejects[0].line == 2
