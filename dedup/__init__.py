@@ -32,12 +32,16 @@ _EXPORTS = {
     "ConfigError": "dedup.errors",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "CleanOptions", "CleanRun", "CleanedDocument", "ConfigError", "DedupError", "Document", "InputError",
+    "MinHashConfig", "Verdict", "check", "clean", "clean_sources", "cluster", "explain", "make_options",
+]
 
 if TYPE_CHECKING:
     from dedup.api import clean, clean_sources, cluster, explain, make_options
     from dedup.config import MinHashConfig
     from dedup.errors import ConfigError, DedupError, InputError
+    from dedup.hygiene import check
     from dedup.pipeline import CleanOptions, CleanRun
     from dedup.records import CleanedDocument, Document, Verdict
 

@@ -86,6 +86,23 @@ def clean_to(sources: Sequence[str], output: str, fmt: str, options: CleanOption
         return run.summary
 
 
+def clean_on_dask(sources: Sequence[str], options: CleanOptions, *, output: str | None = None,
+                  output_dir: str | None = None, fmt: str = "text", scheduler: str | None = None,
+                  shard_size: int = 1000, overwrite: bool = False,
+                  on_reject: RejectHandler | None = None) -> Summary:
+    """`clean_to` on a Dask cluster (`scheduler` address, or a LocalCluster of `options.workers` processes).
+
+    Same stage functions, same bytes as the local run; with `output_dir` the output is one part file per shard
+    and a rerun skips finished shards (see `dedup.engine_dask.run_dask`).
+    """
+    from dedup.engine_dask import run_dask
+
+    result = run_dask(sources, options, scheduler=scheduler, output=output, output_dir=output_dir,
+                      fmt="jsonl" if fmt == "jsonl" else "text", shard_size=shard_size, overwrite=overwrite,
+                      on_reject=on_reject)
+    return result.summary
+
+
 def cluster(texts_or_documents: Iterable[str | Document], options: CleanOptions | None = None,
             singletons: bool = False, **kwargs: Any) -> list[ClusterRecord]:
     """Near-duplicate clusters among in-memory texts or documents (noise is classified out first)."""

@@ -6,11 +6,18 @@ run can be audited or undone; nothing the reader sees here is invented, only kep
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
 
-from dedup.records import CleanedDocument, DuplicateRef, Removal
+from dedup.records import CleanedDocument, DuplicateRef, Paragraph, Removal
 from dedup.resolve import DedupPlan
-from dedup.stages import Classified
+from dedup.segment import segment
+from dedup.stages import Classified, kept_text
+
+if TYPE_CHECKING:
+    from dedup.classify import Classifier
+
+MAX_SETTLE_ROUNDS = 8
 
 PRIVATE_PREFIX = "_"
 
@@ -45,11 +52,23 @@ def _partial_removals(item: Classified, index: int) -> list[Removal]:
     return removals
 
 
-def assemble(item: Classified, doc_ordinal: int, plan: DedupPlan | None, mode: str) -> CleanedDocument:
-    """Build the cleaned document: noise removed, later duplicates dropped (or the canonical substituted)."""
+@dataclass(slots=True)
+class _Kept:
+    """A paragraph on its way to the output: where it came from and the text it contributes."""
+
+    source: Paragraph
+    text: str
+
+
+def assemble(item: Classified, doc_ordinal: int, plan: DedupPlan | None, mode: str,
+             settle_with: Classifier | None = None) -> CleanedDocument:
+    """Build the cleaned document: noise removed, later duplicates dropped (or the canonical substituted).
+
+    With `settle_with`, the output is classified again as a rerun on it would see it (see `_settle`), so that
+    cleaning the output once more changes nothing.
+    """
     metadata = _public_metadata(item.doc.metadata)
-    kept: list[str] = []
-    indexes: list[int] = []
+    survivors: list[_Kept] = []
     removed: list[Removal] = []
     duplicates: list[DuplicateRef] = []
     for i, (paragraph, verdict, text) in enumerate(zip(item.paragraphs, item.verdicts, item.kept, strict=True)):
@@ -67,10 +86,56 @@ def assemble(item: Classified, doc_ordinal: int, plan: DedupPlan | None, mode: s
             continue
         if decision is not None and mode == "canonical":
             text = decision.canonical_text
-        kept.append(text)
-        indexes.append(paragraph.index)
+        survivors.append(_Kept(paragraph, text))
+    if settle_with is not None and len(survivors) < len(item.paragraphs):
+        survivors = _settle(item, survivors, settle_with, metadata, removed)
+    kept = [k.text for k in survivors]
+    indexes = [k.source.index for k in survivors]
     if item.repairs:
         metadata["repairs"] = [{"index": i, "from": glued, "to": fixed} for i, glued, fixed in item.repairs]
     return CleanedDocument(id=item.doc.id, text="\n\n".join(kept), metadata=metadata, paragraphs=kept,
                            removed=removed, duplicates=duplicates, source=item.doc.source, line=item.doc.line,
                            indexes=indexes)
+
+
+def _settle(item: Classified, survivors: list[_Kept], classifier: Classifier, metadata: dict[str, Any],
+            removed: list[Removal]) -> list[_Kept]:
+    """Classify the output again, as `dedup clean` run on it would, until nothing more goes.
+
+    Why: some evidence is positional (a byline or a date-only line is trusted near the start or the end, a
+    publisher suffix on the first two paragraphs). Removing noise and dropping duplicates moves paragraphs up,
+    so a rerun on the output could find a line it did not find here; settling makes cleaning idempotent.
+    Only positions change between rounds, so the classifier needs no corpus statistics (template lines were
+    found in pass 2) and no HTML context (which is aligned with the original paragraphs).
+    """
+    doc = replace(item.doc, metadata=dict(metadata))
+    for _ in range(MAX_SETTLE_ROUNDS):
+        if not survivors:
+            break
+        paragraphs = segment("\n\n".join(k.text for k in survivors), doc.id)
+        if len(paragraphs) != len(survivors):
+            break   # a paragraph with line breaks would be split into lines: not the same unit any more
+        verdicts = classifier.classify(doc, paragraphs)
+        changed = False
+        still: list[_Kept] = []
+        for kept, paragraph, verdict in zip(survivors, paragraphs, verdicts, strict=True):
+            text = kept_text(paragraph, verdict)
+            if text == kept.text:
+                still.append(kept)
+                continue
+            changed = True
+            for key, moved in verdict.moved:
+                _move(metadata, key, moved)
+            why = f"{verdict.reason} (at position {paragraph.index} once earlier paragraphs were removed)"
+            cut = kept.text if text is None else kept.text.replace(text, "", 1).strip(" \t\n—–-|:")
+            start = kept.source.text.find(cut)
+            span = (kept.source.start + start, kept.source.start + start + len(cut)) if start >= 0 and cut else (
+                kept.source.start, kept.source.end)
+            removed.append(Removal(kept.source.index, cut, verdict.category, why, *span))
+            if text is not None:
+                still.append(_Kept(kept.source, text))
+        survivors = still
+        if not changed:
+            break
+    removed.sort(key=lambda r: (r.index, r.start))
+    return survivors

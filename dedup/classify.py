@@ -28,7 +28,7 @@ from typing import Any
 import regex
 
 from dedup.config import fingerprint
-from dedup.features import Shape, shape
+from dedup.features import Context, Shape, shape
 from dedup.linestats import LineStats
 from dedup.records import Document, Label, Paragraph, Verdict
 from dedup.rules import RuleMatch, RuleSet, normalise
@@ -65,7 +65,11 @@ class ClassifyConfig:
     template_max_words: longer lines are never template noise on statistics alone;
     edge: bylines and datelines are trusted within this many paragraphs of the start or the end;
     shape_max_words: shape/neighbour evidence only applies to paragraphs of at most this many words;
-    link_density: paragraphs whose link density (metadata `_link_density`) reaches this are link lists.
+    link_density: paragraphs whose link density (metadata `_link_density`) reaches this are link lists;
+    use_context: use the HTML block context (metadata `_block_context`): weak evidence (inside `<header>`/
+    `<aside>`/`<footer>`, a class/id token 'share'/'comment'/'breadcrumb'…) removes only short lines (at most
+    `context_max_words` words) that are not sentences; strong evidence (inside `<button>`, promo/sponsor/ad/
+    sign-up tokens) removes any paragraph.
     """
 
     template_min_docs: int = 3
@@ -75,6 +79,8 @@ class ClassifyConfig:
     shape_max_words: int = 12
     link_density: float = 0.8
     use_shape: bool = True
+    use_context: bool = True
+    context_max_words: int = 12
 
     @property
     def fingerprint(self) -> str:
@@ -98,9 +104,10 @@ class Classifier:
         """One verdict per paragraph, in order; paragraph texts are never modified."""
         language, _coverage = guess_language(" ".join(p.text for p in paragraphs))
         densities = _link_densities(doc, len(paragraphs))
+        contexts = _contexts(doc, len(paragraphs)) if self.config.use_context else {}
         shapes = [shape(p.text, language, densities.get(p.index)) for p in paragraphs]
         title = normalise(str(doc.metadata.get("title") or ""))
-        verdicts = [self._one(doc, p, i, len(paragraphs), s, title)
+        verdicts = [self._one(doc, p, i, len(paragraphs), s, title, contexts.get(p.index))
                     for i, (p, s) in enumerate(zip(paragraphs, shapes, strict=True))]
         if self.config.use_shape:
             verdicts = self._neighbours(paragraphs, shapes, verdicts)
@@ -108,7 +115,8 @@ class Classifier:
 
     # ------------------------------------------------------------------------------------------ per paragraph
 
-    def _one(self, doc: Document, p: Paragraph, i: int, n: int, s: Shape, title: str) -> Verdict:
+    def _one(self, doc: Document, p: Paragraph, i: int, n: int, s: Shape, title: str,
+             context: Context | None = None) -> Verdict:
         match = self.rules.match(p.text)
         if match is not None and match.keep:
             return _content(match.reason)
@@ -125,6 +133,10 @@ class Classifier:
         template = self._template(doc, p, s)
         if template is not None:
             return template
+        if context is not None:
+            verdict = self._context(p, s, title, context)
+            if verdict is not None:
+                return verdict
         if s.link_density is not None and s.link_density >= self.config.link_density and not s.sentence_like() \
                 and s.words <= self.config.shape_max_words and (s.cta or s.url):
             # link density alone is not enough: on real pages linked headings, table-of-contents entries and
@@ -169,6 +181,16 @@ class Classifier:
         why = "the site name" if known else "a publisher name"
         return Verdict(CONTENT, "title-suffix", f"title suffix {suffix!r} looks like {why}; moved to metadata",
                        keep=(0, sep.start()), moved=(("title_suffix", suffix),))
+
+    def _context(self, p: Paragraph, s: Shape, title: str, context: Context) -> Verdict | None:
+        """Page furniture the paragraph sits in; a sentence needs strong evidence, the title is never noise."""
+        evidence = context.evidence()
+        if evidence is None or s.words == 0 or (title and normalise(p.text) == title):
+            return None
+        category, strong, where = evidence
+        if not strong and (s.sentence_like() or s.words > self.config.context_max_words):
+            return None
+        return Verdict(NOISE, category, f"page furniture: {where}; {s.describe()}")
 
     def _template(self, doc: Document, p: Paragraph, s: Shape) -> Verdict | None:
         """Repeated template line: on several pages of this document's own site, or a call to action / URL
@@ -219,3 +241,16 @@ def _link_densities(doc: Document, n: int) -> dict[int, float]:
     if isinstance(raw, dict):
         return {int(k): float(x) for k, x in raw.items() if isinstance(x, (int, float))}
     return {}
+
+
+def _contexts(doc: Document, n: int) -> dict[int, Context]:
+    """Per-paragraph block context from `doc.metadata["_block_context"]` (list aligned with the paragraphs)."""
+    raw: Any = doc.metadata.get("_block_context")
+    if not isinstance(raw, (list, tuple)):
+        return {}
+    out = {}
+    for i, item in enumerate(raw[:n]):
+        context = Context.from_raw(item)
+        if context is not None:
+            out[i] = context
+    return out

@@ -111,13 +111,35 @@ def main() -> None:
 @click.option("--no-dedup", is_flag=True, help="Keep near-duplicate paragraphs (noise removal only).")
 @click.option("--index", "index_spec", default=None,
               help="Persistent index (PATH or redis://host:port/db?prefix=…): drop paragraphs seen in earlier runs.")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="local: this machine's process pool; dask: a Dask cluster (pip install 'dedup-toolkit[dask]').")
+@click.option("--scheduler", default=None,
+              help="Dask scheduler address (tcp://host:8786) [default: start a LocalCluster of --workers].")
+@click.option("--output-dir", type=click.Path(file_okay=False), default=None,
+              help="With --engine dask: one part file per shard here; a rerun skips finished shards.")
+@click.option("--shard-size", type=click.IntRange(min=1), default=1000, show_default=True,
+              help="With --engine dask: input records per shard.")
+@click.option("--overwrite", is_flag=True, help="With --output-dir: replace a run made with other settings.")
 def clean(**params: Any) -> None:
     """Remove noise and repeated paragraphs from SOURCES (files, directories, globs, - for stdin)."""
     options = build_options(params, dedup="off" if params["no_dedup"] else params["dedup_mode"])
+    dask_only = [name for name in ("scheduler", "output_dir") if params[name] is not None]
+    if params["engine"] == "local" and dask_only:
+        raise click.UsageError(f"--{dask_only[0].replace('_', '-')} needs --engine dask")
+    if params["engine"] == "dask" and params["index_spec"] is not None:
+        raise click.UsageError("--index works with --engine local only")
+    if params["output_dir"] is not None and params["output"] != "-":
+        raise click.UsageError("give either -o/--output or --output-dir, not both")
     report, close = reject_reporter(params)
     try:
-        summary = api.clean_to(params["sources"], params["output"], params["fmt"], options, on_reject=report,
-                               index=params["index_spec"])
+        if params["engine"] == "dask":
+            summary = api.clean_on_dask(
+                params["sources"], options, output=None if params["output_dir"] else params["output"],
+                output_dir=params["output_dir"], fmt=params["fmt"], scheduler=params["scheduler"],
+                shard_size=params["shard_size"], overwrite=params["overwrite"], on_reject=report)
+        else:
+            summary = api.clean_to(params["sources"], params["output"], params["fmt"], options, on_reject=report,
+                                   index=params["index_spec"])
     finally:
         close()
     click.echo(summary.line(), err=True)

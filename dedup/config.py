@@ -30,18 +30,26 @@ class MinHashConfig:
     relation. `scheme` is datasketch's permutation scheme: "affine32" (datasketch >= 2.0 default) or "legacy"
     ((a*h + b) mod 2^61-1, datasketch < 2.0).
 
-    Defaults come from `scripts/tune_minhash.py` (seeds + 3,000 synthetic paragraphs, 2025 run):
+    Defaults come from `python scripts/tune_minhash.py` (gold seeds + 3,000 synthetic paragraphs, copies with
+    <= 10% word edits; "seeds" = required gold pairs linked, all runs had 0 false seed links, 0 unrelated
+    paragraphs clustered, 0 clusters mixing two sources):
 
-    - ngram=3: lowest n whose seed margins hold -- required gold pairs have exact Jaccard >= 0.47 and
-      shared/larger >= 0.63, every other seed pair Jaccard <= 0.26 (n=2 lets allowed partial overlaps reach
-      shared/larger 0.54, i.e. it could chain two gold clusters through 002:7; n=4,5 push the weakest gold
-      pair to 0.41/0.39).
-    - threshold=0.45: under the weakest gold pair (0.47) with a gap to unrelated seed pairs (<= 0.26); copies
-      with 10% word edits have Jaccard ~0.5-0.6 at n=3.
-    - bands=42, rows=3 (126 of 128 slots): candidate probability 0.98 at J=0.45, 0.9992 at J=0.54, 0.04 at
-      J=0.1; measured synthetic candidate recall 1.000 for <=10% edits. 32x4 (the old default) gives only
-      0.87 at J=0.5.
-    - num_perm=128: 512 bytes of uint32 per paragraph (budget 1 KB); 256 bought no recall on the seeds.
+        ngram      2: 11/11, recall 1.000   3: 11/11, 1.000   4: 10/11, 0.984   5: 10/11, 0.897
+        threshold  0.35-0.45: 11/11, 1.000   0.5: 10/11, 0.999   0.55: 10/11, 0.989   0.6: 7/11, 0.942
+        perm/bands x rows (P(candidate) at J=0.45 / J=0.1, synthetic recall):
+                   64/21x3 0.87/0.02 0.998 (seeds 10/11)   128/32x4 0.74/0.003 0.999   128/42x3 0.98/0.04 1.000
+                   128/64x2 1.00/0.47 1.000   256/85x3 1.00/0.08 1.000   256/64x4 0.93/0.006 1.000
+        20% word edits at the defaults: recall 0.821
+
+    - ngram=3: n=2 also passes, but its allowed partial overlaps share up to 54% of the larger paragraph
+      (n=3: 49%), one step from chaining two gold clusters through 002:7; n >= 4 loses the weakest gold pair.
+    - threshold=0.45: the weakest gold pair has Jaccard 0.47 (000:5 ~ 001:8, before glue repair); unrelated
+      seed pairs reach 0.26. Merges stay safe below 0.5 through verify's "> half of the larger" rule.
+    - 42 bands x 3 rows: 0.98 candidate probability at J=0.45 with few junk candidates (0.04 at J=0.1); 32x4
+      finds the weakest gold pair (J=0.47) only with probability ~0.8 (lucky here), 64/21x3 lost it, and
+      64x2 makes half of all J=0.1 pairs candidates.
+    - num_perm=128: 512 bytes of uint32 signature + 336 of band keys per paragraph (budget 1 KB); 256 adds
+      nothing measurable here.
     """
 
     ngram: int = 3

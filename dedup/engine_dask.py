@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import islice, pairwise
 from operator import itemgetter
@@ -255,10 +255,12 @@ class _DaskRun:
         config, parts = self.job.options.minhash, classified.npartitions
         items = classified.map(_band_items, self._aligned(row_offsets[:-1]), config, parts).flatten()
         groups = items.groupby(itemgetter(0), npartitions=parts, shuffle="tasks")
-        found = [p for p in self.client.compute(groups.map(_group_pairs)).result() if len(p)]
-        if not found:
+        total = row_offsets[-1]
+        union = groups.map(_group_codes, total).reduction(_union, _union, split_every=SPLIT_EVERY)
+        codes: np.ndarray = self.client.compute(union).result()
+        if not len(codes):
             return {}, 0
-        pairs = np.unique(np.concatenate(found), axis=0)
+        pairs = np.column_stack(np.divmod(codes, np.int64(total)))   # sorted codes = lexicographic pairs
         wanted = np.unique(pairs)
         starts = np.asarray(row_offsets[:-1], dtype=np.int64)
         owner = np.searchsorted(starts, wanted, side="right") - 1
@@ -341,10 +343,23 @@ def _band_items(item: ShardClassified, row_offset: int, config: MinHashConfig,
     return [(int(d[0]), chunk) for d, chunk in zip(np.split(dest, cuts), np.split(flat, cuts), strict=True)]
 
 
-def _group_pairs(group: tuple[int, list[tuple[int, np.ndarray]]]) -> np.ndarray:
-    """Reduce side: every row of each (band, key) bucket is here; pairs in global row numbers."""
-    records = np.concatenate([chunk for _, chunk in group[1]])
-    return bucket_pairs(records)
+def _group_codes(group: tuple[int, list[tuple[int, np.ndarray]]], total: int) -> np.ndarray:
+    """Reduce side: every row of each (band, key) bucket is here. Pairs come back as sorted unique codes
+    i * total + j: one int64 each, so the union over partitions and bands is a cheap 1-D merge."""
+    pairs = bucket_pairs(np.concatenate([chunk for _, chunk in group[1]]))
+    return _sorted_unique(pairs[:, 0] * np.int64(total) + pairs[:, 1])
+
+
+def _union(parts: Iterable[np.ndarray]) -> np.ndarray:
+    """One level of the pair-set tree reduction: the same pair found in several bands is kept once, on the
+    workers, so the driver receives the corpus's unique candidate pairs and nothing more."""
+    return _sorted_unique(np.concatenate([np.zeros(0, dtype=np.int64), *parts]))
+
+
+def _sorted_unique(codes: np.ndarray) -> np.ndarray:
+    """np.unique by sort + neighbour compare: numpy 2's hash-based unique is ~10x slower on tens of millions."""
+    codes = np.sort(codes)
+    return codes[np.concatenate(([True], codes[1:] != codes[:-1]))] if len(codes) else codes
 
 
 def bucket_pairs(records: np.ndarray) -> np.ndarray:

@@ -97,7 +97,9 @@ def clean_with_index(sources: Sequence[str], output: str, fmt: str, options: Cle
             writer = write_jsonl if fmt == "jsonl" else write_text
             writer(filter_against_index(run.documents(), index, options, new_items, run.summary), stream)
             summary = run.summary
-            index.add(new_items)
+        # only once the output is committed: a run that dies before this leaves the index as it was, so a
+        # rerun of the batch produces the same output instead of dropping everything as "already seen"
+        index.add(new_items)
     return summary
 
 

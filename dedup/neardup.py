@@ -25,7 +25,7 @@ from typing import Any, Literal
 import numpy as np
 
 from dedup.candidates import band_keys, candidate_pairs
-from dedup.cluster import ClusterResult, build_clusters
+from dedup.clustering import ClusterResult, build_clusters
 from dedup.config import MinHashConfig
 from dedup.shingle import shingle_sets, tokens
 from dedup.sign import Signer

@@ -13,23 +13,25 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
 
+from dedup.assemble import assemble
 from dedup.classify import ClassifyConfig
 from dedup.config import MinHashConfig
 from dedup.errors import InputError
 from dedup.extract import ExtractConfig
 from dedup.read import ReadOptions
 from dedup.records import CleanedDocument, Document, Reject
-from dedup.spill import Spill
-from dedup.assemble import assemble
 from dedup.resolve import Canonical, ClusterRecord, DedupPlan, Member, content_id, plan_dedup
+from dedup.spill import Spill
 from dedup.stages import Classified, Prepared, StageRunner, Worker
 
+LOOKAHEAD_PER_WORKER = 2
 DedupMode = Literal["drop", "canonical", "off"]
 Level = Literal["paragraph", "document"]
 
@@ -38,10 +40,10 @@ Level = Literal["paragraph", "document"]
 class CleanOptions:
     """Everything a run depends on; stage configs are nested so each stage sees only its own."""
 
-    read: ReadOptions = ReadOptions()
-    extract: ExtractConfig = ExtractConfig()
-    classify: ClassifyConfig = ClassifyConfig()
-    minhash: MinHashConfig = MinHashConfig()
+    read: ReadOptions = field(default_factory=ReadOptions)
+    extract: ExtractConfig = field(default_factory=ExtractConfig)
+    classify: ClassifyConfig = field(default_factory=ClassifyConfig)
+    minhash: MinHashConfig = field(default_factory=MinHashConfig)
     rules: tuple[str, ...] = ()
     keep: tuple[str, ...] = ()
     dedup: DedupMode = "drop"
@@ -100,11 +102,18 @@ def _progress(iterable: Iterable[Any], enabled: bool, desc: str, unit: str) -> I
 
 
 class _Pool:
-    """Maps a worker method over batches, in order: inline for one worker, a process pool otherwise."""
+    """Maps a worker method over batches, in order: inline for one worker, a process pool otherwise.
+
+    Batches are submitted from the calling thread with a bounded look-ahead (`LOOKAHEAD_PER_WORKER` per
+    process): the input is read no faster than the workers use it (bounded memory), and an input error raised
+    while reading surfaces in the caller, not in a pool thread (`Pool.imap` consumes its iterable in a
+    background thread, where such an error leaves `imap`'s iterator waiting forever).
+    """
 
     def __init__(self, worker: Worker, workers: int) -> None:
         self.worker = worker
         self.pool: Any = None
+        self.lookahead = LOOKAHEAD_PER_WORKER * workers
         if workers > 1:
             method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
             self.pool = multiprocessing.get_context(method).Pool(workers, initializer=StageRunner.install,
@@ -114,7 +123,16 @@ class _Pool:
         if self.pool is None:
             fn: Callable[[list[Any]], Any] = getattr(self.worker, name)
             return map(fn, batches)
-        return self.pool.imap(getattr(StageRunner, name), batches, chunksize=1)
+        return self._ordered(getattr(StageRunner, name), batches)
+
+    def _ordered(self, fn: Callable[[list[Any]], Any], batches: Iterable[list[Any]]) -> Iterator[Any]:
+        window: deque[Any] = deque()
+        for batch in batches:
+            window.append(self.pool.apply_async(fn, (batch,)))
+            if len(window) >= self.lookahead:
+                yield window.popleft().get()
+        while window:
+            yield window.popleft().get()
 
     def close(self) -> None:
         if self.pool is not None:
@@ -213,8 +231,9 @@ class CleanRun:
     def documents(self) -> Iterator[CleanedDocument]:
         """The cleaned documents in input order; counts go to `summary` as they stream."""
         mode: DedupMode = self.options.dedup
+        settler = self._worker.settler()
         for doc_ordinal, item in enumerate(self.classified()):
-            cleaned = assemble(item, doc_ordinal, self.plan, mode)
+            cleaned = assemble(item, doc_ordinal, self.plan, mode, settler)
             for removal in cleaned.removed:
                 self.summary.noise[removal.category] = self.summary.noise.get(removal.category, 0) + 1
             self.summary.duplicates += len(cleaned.duplicates)

@@ -10,7 +10,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
-
 import xxhash
 
 from dedup.candidates import band_keys, candidate_pairs

@@ -321,7 +321,8 @@ def assemble_shard(item: ShardClassified, decisions: dict[tuple[int, int], Decis
         return ShardDone(item.index, layout.done_counts(item.index), None, False)
     mode = job.options.dedup
     plan = None if mode == "off" else DedupPlan(decisions, [])
-    docs = [assemble(c, doc_offset + pos, plan, mode) for pos, c in enumerate(item.classified)]
+    settler = job.worker().settler()
+    docs = [assemble(c, doc_offset + pos, plan, mode, settler) for pos, c in enumerate(item.classified)]
     counts = shard_counts(item, docs)
     if layout is None:
         return ShardDone(item.index, counts, docs, True)

@@ -6,8 +6,9 @@ typography (NFKC, quotes, apostrophes, dashes, ellipsis, case, whitespace) and `
 joining dotted abbreviations and apostrophe contractions ("U.S." -> "us", "it's" -> "its") so those variants
 produce the same shingles.
 
-Token hashes are computed over code points with numpy (`dedup._codepoints`), combined per n-gram with numpy, never Python's salted `hash()`, so a shingle
-hashes the same in every process and on every machine (signatures and indexes can be stored and merged).
+Token hashes are computed on code points with numpy (`token_hashes`) and combined per n-gram with numpy,
+never with Python's salted `hash()`, so a shingle hashes the same in every process and on every machine
+(signatures and indexes can be stored and merged).
 
 >>> normalise("“It’s — a  Test…”")
 '"it\\'s - a test..."'
@@ -26,7 +27,6 @@ import unicodedata
 from collections.abc import Sequence
 
 import numpy as np
-
 
 # Bump when tokens or hashes change: stored signatures and indexes built with another version are stale.
 NORMALISE_VERSION = 1

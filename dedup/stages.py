@@ -13,7 +13,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from dedup.classify import ClassifyConfig, Classifier
+from dedup.classify import Classifier, ClassifyConfig
 from dedup.config import MinHashConfig
 from dedup.extract import ExtractConfig, extract
 from dedup.linestats import LineStats
@@ -95,6 +95,11 @@ class Worker:
         return cls(extract_config, Classifier(ruleset, classify_config, stats), Signer(minhash), stats, repair,
                    level, minhash.min_tokens)
 
+    def settler(self) -> Classifier:
+        """The classifier `assemble` settles the output with: same rules and config, no corpus statistics
+        (every process gets the same one, whatever counts it holds, so local and Dask output agree)."""
+        return Classifier(self.classifier.rules, self.classifier.config, None)
+
     def prepare(self, batch: list[Document]) -> tuple[list[Prepared | Reject], LineStats]:
         """Pass 1: extract HTML, split into paragraphs, count lines for the corpus statistics."""
         stats = LineStats()
@@ -143,7 +148,6 @@ class Worker:
         signatures = self.signer.sign_texts(texts) if texts else np.zeros((0, self.signer.config.num_perm),
                                                                          dtype=np.uint32)
         return out, signatures, np.array(refs, dtype=np.int64).reshape(-1, 2)
-
 
     @staticmethod
     def _repair_language(paragraphs: Sequence[Paragraph]) -> str | None:

@@ -247,7 +247,8 @@ def write_clusters(records: Iterable[Any], stream: IO[Any], fmt: str = "jsonl") 
             if count:
                 stream.write("\n")
             stream.write(f"==> cluster {data.get('id')} ({len(members)} members) <==\n")
-            stream.write(f"canonical {canonical.get('doc')}#{canonical.get('index')} ({canonical.get('reason', '')}):\n")
+            where = f"{canonical.get('doc')}#{canonical.get('index')}"
+            stream.write(f"canonical {where} ({canonical.get('reason', '')}):\n")
             stream.write(f"  {canonical.get('text', '')}\n")
             for member in members:
                 stream.write(f"{member.get('similarity', 0.0):.2f} {member.get('doc')}#{member.get('index')}: "

@@ -25,12 +25,12 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from synthetic import corpus  # noqa: E402
+from synthetic import corpus
 
-from dedup.candidates import band_keys, candidate_pairs  # noqa: E402
-from dedup.config import MinHashConfig  # noqa: E402
-from dedup.shingle import tokens  # noqa: E402
-from dedup.sign import Signer, to_lean_minhash  # noqa: E402
+from dedup.candidates import band_keys, candidate_pairs
+from dedup.config import MinHashConfig
+from dedup.shingle import tokens
+from dedup.sign import Signer, to_lean_minhash
 
 
 @dataclass
@@ -126,7 +126,7 @@ def section_candidates(ctx: Context) -> dict[str, Any]:
         lsh = MinHashLSH(num_perm=config.num_perm, params=(config.bands, config.rows))
         for i, m in enumerate(leans):
             lsh.insert(i, m)
-        pairs = set()
+        pairs: set[tuple[int, int]] = set()
         for i, m in enumerate(leans):
             pairs.update((min(i, j), max(i, j)) for j in lsh.query(m) if j != i)
         return len(pairs)

@@ -85,6 +85,7 @@ def run_redis_bench(paragraphs: list[str], config: MinHashConfig, url: str | Non
             return run_redis_bench(paragraphs, config, temporary, query_sample, plain_sample)
     import redis
     from datasketch import MinHashLSH
+
     from dedup.sign import Signer, to_lean_minhash
 
     unique: dict[str, str] = {}

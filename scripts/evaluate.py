@@ -48,7 +48,7 @@ CACHE = Path("/tmp/dedup-dev-cache")
 def _extract_config() -> Any:
     from dedup.extract import ExtractConfig
 
-    return ExtractConfig(link_density=True)
+    return ExtractConfig(link_density=True, block_context=True)
 
 
 EXTRACT_CONFIG = _extract_config()

@@ -24,11 +24,11 @@ import wordfreq
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from synthetic import Generator, Item, corpus  # noqa: E402
+from synthetic import Generator, Item, corpus
 
-from dedup.config import MinHashConfig  # noqa: E402
-from dedup.neardup import find_clusters  # noqa: E402
-from dedup.repair import repair_glued  # noqa: E402
+from dedup.config import MinHashConfig
+from dedup.neardup import find_clusters
+from dedup.repair import repair_glued
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 

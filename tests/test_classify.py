@@ -255,3 +255,48 @@ def test_cleaning_the_cleaned_seeds_removes_nothing(seed_verdicts: dict[str, lis
     for doc in kept_docs:
         again = classifier.classify(doc, paras[doc.id])
         assert not [(p.text, v.reason) for p, v in zip(paras[doc.id], again, strict=True) if v.is_noise]
+
+
+def test_html_context_removes_furniture_and_keeps_the_story() -> None:
+    from dedup.extract import ExtractConfig, extract
+    from dedup.segment import segment
+    from tests.test_extract import FURNITURE_PAGE
+
+    doc = extract(Document("f", FURNITURE_PAGE, {}, "f.html", 0, True), ExtractConfig(block_context=True))
+    assert isinstance(doc, Document)
+    paras = segment(doc.text, doc.id)
+    verdicts = {p.text[:24]: v for p, v in zip(paras, Classifier().classify(doc, paras), strict=True)}
+    promo = verdicts["Get unlimited access to "]
+    assert (promo.label, promo.category) == ("noise", "advertisement")   # strong evidence removes a sentence
+    assert "class/id token 'promo'" in promo.reason
+    assert verdicts["Read the full report"].category == "navigation"
+    assert verdicts["Key Takeaways"].is_noise
+    assert "inside <header>" in verdicts["Updated by the city desk"].reason
+    for story in ("Harbour plan approved", "The city council approve", "Officials said construct",
+                  "Residents near the docks", "The council will publish"):
+        assert verdicts[story].label == "content", verdicts[story]
+
+
+@pytest.mark.parametrize(("context", "removed"), [
+    ({"tag": "p", "zones": ["aside"], "tokens": ["share"]}, False),    # weak: never a sentence
+    ({"tag": "p", "zones": [], "tokens": ["comment"]}, False),
+    ({"tag": "p", "zones": [], "tokens": ["sponsor"]}, True),          # strong: ads/sponsor/promo, <button>
+    ({"tag": "p", "zones": ["button"], "tokens": []}, True),
+    ({"tag": "p", "zones": [], "tokens": ["widget", "meta"]}, False),  # not evidence (Elementor, post meta)
+])
+def test_context_evidence_strength_on_a_sentence(context: dict, removed: bool) -> None:
+    text = "The council said the new harbour would open in two years and employ about three hundred people."
+    doc = Document("c", text, {"_block_context": [context]})
+    verdict = Classifier().classify(doc, paragraphs_of(text, "c"))[0]
+    assert verdict.is_noise is removed, verdict
+
+
+def test_short_line_with_weak_context_is_noise_but_h1_is_not() -> None:
+    doc = Document("c", "Share on Mastodon\nKey Takeaways",
+                   {"_block_context": [{"tag": "p", "zones": [], "tokens": ["share"]},
+                                       {"tag": "h1", "zones": ["header"], "tokens": ["toc"]}]})
+    verdicts = Classifier().classify(doc, paragraphs_of(doc.text, "c"))
+    assert (verdicts[0].label, verdicts[0].category) == ("noise", "share")
+    assert verdicts[1].label == "content"
+    off = Classifier(config=ClassifyConfig(use_context=False)).classify(doc, paragraphs_of(doc.text, "c"))
+    assert off[1].label == "content"

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from dedup.cli import main
 
 
-def invoke(runner: CliRunner, *args: str, stdin: bytes | None = None):  # noqa: ANN201 - click Result
+def invoke(runner: CliRunner, *args: str, stdin: bytes | None = None):
     return runner.invoke(main, list(args), input=stdin, catch_exceptions=False)
 
 

@@ -240,3 +240,25 @@ def test_bucket_pairs_keep_the_big_bucket_window() -> None:
     dest = (shuffled["key"] * np.uint64(3) + shuffled["band"]) % np.uint64(3)
     got = np.unique(np.concatenate([bucket_pairs(shuffled[dest == d]) for d in range(3)]), axis=0)
     assert got.tolist() == expected.tolist()
+
+
+def test_cli_engine_dask_matches_local_cli(scheduler: str, tmp_path: Path) -> None:
+    """`dedup clean --engine dask --scheduler ADDR` prints what the local engine prints, part files included."""
+    from click.testing import CliRunner
+
+    from dedup.cli import main
+
+    runner = CliRunner()
+    base = ["clean", str(SEEDS), "--format", "jsonl", "--workers", "1"]
+    local_run = runner.invoke(main, base, catch_exceptions=False)
+    dask_run = runner.invoke(main, [*base, "--engine", "dask", "--scheduler", scheduler], catch_exceptions=False)
+    assert local_run.exit_code == dask_run.exit_code == 0
+    assert dask_run.stdout == local_run.stdout
+    assert dask_run.stderr.splitlines()[-1] == local_run.stderr.splitlines()[-1]   # the same summary line
+    out = tmp_path / "parts"
+    sharded = runner.invoke(main, [*base, "--engine", "dask", "--scheduler", scheduler, "--output-dir", str(out),
+                                   "--shard-size", "2"], catch_exceptions=False)
+    assert sharded.exit_code == 0
+    assert parts(out) == local_run.stdout.encode("utf-8")
+    misuse = runner.invoke(main, [*base, "--output-dir", str(out)])
+    assert misuse.exit_code == 2 and "--output-dir needs --engine dask" in misuse.stderr

@@ -134,3 +134,71 @@ def test_fixture_directory_reads_and_extracts() -> None:
     docs, rejects = split(read_sources([str(WIRE.parent)], ReadOptions(glob="*.html")))
     assert rejects == [] and len(docs) == len(HTML_PAGES)
     assert all(isinstance(extract(d), Document) for d in docs)
+
+
+# A small handwritten page: furniture trafilatura keeps (a promo box, a call-to-action strip, a "Key Takeaways"
+# table of contents, a `<header>` note) between story paragraphs, one of which carries a link.
+FURNITURE_PAGE = """<html><head><title>Harbour plan approved</title></head><body>
+<div id="page"><article><div class="entry-content">
+<h1>Harbour plan approved</h1>
+<p>The city council approved the harbour plan on Tuesday after a long debate about costs and the future of the
+old docks.</p>
+<p>Officials said construction would start next spring and last about three years, with the first berths
+opening in 2027.</p>
+<div class="promo-box"><p>Get unlimited access to our journalism for one euro a month, cancel anytime you
+like.</p></div>
+<p>Residents near the docks welcomed the plan but asked for <a href="/noise">limits on night-time noise</a>
+during the works.</p>
+<div class="boxCtaStrip"><p>Read the full report</p></div>
+<div class="toc"><p>Key Takeaways</p></div>
+<header><p>Updated by the city desk</p></header>
+<p>The council will publish the full plan next week, together with a summary of the public comments it
+received.</p>
+</div></article></div></body></html>"""
+
+
+def furniture_doc() -> Document:
+    result = extract(Document("furniture", FURNITURE_PAGE, {}, "furniture.html", 0, True),
+                     ExtractConfig(block_context=True))
+    assert isinstance(result, Document)
+    return result
+
+
+def test_block_context_names_tag_zone_and_class_tokens() -> None:
+    doc = furniture_doc()
+    assert doc.text == trafilatura.extract(FURNITURE_PAGE)
+    paragraphs = [p.text for p in segment(doc.text, doc.id)]
+    contexts = dict(zip(paragraphs, doc.metadata["_block_context"], strict=True))
+    assert contexts["Harbour plan approved"] == {"tag": "h1", "zones": [], "tokens": []}
+    promo = next(c for t, c in contexts.items() if t.startswith("Get unlimited access"))
+    assert promo["tokens"] == ["promo"]                      # "promo-box": split on "-"
+    assert contexts["Read the full report"]["tokens"] == ["cta"]   # "boxCtaStrip": split on camelCase
+    assert contexts["Key Takeaways"] == {"tag": "p", "zones": [], "tokens": ["toc"]}
+    assert contexts["Updated by the city desk"]["zones"] == ["header"]
+    story = [c for t, c in contexts.items() if t.startswith(("The city council", "Officials", "Residents"))]
+    assert story == [{"tag": "p", "zones": [], "tokens": []}] * 3   # "entry-content" stops the climb
+
+
+def test_link_density_and_context_come_from_one_walk() -> None:
+    doc = furniture_doc()
+    densities = doc.metadata["_link_density"]
+    paragraphs = segment(doc.text, doc.id)
+    linked = next(i for i, p in enumerate(paragraphs) if p.text.startswith("Residents"))
+    assert 0.2 < densities[linked] < 0.35     # "limits on night-time noise" of the paragraph's characters
+    assert all(d == 0.0 for i, d in enumerate(densities) if i != linked)
+
+
+@pytest.mark.parametrize("page", HTML_PAGES, ids=lambda p: p.name)
+def test_every_fixture_paragraph_is_aligned_with_a_block(page: Path) -> None:
+    doc = extracted(page, ExtractConfig(block_context=True))
+    contexts = doc.metadata["_block_context"]
+    assert len(contexts) == len(segment(doc.text, doc.id))
+    assert all(c is not None and c["tag"] for c in contexts)
+
+
+def test_fixture_call_to_action_box_is_named() -> None:
+    page = next(p for p in HTML_PAGES if p.name == "broadcast_deportees.html")
+    doc = extracted(page, ExtractConfig(block_context=True))
+    pairs = list(zip(segment(doc.text, doc.id), doc.metadata["_block_context"], strict=True))
+    assert any(p.text.startswith("Stay updated!") and "cta" in c["tokens"] for p, c in pairs)
+    assert all(c["tokens"] == [] for p, c in pairs if len(p.text) > 200)   # the story carries no furniture

@@ -13,7 +13,7 @@ from dedup.config import MinHashConfig
 from dedup.neardup import ParagraphRef, find_clusters
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
-from synthetic import Item, corpus  # noqa: E402
+from synthetic import Item, corpus
 
 
 def seed_paragraphs(seed_paths: list[Path], gold: dict) -> list[ParagraphRef]:
@@ -25,8 +25,8 @@ def seed_paragraphs(seed_paths: list[Path], gold: dict) -> list[ParagraphRef]:
     return out
 
 
-def labels(paragraphs: list, config: MinHashConfig = MinHashConfig()) -> dict[tuple[str, int], str]:
-    return {(m.doc, m.index): c.id for c in find_clusters(paragraphs, config).clusters for m in c.members}
+def labels(paragraphs: list) -> dict[tuple[str, int], str]:
+    return {(m.doc, m.index): c.id for c in find_clusters(paragraphs, MinHashConfig()).clusters for m in c.members}
 
 
 def test_gold_seed_clusters(seed_paths: list[Path], gold: dict) -> None:

@@ -44,7 +44,8 @@ def test_hashes_are_sorted_unique_uint64() -> None:
 
 
 def test_deterministic_across_processes() -> None:
-    code = "from dedup.shingle import shingle_hashes; print(shingle_hashes('Rubio told reporters on Monday', 3).tolist())"
+    code = ("from dedup.shingle import shingle_hashes; "
+            "print(shingle_hashes('Rubio told reporters on Monday', 3).tolist())")
     runs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
             for _ in range(2)}
     assert len(runs) == 1

@@ -156,7 +156,7 @@ def _star(component: list[int], texts: Sequence[str], order: Sequence[Any], sets
     degree = {i: sum(1 for j in neighbours[i] if j in inside) for i in component}
     centre = min(component, key=lambda i: (-degree[i], -sum(degree[j] for j in neighbours[i] if j in inside),
                                            order[i], texts[i]))
-    keep, rest = [centre], []
+    keep, rest = [centre], list[int]()
     for i in component:
         if i == centre:
             continue

@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dedup.cluster import build_clusters, cluster_id
+from dedup.clustering import build_clusters, cluster_id
 from dedup.config import MinHashConfig
 from dedup.shingle import shingle_hashes
 from dedup.verify import Link, verify_pairs
@@ -27,7 +27,7 @@ def test_merged_paragraph_does_not_chain_its_parts() -> None:
 
 def test_chain_of_drifting_copies_is_cut() -> None:
     words = A.split()
-    drift = [" ".join(words[:k] + ["x%d" % i for i in range(k)]) for k in (16, 12, 8)]
+    drift = [" ".join(words[:k] + [f"x{i}" for i in range(k)]) for k in (16, 12, 8)]
     texts = [A, *drift]
     links = [Link(i, i + 1, "duplicate", 0.5, 0.6) for i in range(3)]  # as if LSH + a lax verifier linked a chain
     result = build_clusters(4, links, texts, [(i,) for i in range(4)])
