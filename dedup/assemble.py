@@ -109,6 +109,8 @@ def _settle(item: Classified, survivors: list[_Kept], classifier: Classifier, me
     found in pass 2) and no HTML context (which is aligned with the original paragraphs).
     """
     doc = replace(item.doc, metadata=dict(metadata))
+    if _same_windows([k.source.index for k in survivors], len(item.paragraphs), classifier.config.edge):
+        return survivors
     for _ in range(MAX_SETTLE_ROUNDS):
         if not survivors:
             break
@@ -139,3 +141,15 @@ def _settle(item: Classified, survivors: list[_Kept], classifier: Classifier, me
             break
     removed.sort(key=lambda r: (r.index, r.start))
     return survivors
+
+
+def _windows(position: int, count: int, edge: int) -> tuple[bool, bool, bool]:
+    """The positional evidence `Classifier` uses: within `edge` of the start, of the end, first two."""
+    return position < edge, position >= count - edge, position <= 1
+
+
+def _same_windows(positions: list[int], count: int, edge: int) -> bool:
+    """True when every survivor sits in the same windows as before the removals: then a rerun sees the same
+    positional evidence (and no noise neighbours), so settling could change nothing and is skipped."""
+    kept = len(positions)
+    return all(_windows(old, count, edge) == _windows(new, kept, edge) for new, old in enumerate(positions))

@@ -1,21 +1,27 @@
 """Main-content extraction for HTML documents, with trafilatura run once per page.
 
 The text must be the same as plain `trafilatura.extract(html)` (what users and our evaluation compare against),
-with one paragraph per line so `segment` yields paragraphs. Metadata comes from the same parsed tree, but
-through a lean path: trafilatura's `with_metadata=True` also collects categories, tags and the licence, which
-costs ~20% of the extraction time on news pages; we need only title, author, date, url, sitename, description
-(measured on the fixture pages: ~6% over bare `trafilatura.extract`; the full metadata path costs ~20%).
+with one paragraph per line so `segment` yields paragraphs. Metadata comes from the same parsed tree through a
+lean path: trafilatura's `with_metadata=True` also collects categories, tags and the licence. By default
+(`metadata="fast"`) we read title, author, date, url, sitename and description from `<meta>` tags, JSON-LD and
+the title/URL elements, and the date with htmldate's fast search; `metadata="full"` adds trafilatura's search
+for an author in the page body (a pruned copy of the whole tree) and htmldate's extensive date search
+(dateparser). Measured on 391 dev pages (CPU time, warm caches, `python scripts/bench.py` has the current
+figures): full metadata costs ~29 % of bare `trafilatura.extract`, fast ~9 %; the extensive date search finds a
+date on 14 % more pages, the body author search an author on pages whose `<meta>` has none — both are also
+found in the text by the classifier (byline and dateline lines are moved to metadata).
 
-Block context and link density (`ExtractConfig(block_context=True)`, or `link_density=True`, same walk): for
-each paragraph of `segment(doc.text)`, `metadata["_block_context"]` holds `{"tag", "zones", "tokens"}` — the tag
-of the block its text sits in (p, li, h2, td, span…), the furniture elements above it (nav/aside/footer/header/
-form/button/figure…) and boilerplate class/id tokens (split on `-`, `_`, digits and camelCase: "shareBar" →
-share) up to the article container — and `metadata["_link_density"]` the share of its characters inside `<a>`;
-`None` where the paragraph was not found in the page. trafilatura's output tree has neither (its text must stay
-that of `trafilatura.extract`), so we read the original tree: all body text nodes in one XPath call, laid out
-as one whitespace-free string, each output paragraph found in it at or after the previous match (96 % of the
-paragraphs on 200 dev pages; the old per-element index matched ~70 %). Cost, CPU time on those pages: see
-`ExtractConfig`.
+Block context and link density (`ExtractConfig(block_context=True)`, the default, or `link_density=True`, same
+walk): for each paragraph of `segment(doc.text)`, `metadata["_block_context"]` holds `{"tag", "zones",
+"tokens"}` — the tag of the block its text sits in (p, li, h2, td, span…), the furniture elements above it
+(nav/aside/footer/header/form/button/figure…) and boilerplate class/id tokens (split on `-`, `_`, digits and
+camelCase: "shareBar" → share) up to the article container — and `metadata["_link_density"]` the share of its
+characters inside `<a>`; `None` where the paragraph was not found in the page. trafilatura's output tree has
+neither (its text must stay that of `trafilatura.extract`), so we read the original tree: all body text nodes in
+one XPath call, laid out as one whitespace-free string, each output paragraph found in it at or after the
+previous match (96 % of the paragraphs on 200 dev pages; a per-element index matched ~70 %). The walk costs
+~11 % of bare `trafilatura.extract` on those pages, and it is the HTML evidence the classifier's furniture and
+link-list features need (`scripts/evaluate.py`).
 """
 
 from __future__ import annotations
@@ -25,7 +31,7 @@ import contextlib
 import itertools
 import re
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Literal
 
 from lxml import etree
 from trafilatura.core import bare_extraction
@@ -54,14 +60,18 @@ _LIST_MARKER = "- "
 
 @dataclass(frozen=True, slots=True)
 class ExtractConfig:
-    """trafilatura switches we expose; the defaults are trafilatura's own, so our text equals its `extract`."""
+    """trafilatura switches we expose; the defaults are trafilatura's own, so our text equals its `extract`.
+
+    `metadata`: "fast", "full" or "off" (see the module docstring); `block_context`/`link_density`: the
+    per-paragraph HTML evidence for the classifier (one walk computes both).
+    """
 
     favor_precision: bool = False
     favor_recall: bool = False
     include_tables: bool = True
-    with_metadata: bool = True
-    link_density: bool = False
-    block_context: bool = False
+    metadata: Literal["fast", "full", "off"] = "fast"
+    link_density: bool = True
+    block_context: bool = True
 
     def extractor(self) -> Extractor:
         return Extractor(output_format="txt", precision=self.favor_precision, recall=self.favor_recall,
@@ -86,9 +96,9 @@ def extract(doc: Document, config: ExtractConfig = ExtractConfig()) -> Document 
     if not text.strip():
         return Reject(doc.source, doc.line, "no main content extracted from HTML", doc.text[:200])
     metadata = dict(doc.metadata)
-    if config.with_metadata:
+    if config.metadata != "off":
         known_url = doc.metadata.get("url") if isinstance(doc.metadata.get("url"), str) else None
-        for key, value in _metadata(tree, known_url).items():
+        for key, value in _metadata(tree, known_url, thorough=config.metadata == "full").items():
             metadata.setdefault(key, value)
     if config.link_density or config.block_context:
         densities, contexts = _block_info(tree, text)
@@ -106,17 +116,19 @@ def _text(found: Any, options: Extractor) -> str:
     return result
 
 
-def _metadata(tree: Any, url: str | None) -> dict[str, str]:
-    """trafilatura's `extract_metadata` minus categories, tags and licence (not needed, and slow)."""
+def _metadata(tree: Any, url: str | None, thorough: bool = False) -> dict[str, str]:
+    """trafilatura's `extract_metadata` minus categories, tags and licence (not needed, and slow); `thorough`
+    adds its body author search and htmldate's extensive date search."""
     meta = examine_meta(tree)
     if meta.author and " " not in meta.author:
         meta.author = None
     with contextlib.suppress(Exception):  # trafilatura guards this call the same way: JSON-LD in the wild breaks
         meta = extract_meta_json(tree, meta)
     meta.title = meta.title or extract_title(tree)
-    meta.author = meta.author or extract_author(tree)
+    if thorough:
+        meta.author = meta.author or extract_author(tree)
     meta.url = meta.url or extract_url(tree, url)
-    date_params = set_date_params(True)
+    date_params = set_date_params(thorough)
     date_params["url"] = meta.url
     meta.date = find_date(tree, **date_params)
     meta.sitename = meta.sitename or extract_sitename(tree)

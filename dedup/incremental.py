@@ -14,19 +14,29 @@ from contextlib import nullcontext
 from dataclasses import replace
 from typing import IO
 
+from dedup.config import MinHashConfig
 from dedup.index import IndexItem, Match, ParagraphIndex, open_index, paragraph_key
 from dedup.pipeline import CleanOptions, Summary
 from dedup.records import CleanedDocument, DuplicateRef, Reject
-from dedup.shingle import tokens
+from dedup.shingle import shingle_hashes, tokens
 from dedup.sign import Signer
+from dedup.verify import classify, similarity
 
 QUERY_BATCH = 256
 
 
-def _seen_before(matches: list[Match], doc_id: str, index: int) -> Match | None:
-    """The best match that is not this very paragraph (a rerun finds itself; that is not a duplicate)."""
+def _seen_before(matches: list[Match], doc_id: str, index: int, text: str, config: MinHashConfig) -> Match | None:
+    """The best match that is not this very paragraph (a rerun finds itself; that is not a duplicate) and is
+    confirmed on real shingle sets against its cluster's canonical text, by the rule in-batch clustering uses
+    (`dedup.verify.classify`): the index's estimate alone would also drop a paragraph that is only part of a
+    longer one, which one run over all batches keeps."""
+    shingles = None
     for match in matches:
-        if (match.doc_id, match.index) != (doc_id, index):
+        if (match.doc_id, match.index) == (doc_id, index):
+            continue
+        if shingles is None:
+            shingles = shingle_hashes(text, config.ngram)
+        if classify(*similarity(shingles, shingle_hashes(match.canonical_text, config.ngram)), config) == "duplicate":
             return match
     return None
 
@@ -49,7 +59,7 @@ def _filter_batch(docs: list[CleanedDocument], index: ParagraphIndex, signer: Si
     for (d, p), text, signature, found in zip(slots, texts, signatures, matches, strict=True):
         doc = docs[d]
         position = doc.indexes[p]
-        match = _seen_before(found, doc.id, position)
+        match = _seen_before(found, doc.id, position, text, signer.config)
         if match is None:
             new_items.append(IndexItem(paragraph_key(text), doc.id, position, text, signature))
             continue

@@ -34,6 +34,7 @@ of 2.0 misses "agreat" (zipf 1.64, a common glue in wordfreq's own sources).
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from itertools import combinations
@@ -48,7 +49,16 @@ MIN_LENGTH = 5
 ONE_LETTER_WORDS = {"en": frozenset("ai"), "fr": frozenset("aày"), "es": frozenset("aeoyu"), "it": frozenset("aeio"),
                     "pt": frozenset("aeo"), "de": frozenset(), "nl": frozenset()}
 
+@functools.cache
+def _wordfreq_languages() -> frozenset[str]:
+    """The languages wordfreq has lists for: a fact about the installed package, read once per process
+    (`available_languages` scans its data directory: 0.5 ms, which made a Repairer per paragraph the
+    biggest cost of pass 2)."""
+    return frozenset(wordfreq.available_languages())
+
+
 _TOKEN = re.compile(r"[^\W\d_]+(?:,[^\W\d_]+)?")
+_LONG_WORD = re.compile(rf"[^\W\d_]{{{MIN_LENGTH},}}")
 _COMMA = re.compile(r"(?<=[^\W\d_]),(?=[^\W\d_])")
 
 
@@ -60,8 +70,8 @@ class Repairer:
     _freq: dict[str, float] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
-        if self.lang in wordfreq.available_languages():
-            self._freq = wordfreq.get_frequency_dict(self.lang)
+        if self.lang in _wordfreq_languages():
+            self._freq = wordfreq.get_frequency_dict(self.lang)   # wordfreq caches the table itself
 
     @property
     def active(self) -> bool:
@@ -103,9 +113,18 @@ class Repairer:
         zipf = self.zipf(word)
         return zipf if len(word) > 2 or zipf >= MIN_SHORT_PART_ZIPF else 0.0
 
+    def could_change(self, text: str) -> bool:
+        """Cheap pre-check: a comma between letters, or a long lower-case word too rare to be left whole.
+        Most paragraphs have neither, and then `repair` need not look at every token."""
+        if _COMMA.search(text):
+            return True
+        rare = wordfreq.zipf_to_freq(MAX_WHOLE_ZIPF)
+        return any(word.islower() and self._freq.get(word, 0.0) < rare
+                   for word in set(_LONG_WORD.findall(text)))
+
     def repair(self, text: str) -> tuple[str, list[tuple[str, str]]]:
         """Repaired text and the list of (glued, fixed) replacements, in text order."""
-        if not self.active:
+        if not self.active or not self.could_change(text):
             return text, []
         repairs: list[tuple[str, str]] = []
 

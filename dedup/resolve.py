@@ -117,6 +117,11 @@ def plan_dedup(signatures: np.ndarray, refs: np.ndarray, batches: Iterable[list[
     result = resolve_candidates(local, texts, order, config)
     decisions: dict[tuple[int, int], Decision] = {}
     records: list[ClusterRecord] = []
+    links_of: dict[int, list[int]] = {}   # member -> its part-of links, so each cluster finds its own directly
+    for number, link in enumerate(result.part_of):
+        links_of.setdefault(link.a, []).append(number)
+        if link.b != link.a:
+            links_of.setdefault(link.b, []).append(number)
     for found in result.clusters:
         canonical = found.canonical
         canonical_id = f"{docs[canonical]}#{order[canonical][1]}"
@@ -128,6 +133,7 @@ def plan_dedup(signatures: np.ndarray, refs: np.ndarray, batches: Iterable[list[
             members=[Member(docs[k], order[k][1], texts[k], found.similarity[k]) for k in members],
             canonical=Canonical(docs[canonical], order[canonical][1], texts[canonical], found.canonical_reason),
             part_of=[{"part": f"{docs[link.a]}#{order[link.a][1]}", "whole": f"{docs[link.b]}#{order[link.b][1]}",
-                      "containment": round(link.containment, 4)} for link in result.part_of
-                     if link.a in found.members or link.b in found.members]))
+                      "containment": round(link.containment, 4)}
+                     for link in (result.part_of[n] for n in sorted({n for k in found.members
+                                                                      for n in links_of.get(k, ())}))]))
     return DedupPlan(decisions, records)

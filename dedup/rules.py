@@ -44,6 +44,7 @@ from dedup.errors import RuleError
 Kind = Literal["phrase", "prefix", "contains", "regex"]
 KINDS: tuple[str, ...] = ("phrase", "prefix", "contains", "regex")
 DEFAULT_TIMEOUT = 0.2
+MATCH_MEMO_SIZE = 1 << 16
 _CATEGORY = regex.compile(r"[a-z][a-z0-9-]*")
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "`": "'",
                          "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00ab": '"', "\u00bb": '"'})
@@ -214,6 +215,7 @@ class _Index:
                 self.contains.append(rule)
             else:
                 self.regexes.append(rule)
+        self.screen, self.unscreened = _screen(self.regexes)
 
     def candidates(self, text: str, norm: str, n_words: int, timeout: float) -> Iterator[tuple[Rule, bool]]:
         """Matching rules (rule, fuzzy?) in order of strength: exact phrase, prefix, contains, regex, fuzzy."""
@@ -227,11 +229,20 @@ class _Index:
         for rule in self.contains:
             if f" {rule.pattern} " in padded and _fits(rule, n_words):
                 yield rule, False
-        for rule in self.regexes:
+        for rule in self.regexes if self._may_match(text, timeout) else self.unscreened:
             if _fits(rule, n_words) and _search(rule, text, timeout):
                 yield rule, False
         if 0 < len(norm) <= _FUZZY_LINE_CHARS + 2:
             yield from ((rule, True) for rule in self._fuzzy(norm))
+
+    def _may_match(self, text: str, timeout: float) -> bool:
+        """One match of the combined start-of-line pattern instead of one per rule (see `_screen`)."""
+        if self.screen is None:
+            return True
+        try:
+            return self.screen.match(text, timeout=timeout) is not None
+        except TimeoutError:
+            return True   # let each rule try (and time out) on its own, so the slow rule is named
 
     def _fuzzy(self, norm: str) -> list[Rule]:
         found: dict[int, Rule] = {}
@@ -242,6 +253,64 @@ class _Index:
                 if id(rule) not in found and edit_distance(norm, rule.pattern, limit) <= limit:
                     found[id(rule)] = rule
         return sorted(found.values(), key=lambda r: (r.source, r.line))
+
+
+_NOT_EMBEDDABLE = regex.compile(r"\\[1-9]|\\g<|\(\?P[=<]|\(\?<(?![=!])|\(\?[a-zA-Z-]+\)")
+
+
+def _has_top_level_bar(pattern: str) -> bool:
+    """True when `pattern` has an alternation outside every group (`^a|b`): then `^` anchors only one branch."""
+    depth, escaped, in_class = 0, False, False
+    for char in pattern:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            return True
+    return False
+
+
+def _anchored_body(rule: Rule) -> str | None:
+    """The rule's pattern without its leading `^` (a leading `(?-i)` scoped to it), when it can join the
+    combined start-of-line pattern; None otherwise."""
+    pattern = rule.pattern
+    scoped = pattern.startswith("(?-i)")
+    body = pattern[len("(?-i)"):] if scoped else pattern
+    if not body.startswith("^") or _has_top_level_bar(body) or _NOT_EMBEDDABLE.search(body):
+        return None
+    return f"(?-i:{body[1:]})" if scoped else f"(?:{body[1:]})"
+
+
+def _screen(rules: list[Rule]) -> tuple[Any, list[Rule]]:
+    """The rules anchored at the start of the line as one alternation tried at position 0; the others.
+
+    Most regex rules look at the start of a line (`^\\W*also read…`); a content line fails all of them, and one
+    `match` of the alternation costs about as much as one of them. Only a pre-check: when it matches, every
+    rule still runs in its own order, with its own `max_words` and timeout, so results are unchanged.
+    """
+    bodies: list[str] = []
+    others: list[Rule] = []
+    for rule in rules:
+        body = _anchored_body(rule)
+        if body is None:
+            others.append(rule)
+        else:
+            bodies.append(body)
+    if len(bodies) < 2:
+        return None, list(rules)
+    try:
+        return regex.compile("|".join(bodies), regex.IGNORECASE | regex.VERSION0), others
+    except (regex.error, ValueError):
+        return None, list(rules)
 
 
 def _fits(rule: Rule, n_words: int) -> bool:
@@ -293,6 +362,9 @@ class RuleSet:
         self._noise = _Index(noise)
         self._keep = _Index(keep)
         self.timeout = timeout
+        # a pure function of (rules, line): memoised per rule set, because corpora repeat lines (templates,
+        # syndicated copies) and the output is classified twice (pass 2, then `assemble`'s settling)
+        self._memo: Any = lru_cache(maxsize=MATCH_MEMO_SIZE)(self._match)
 
     @classmethod
     def default(cls) -> RuleSet:
@@ -316,6 +388,10 @@ class RuleSet:
 
     def match(self, text: str) -> RuleMatch | None:
         """The strongest rule for this line: a keep rule wins; None when no rule applies."""
+        result: RuleMatch | None = self._memo(text)
+        return result
+
+    def _match(self, text: str) -> RuleMatch | None:
         cleaned = clean(text)
         norm = normalise(cleaned)
         n_words = len(norm.split())

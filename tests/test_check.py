@@ -20,8 +20,10 @@ from dedup.api import make_options
 from dedup.hygiene import (
     DUPLICATE_DOCUMENT_SHARE,
     CheckReport,
+    Example,
     LineCounter,
     Settings,
+    SizeBin,
     build_report,
     check,
     check_texts,
@@ -196,6 +198,47 @@ def test_renderers_escape_and_validate(hand_built: tuple[list[CleanedDocument], 
     assert render(report, "text").splitlines()[-1].startswith("FAIL: noise share")
     with pytest.raises(ValueError, match="unknown report format"):
         render(report, "xml")  # type: ignore[arg-type]
+
+
+def test_html_survives_long_ids_and_large_counts(hand_built: tuple[list[CleanedDocument], list[ClusterRecord]]) -> None:
+    """A very long URL id, a pattern-heavy rule reason and six-figure cluster sizes: the page still parses, every
+    table sits in a horizontal scroll box, ids get break points (without breaking `&amp;`), the histogram
+    shortens and slants its size labels (the tooltip keeps the exact size), and the example's reason line shows
+    the rule's location with the full reason in its tooltip."""
+    from dataclasses import replace
+
+    from lxml import html
+
+    from dedup.report_html import CHART_WIDTH
+
+    url = "https://www.example.com/world/2025/02/04/" + "-".join(["a-very-long-slug"] * 12) + "?a=1&b=2"
+    reason = "rule dedup/rules/advertising.rules:80 (regex:^\\W*(?:advertisements?|anzeige|werbung)\\W*$)"
+    base = build_report(*hand_built, Settings(10, 0.5, 128, 3))
+    cat = replace(base.noise.categories[0], paragraphs=123456, trimmed=98765,
+                  examples=[Example(url, 3, "Advertisement", reason)])
+    big = replace(base.clusters.largest[0], size=123456, documents=99999, canonical_doc=url)
+    sizes = [SizeBin(s, 3) for s in (2, 3, 4, 5, 6, 7, 8, 9, 10, 13, 21, 1234, 12345, 23456, 65432, 123456)]
+    report = replace(base, counts=replace(base.counts, documents=123456789, paragraphs=987654321),
+                     noise=replace(base.noise, categories=[cat, *base.noise.categories[1:]]),
+                     clusters=replace(base.clusters, sizes=sizes, largest=[big]),
+                     sources=replace(base.sources, sources=[replace(base.sources.sources[0], source=url)]))
+    page = render(report, "html")
+    tree = html.fromstring(page)
+    tables = tree.xpath("//table")
+    assert tables and all(t.getparent().get("class") == "scroll" for t in tables)
+    assert url in tree.text_content() and "&amp;<wbr>b=" in page and "&<wbr>" not in page
+    assert tree.xpath('//td[.//wbr and contains(., "a-very-long-slug")]')
+    assert {c.text_content() for c in tree.xpath('//div[contains(@class, "long")]/div[@class="v"]')} >= {
+        "123456789", "987654321"}
+    ticks = tree.xpath('//svg[@id="cluster-histogram"]//text[@transform]')
+    assert len(ticks) == len(sizes) and all(t.get("transform").startswith("rotate(-40 ") for t in ticks)
+    assert all(t.get("text-anchor") == "end" for t in ticks)
+    assert [t.text for t in ticks][-5:] == ["1234", "12k", "23k", "65k", "123k"]
+    assert "clusters of size 123456" in {t.text[2:] for t in tree.xpath('//svg[@id="cluster-histogram"]//title')}
+    why = tree.xpath('//div[@class="ex"]/div[@class="why"]')[0]
+    assert why.get("title") == reason and why.text_content().endswith("#3 · rule dedup/rules/advertising.rules:80")
+    label = tree.xpath('//svg[@id="noise-chart"]/g[1]/text')[-1]
+    assert float(label.get("x")) + 7 * len(label.text) <= CHART_WIDTH, "the value label must fit in the chart"
 
 
 # -- end to end ------------------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import trafilatura
 
-from dedup.extract import ExtractConfig, extract
+from dedup.extract import METADATA_FIELDS, ExtractConfig, extract
 from dedup.read import ReadOptions, read_sources
 from dedup.records import Document, Reject
 from dedup.segment import segment
@@ -64,7 +64,20 @@ def test_metadata_lands_in_document(page: Path) -> None:
     assert doc.metadata["url"].startswith("https://") and ".example." in doc.metadata["url"]
     assert doc.metadata["description"]
     assert doc.metadata["source"] == str(page)
-    assert "_link_density" not in doc.metadata  # opt-in
+    assert "_link_density" in doc.metadata and "_block_context" in doc.metadata  # the classifier's HTML evidence
+
+
+@pytest.mark.parametrize("page", HTML_PAGES, ids=lambda p: p.name)
+def test_metadata_levels(page: Path) -> None:
+    """'full' adds only slower searches: on pages whose <meta> tags say it all, it finds the same; 'off' none."""
+    html = page.read_text(encoding="utf-8")
+    found = {level: extract(Document(page.name, html, is_html=True), ExtractConfig(metadata=level))
+             for level in ("fast", "full", "off")}
+    assert all(isinstance(d, Document) for d in found.values())
+    fast, full, off = (found[k].metadata for k in ("fast", "full", "off"))  # type: ignore[union-attr]
+    assert {k: fast[k] for k in METADATA_FIELDS} == {k: full[k] for k in METADATA_FIELDS}
+    assert not set(METADATA_FIELDS) & set(off)
+    assert found["fast"].text == found["off"].text == found["full"].text  # type: ignore[union-attr]
 
 
 def test_user_metadata_is_never_overwritten() -> None:
