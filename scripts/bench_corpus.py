@@ -1,20 +1,11 @@
-"""Benchmark corpora: `synthetic.corpus` generated fast, and news-like JSONL documents with noise lines.
+"""Benchmark documents: `synthetic.corpus` paragraphs grouped into news-like JSONL records with noise lines.
 
-`fast_corpus(size, seed)` returns exactly `synthetic.corpus(size, seed)` (same items, same order), ~50x faster:
-`synthetic.Generator` calls `rng.choice(vocab, p=...)` on a Python list of 20,000 words, which converts the
-list to an array and re-validates and re-accumulates `p` on every call (~2.5 ms a sentence: 100k paragraphs
-took ~10 minutes). `FastGenerator` keeps the word array and numpy's own CDF (`p.cumsum() / total`) and draws
-the same uniforms numpy's `Generator.choice` draws, so the random stream and every text are unchanged;
-`corpus()` itself is run unmodified, with `synthetic.Generator` swapped for the fast one while it runs.
-
-    python scripts/bench_corpus.py --verify          # fast_corpus == synthetic.corpus on a few sizes/seeds
     python scripts/bench_corpus.py --size 30 --docs  # print sample documents with their noise lines
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import sys
 from collections.abc import Iterator
 from itertools import groupby
@@ -52,62 +43,6 @@ NOISE_LINES = (
 )
 
 
-class FastGenerator(synthetic.Generator):
-    """`synthetic.Generator` with `rng.choice(vocab, p=p)` done as numpy does it, on cached arrays."""
-
-    def __init__(self, seed: int = 0) -> None:
-        super().__init__(seed)
-        self.words = np.array(self.vocab)
-        cdf = self.p.cumsum()  # numpy's Generator.choice: cdf = p.cumsum(); cdf /= cdf[-1]
-        cdf /= cdf[-1]
-        self.cdf = cdf
-
-    def _draw(self, n: int | None) -> Any:
-        picked = self.cdf.searchsorted(self.rng.random(n), side="right")
-        return self.words[picked]
-
-    def sentence(self) -> str:
-        n = int(self.rng.integers(8, 24))
-        words = self._draw(n).tolist()
-        for _ in range(int(self.rng.integers(0, 3))):
-            words[int(self.rng.integers(0, n))] = str(self.rng.choice(synthetic._NAMES))
-        text = " ".join(words)
-        text = text[0].upper() + text[1:]
-        if self.rng.random() < 0.2:
-            return f"“{text},” {self.rng.choice(synthetic._NAMES)} said."
-        return text + "."
-
-    def edit(self, text: str, rate: float) -> str:
-        words = text.split()
-        for _ in range(max(1, round(rate * len(words)))) if rate > 0 else ():
-            at = int(self.rng.integers(0, len(words)))
-            op = self.rng.random()
-            new = str(self._draw(None))
-            if op < 0.6:
-                words[at] = new
-            elif op < 0.8 and len(words) > 3:
-                del words[at]
-            else:
-                words.insert(at, new)
-        return " ".join(words)
-
-
-@contextlib.contextmanager
-def _fast_generator() -> Iterator[None]:
-    original = synthetic.Generator
-    synthetic.Generator = FastGenerator  # type: ignore[misc]
-    try:
-        yield
-    finally:
-        synthetic.Generator = original  # type: ignore[misc]
-
-
-def fast_corpus(size: int, seed: int = 0, edit_rate: float = 0.1) -> list[Item]:
-    """`synthetic.corpus(size, seed, edit_rate)`, item for item, without its per-word list conversions."""
-    with _fast_generator():
-        return synthetic.corpus(size, seed, edit_rate)
-
-
 def documents(items: list[Item], seed: int = 0, noise_per_doc: float = 2.0) -> Iterator[dict[str, Any]]:
     """The corpus as JSONL records (`id`, `source`, `text` of blank-line separated paragraphs), with on average
     `noise_per_doc` noise lines per document mixed in at seeded positions (start, end or between paragraphs).
@@ -128,27 +63,13 @@ def documents(items: list[Item], seed: int = 0, noise_per_doc: float = 2.0) -> I
                "noise": noise}
 
 
-def verify(sizes: tuple[int, ...] = (1, 57, 400), seeds: tuple[int, ...] = (0, 3)) -> bool:
-    """True when `fast_corpus` reproduces `synthetic.corpus` exactly on these sizes and seeds."""
-    ok = True
-    for size in sizes:
-        for seed in seeds:
-            same = fast_corpus(size, seed) == synthetic.corpus(size, seed)
-            print(f"size {size:5d} seed {seed}: {'identical' if same else 'DIFFERENT'}")
-            ok = ok and same
-    return ok
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=20)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--verify", action="store_true", help="check fast_corpus against synthetic.corpus")
     parser.add_argument("--docs", action="store_true", help="print documents with noise lines")
     args = parser.parse_args()
-    if args.verify:
-        return 0 if verify() else 1
-    items = fast_corpus(args.size, args.seed)
+    items = synthetic.corpus(args.size, args.seed)
     if args.docs:
         for record in documents(items, args.seed):
             print(f"== {record['id']} ({record['source']})\n{record['text']}\n")
