@@ -24,18 +24,10 @@ from __future__ import annotations
 import numpy as np
 
 from dedup.config import MinHashConfig
+from dedup.shingle import mix64
 
 MAX_BUCKET = 256
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-
-
-def _mix(h: np.ndarray) -> np.ndarray:
-    """splitmix64 finaliser (uint64 in, uint64 out)."""
-    h = h ^ (h >> np.uint64(30))
-    h = h * np.uint64(0xBF58476D1CE4E5B9)
-    h = h ^ (h >> np.uint64(27))
-    h = h * np.uint64(0x94D049BB133111EB)
-    return h ^ (h >> np.uint64(31))
 
 
 def band_keys(signatures: np.ndarray, config: MinHashConfig) -> np.ndarray:
@@ -50,7 +42,7 @@ def band_keys(signatures: np.ndarray, config: MinHashConfig) -> np.ndarray:
     rows = sigs[:, :config.bands * config.rows].astype(np.uint64).reshape(len(sigs), config.bands, config.rows)
     key = np.full((len(sigs), config.bands), np.uint64(config.rows), dtype=np.uint64)
     for r in range(config.rows):
-        key = _mix(key * _GOLDEN + rows[:, :, r])
+        key = mix64(key * _GOLDEN + rows[:, :, r])
     return key
 
 

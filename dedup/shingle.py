@@ -152,10 +152,10 @@ def token_hashes(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     keyed = (chars.astype(np.uint64) + np.uint64(1)) * _POSITION_KEYS[position & (len(_POSITION_KEYS) - 1)]
     sums = np.add.reduceat(keyed, start_in_chars)
     lengths = np.diff(np.append(start_in_chars, len(chars))).astype(np.uint64)
-    return _mix(sums + lengths * _MUL), owner.astype(np.int64)
+    return mix64(sums + lengths * _MUL), owner.astype(np.int64)
 
 
-def _mix(h: np.ndarray) -> np.ndarray:
+def mix64(h: np.ndarray) -> np.ndarray:
     """splitmix64 finaliser: spreads the combined n-gram value over all 64 bits (so its low 32 bits are usable)."""
     h = h ^ (h >> np.uint64(30))
     h = h * np.uint64(0xBF58476D1CE4E5B9)
@@ -170,7 +170,7 @@ def _ngrams(hashes: np.ndarray, ngram: int) -> np.ndarray:
     combined = hashes[:count].copy()
     for j in range(1, ngram):
         combined = combined * _MUL + hashes[j:j + count]
-    return _mix(combined)
+    return mix64(combined)
 
 
 def _short(hashes: np.ndarray) -> np.ndarray:
@@ -178,7 +178,7 @@ def _short(hashes: np.ndarray) -> np.ndarray:
     combined = np.full(1, _SHORT, dtype=np.uint64)
     for h in hashes:
         combined = combined * _MUL + h
-    return _mix(combined)
+    return mix64(combined)
 
 
 def hashes_of_tokens(token_hash: np.ndarray, ngram: int) -> np.ndarray:

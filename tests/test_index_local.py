@@ -217,7 +217,8 @@ def test_corrupt_files_give_one_line_config_error(index_path: str, damage: str) 
     assert "\n" not in str(info.value)
 
 
-def _add_in_child(path: str, items: list[IndexItem], batch: int, start: object) -> None:
+def add_in_child(path: str, items: list[IndexItem], batch: int, start: object) -> None:
+    """One writer process (any backend spec): wait for the start signal, then add in batches."""
     start.wait()  # type: ignore[attr-defined]
     with open_index(path, CONFIG, create=True) as index:
         for at in range(0, len(items), batch):
@@ -227,7 +228,7 @@ def _add_in_child(path: str, items: list[IndexItem], batch: int, start: object) 
 def test_concurrent_writer_processes_lose_nothing(index_path: str) -> None:
     items = make_items(150, 4, seed=8)
     start = FORK.Event()
-    workers = [FORK.Process(target=_add_in_child, args=(index_path, part, size, start))
+    workers = [FORK.Process(target=add_in_child, args=(index_path, part, size, start))
                for part, size in ((items[:400], 25), (items[200:][::-1], 40))]
     for worker in workers:
         worker.start()

@@ -12,9 +12,9 @@ import pytest
 
 from dedup.config import MinHashConfig
 from dedup.errors import ConfigError
-from dedup.index import IndexItem, open_index
+from dedup.index import open_index
 from tests.redis_server import redis_url  # noqa: F401  (pytest fixture: a real server on a free port)
-from tests.test_index_local import CONFIG, assignments_of, check_invariants, expected_clusters, make_items
+from tests.test_index_local import CONFIG, add_in_child, assignments_of, check_invariants, expected_clusters, make_items
 
 redis = pytest.importorskip("redis")
 FORK = multiprocessing.get_context("fork")
@@ -81,18 +81,11 @@ def test_three_batches_equal_one_add_and_the_local_backend(spec: str, tmp_path: 
         assert reference == expected_clusters(items)
 
 
-def _writer(spec: str, items: list[IndexItem], batch: int, start: object) -> None:
-    start.wait()  # type: ignore[attr-defined]
-    with open_index(spec, CONFIG, create=True) as index:
-        for at in range(0, len(items), batch):
-            index.add(items[at:at + batch])
-
-
 def test_concurrent_writer_processes_lose_nothing_and_pick_one_canonical(spec: str) -> None:
     """Two processes add overlapping, differently ordered batches of the same families at the same time."""
     items = make_items(200, 4, seed=4)
     start = FORK.Event()
-    workers = [FORK.Process(target=_writer, args=(spec, part, size, start))
+    workers = [FORK.Process(target=add_in_child, args=(spec, part, size, start))
                for part, size in ((items[:550], 10), (items[250:][::-1], 15))]
     for worker in workers:
         worker.start()
