@@ -7,10 +7,12 @@ Evidence, strongest first (a false removal costs much more than a leftover, so w
 3. structure: a line that is only a date/time (dateline), a dateline prefix ("Feb. 4 (UPI) — …") or a
    publisher suffix on the title ("Title – One America News Network") — only that part goes, to metadata;
 4. corpus statistics: the same short, non-sentence line in several documents (repeated template);
-5. line shape near other noise: a short call-to-action / link line next to noise at the start or end.
+5. line shape near other noise: a short call-to-action / link line next to noise at the start or end, and the
+   linked lines right under a related-link heading that a rule removed (the teaser list it announces).
 
 Shape evidence (4, 5) never removes a sentence-like paragraph (enough words and stop words in the document's
-language, a sentence end): only an explicit rule can do that.
+language, a sentence end): only an explicit rule can do that — or a line that is almost entirely one link in
+the list under a rule-removed related-link heading (a linked headline is a teaser, whatever its shape).
 
 >>> from dedup.records import Document, Paragraph
 >>> doc = Document("d", "Advertisment\\nThe minister said so.")
@@ -21,6 +23,7 @@ language, a sentence end): only an explicit rule can do that.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -32,7 +35,7 @@ from dedup.features import Context, Shape, shape
 from dedup.linestats import LineStats
 from dedup.records import Document, Label, Paragraph, Verdict
 from dedup.rules import RuleMatch, RuleSet, normalise
-from dedup.stoplists import guess_language
+from dedup.stoplists import guess_language, words
 
 CONTENT: Label = "content"
 NOISE: Label = "noise"
@@ -50,6 +53,10 @@ _PUBLISHER = regex.compile(
     r"\b(?:news|network|times|post|journal|daily|herald|tribune|gazette|media|tv|radio|online|magazine|press|"
     r"today|channel|broadcasting|chronicle|observer|telegraph|guardian|express|independent|mirror|review|"
     r"report|zeitung|gazeta|dziennik|wiadomości|le monde|el país|corriere|\.com|\.org|\.net|\.de|\.pl)\b", regex.I)
+# a teaser's own "Read more" link (or button): not the heading of a list of links
+_LINK_LABEL = regex.compile(r"^\W*(?:(?:read|learn|see|view|load|show) (?:more|all)|continue reading|weiterlesen|"
+                            r"mehr lesen|czytaj (?:więcej|dalej)|lire la suite|leer más|seguir leyendo|leggi tutto)\b",
+                            regex.I)
 _CODE = regex.compile(r"[{};=<>]|\(\)|^\s*[/.$#>]")
 _CTA_CATEGORY = (("newsletter", regex.compile(r"subscri|sign up|newsletter|inbox|abonn|zapisz|suscr|iscriv", regex.I)),
                  ("share", regex.compile(r"share|tweet|teilen|udostępnij|partag|compart|condivid", regex.I)),
@@ -69,7 +76,10 @@ class ClassifyConfig:
     use_context: use the HTML block context (metadata `_block_context`): weak evidence (inside `<header>`/
     `<aside>`/`<footer>`, a class/id token 'share'/'comment'/'breadcrumb'…) removes only short lines (at most
     `context_max_words` words) that are not sentences; strong evidence (inside `<button>`, promo/sponsor/ad/
-    sign-up tokens) removes any paragraph.
+    sign-up tokens) removes any paragraph;
+    link_list_*: a related-link heading removed by a rule ("Lesen Sie auch:", "Empfohlene Beiträge") takes the
+    linked lines right under it (link density >= `link_list_density`, at most `link_list_max_words` words each,
+    at most `link_list_max_items` of them; 0 turns this off) — the teaser list it announces.
     """
 
     template_min_docs: int = 3
@@ -81,6 +91,9 @@ class ClassifyConfig:
     use_shape: bool = True
     use_context: bool = True
     context_max_words: int = 12
+    link_list_max_items: int = 15
+    link_list_density: float = 0.8
+    link_list_max_words: int = 25
 
     @property
     def fingerprint(self) -> str:
@@ -100,17 +113,27 @@ class Classifier:
         self.config = config
         self.stats = stats
 
-    def classify(self, doc: Document, paragraphs: Sequence[Paragraph]) -> list[Verdict]:
-        """One verdict per paragraph, in order; paragraph texts are never modified."""
-        language, _coverage = guess_language(" ".join(p.text for p in paragraphs))
+    def classify(self, doc: Document, paragraphs: Sequence[Paragraph], language: str | None = None,
+                 tokens: Sequence[list[str]] | None = None) -> list[Verdict]:
+        """One verdict per paragraph, in order; paragraph texts are never modified.
+
+        `tokens` (`words` of each paragraph) and `language` (`guess_language` over them) may be passed when the
+        caller has them: tokenising is the classifier's biggest cost after the rules.
+        """
+        if tokens is None:
+            tokens = [words(p.text) for p in paragraphs]
+        if language is None:
+            language = guess_language(itertools.chain.from_iterable(tokens))[0]
         densities = _link_densities(doc, len(paragraphs))
         contexts = _contexts(doc, len(paragraphs)) if self.config.use_context else {}
-        shapes = [shape(p.text, language, densities.get(p.index)) for p in paragraphs]
+        shapes = [shape(p.text, language, densities.get(p.index), t) for p, t in zip(paragraphs, tokens, strict=True)]
         title = normalise(str(doc.metadata.get("title") or ""))
         verdicts = [self._one(doc, p, i, len(paragraphs), s, title, contexts.get(p.index))
                     for i, (p, s) in enumerate(zip(paragraphs, shapes, strict=True))]
         if self.config.use_shape:
             verdicts = self._neighbours(paragraphs, shapes, verdicts)
+        if self.config.link_list_max_items:
+            verdicts = self._link_lists(paragraphs, shapes, verdicts)
         return verdicts
 
     # ------------------------------------------------------------------------------------------ per paragraph
@@ -230,6 +253,30 @@ class Classifier:
             category = next((c for c, rx in _CTA_CATEGORY if rx.search(paragraphs[i].text)), "navigation")
             side = "previous" if before else "next"
             out[i] = Verdict(NOISE, category, f"call to action next to noise ({side} paragraph): {s.describe()}")
+        return out
+
+    def _link_lists(self, paragraphs: Sequence[Paragraph], shapes: Sequence[Shape],
+                    verdicts: list[Verdict]) -> list[Verdict]:
+        """Linked lines right under a related-link heading (removed by a rule) are the list it announces.
+
+        Only the first-pass verdict of the heading counts (no cascade from one list into the next), and the list
+        stops at the first line that is not almost entirely a link: a story paragraph after the box is safe.
+        """
+        cfg = self.config
+        out = list(verdicts)
+        for i, v in enumerate(verdicts):
+            if not (v.is_noise and v.category == "related-link" and v.reason.startswith("rule ")) \
+                    or (shapes[i].link_density or 0.0) >= 0.5 or _LINK_LABEL.search(paragraphs[i].text):
+                continue   # "Read more" (linked or a button) is a teaser's own link, not the heading of a list
+            heading = paragraphs[i].text[:40]
+            for j in range(i + 1, min(len(paragraphs), i + 1 + cfg.link_list_max_items)):
+                s = shapes[j]
+                if s.link_density is None or s.link_density < cfg.link_list_density or s.words == 0 \
+                        or s.words > cfg.link_list_max_words or verdicts[j].keep is not None:
+                    break
+                if not out[j].is_noise:
+                    out[j] = Verdict(NOISE, "related-link", f"linked line {j - i} of the list under the "
+                                                            f"related-link heading {heading!r}: {s.describe()}")
         return out
 
 

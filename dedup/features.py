@@ -88,9 +88,10 @@ class Shape:
         return ", ".join(parts)
 
 
-def shape(text: str, language: str, link_density: float | None = None) -> Shape:
-    """Measure one paragraph; `language` names a jusText stop-list (see dedup.stoplists.guess_language)."""
-    tokens = words(text)
+def shape(text: str, language: str, link_density: float | None = None, tokens: list[str] | None = None) -> Shape:
+    """Measure one paragraph; `language` names a jusText stop-list (see dedup.stoplists.guess_language);
+    `tokens` are its `words(text)` when the caller has them already."""
+    tokens = words(text) if tokens is None else tokens
     raw_words = text.split()
     capitals = sum(1 for w in raw_words if w[:1].isupper())
     return Shape(

@@ -20,16 +20,15 @@ from typing import Any, Literal
 
 import numpy as np
 
-from dedup.assemble import assemble
 from dedup.classify import ClassifyConfig
 from dedup.config import MinHashConfig
 from dedup.errors import InputError
 from dedup.extract import ExtractConfig
 from dedup.read import ReadOptions
 from dedup.records import CleanedDocument, Document, Reject
-from dedup.resolve import Canonical, ClusterRecord, DedupPlan, Member, content_id, plan_dedup
+from dedup.resolve import Canonical, ClusterRecord, Decision, DedupPlan, Member, content_id, plan_dedup
 from dedup.spill import Spill
-from dedup.stages import Classified, Prepared, StageRunner, Worker
+from dedup.stages import AssembleJob, Classified, Prepared, StageRunner, Worker
 
 LOOKAHEAD_PER_WORKER = 2
 DedupMode = Literal["drop", "canonical", "off"]
@@ -119,13 +118,13 @@ class _Pool:
             self.pool = multiprocessing.get_context(method).Pool(workers, initializer=StageRunner.install,
                                                                  initargs=(worker,))
 
-    def map(self, name: str, batches: Iterable[list[Any]]) -> Iterator[Any]:
+    def map(self, name: str, batches: Iterable[Any]) -> Iterator[Any]:
         if self.pool is None:
-            fn: Callable[[list[Any]], Any] = getattr(self.worker, name)
+            fn: Callable[[Any], Any] = getattr(self.worker, name)
             return map(fn, batches)
         return self._ordered(getattr(StageRunner, name), batches)
 
-    def _ordered(self, fn: Callable[[list[Any]], Any], batches: Iterable[list[Any]]) -> Iterator[Any]:
+    def _ordered(self, fn: Callable[[Any], Any], batches: Iterable[Any]) -> Iterator[Any]:
         window: deque[Any] = deque()
         for batch in batches:
             window.append(self.pool.apply_async(fn, (batch,)))
@@ -157,6 +156,7 @@ class CleanRun:
         self._prepared = Spill(options.tmp_dir)
         self._classified = Spill(options.tmp_dir)
         self.plan: DedupPlan | None = None
+        self._pool: _Pool | None = None
         try:
             pool = _Pool(self._worker, options.workers)
             try:
@@ -165,8 +165,10 @@ class CleanRun:
                     pool.close()
                     pool = _Pool(self._worker, options.workers)
                 self._pass_classify(pool)
-            finally:
+            except BaseException:
                 pool.close()
+                raise
+            self._pool = pool     # kept for pass 3: the workers' rule memos are warm from pass 2
             self._prepared.close()
             if options.dedup != "off":
                 self.plan = plan_dedup(self._signatures, self._refs, self._classified, options.minhash)
@@ -229,16 +231,40 @@ class CleanRun:
             yield from batch
 
     def documents(self) -> Iterator[CleanedDocument]:
-        """The cleaned documents in input order; counts go to `summary` as they stream."""
+        """The cleaned documents in input order; counts go to `summary` as they stream.
+
+        Assembling (noise and duplicates out, the output settled) runs in the worker pool, batch by batch, each
+        batch with its share of the dedup plan; results come back in order, so the output does not depend on
+        the number of workers.
+        """
+        pool = self._pool or _Pool(self._worker, 1)
+        try:
+            for batch in pool.map("assemble", self._assemble_jobs()):
+                for cleaned in batch:
+                    for removal in cleaned.removed:
+                        self.summary.noise[removal.category] = self.summary.noise.get(removal.category, 0) + 1
+                    self.summary.duplicates += len(cleaned.duplicates)
+                    self.summary.documents_out += 1
+                    yield cleaned
+        finally:
+            pool.close()
+            self._pool = None
+
+    def _assemble_jobs(self) -> Iterator[AssembleJob]:
         mode: DedupMode = self.options.dedup
-        settler = self._worker.settler()
-        for doc_ordinal, item in enumerate(self.classified()):
-            cleaned = assemble(item, doc_ordinal, self.plan, mode, settler)
-            for removal in cleaned.removed:
-                self.summary.noise[removal.category] = self.summary.noise.get(removal.category, 0) + 1
-            self.summary.duplicates += len(cleaned.duplicates)
-            self.summary.documents_out += 1
-            yield cleaned
+        by_document: dict[int, dict[tuple[int, int], Decision]] = {}
+        if self.plan is not None and mode != "off":
+            for key, decision in self.plan.decisions.items():
+                by_document.setdefault(key[0], {})[key] = decision
+        first = 0
+        for batch in self._classified:
+            if self.plan is None or mode == "off":
+                yield batch, first, None, mode
+            else:
+                share = {key: decision for ordinal in range(first, first + len(batch))
+                         for key, decision in by_document.get(ordinal, {}).items()}
+                yield batch, first, DedupPlan(share, []), mode
+            first += len(batch)
 
     def cluster_records(self, singletons: bool = False) -> list[ClusterRecord]:
         """The run's clusters, biggest first; with `singletons`, unclustered paragraphs as clusters of one."""
@@ -258,6 +284,9 @@ class CleanRun:
                     yield ClusterRecord(content_id(text), [member], Canonical(item.doc.id, index, text, "only member"))
 
     def close(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
         self._prepared.close()
         self._classified.close()
 

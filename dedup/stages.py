@@ -7,9 +7,10 @@ and rules are shipped once, not with every batch.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
@@ -17,13 +18,16 @@ from dedup.classify import Classifier, ClassifyConfig
 from dedup.config import MinHashConfig
 from dedup.extract import ExtractConfig, extract
 from dedup.linestats import LineStats
-from dedup.records import Document, Paragraph, Reject, Verdict
+from dedup.records import CleanedDocument, Document, Paragraph, Reject, Verdict
 from dedup.repair import repair_glued
 from dedup.rules import RuleSet
 from dedup.segment import segment
 from dedup.shingle import tokens
 from dedup.sign import Signer
-from dedup.stoplists import guess_language
+from dedup.stoplists import guess_language, words
+
+if TYPE_CHECKING:
+    from dedup.resolve import DedupPlan
 
 # jusText stop-list names → wordfreq language codes, for the languages both know (glued-word repair needs a
 # word-frequency list in the document's own language; without one it does nothing).
@@ -61,6 +65,10 @@ class Classified:
     repairs: list[tuple[int, str, str]] = field(default_factory=list)
 
 
+# pass 3 for one batch: its documents, the run ordinal of the first, the plan's share for it, the dedup mode
+AssembleJob = tuple[list[Classified], int, "DedupPlan | None", str]
+
+
 def kept_text(paragraph: Paragraph, verdict: Verdict) -> str | None:
     """The part of a paragraph that stays: None for noise, the keep span when only a prefix/suffix is noise."""
     if verdict.is_noise:
@@ -82,6 +90,7 @@ class Worker:
     repair: bool
     level: str
     min_tokens: int
+    _settler: Classifier | None = None
 
     @classmethod
     def build(cls, extract_config: ExtractConfig, classify_config: ClassifyConfig, minhash: MinHashConfig,
@@ -96,9 +105,19 @@ class Worker:
                    level, minhash.min_tokens)
 
     def settler(self) -> Classifier:
-        """The classifier `assemble` settles the output with: same rules and config, no corpus statistics
-        (every process gets the same one, whatever counts it holds, so local and Dask output agree)."""
-        return Classifier(self.classifier.rules, self.classifier.config, None)
+        """The classifier `assemble` settles the output with: same rules (and their memo) and config, no corpus
+        statistics (every process gets the same one, whatever counts it holds, so local and Dask agree)."""
+        if self._settler is None:
+            self._settler = Classifier(self.classifier.rules, self.classifier.config, None)
+        return self._settler
+
+    def assemble(self, job: AssembleJob) -> list[CleanedDocument]:
+        """Pass 3 for one batch: `dedup.assemble.assemble` per document with the batch's share of the plan."""
+        from dedup.assemble import assemble  # it builds on this module's records: import at call time
+
+        batch, first_ordinal, plan, mode = job
+        settler = self.settler()
+        return [assemble(item, first_ordinal + k, plan, mode, settler) for k, item in enumerate(batch)]
 
     def prepare(self, batch: list[Document]) -> tuple[list[Prepared | Reject], LineStats]:
         """Pass 1: extract HTML, split into paragraphs, count lines for the corpus statistics."""
@@ -124,10 +143,12 @@ class Worker:
         texts: list[str] = []
         refs: list[tuple[int, int]] = []
         for position, item in enumerate(batch):
-            verdicts = self.classifier.classify(item.doc, item.paragraphs)
+            words_of = [words(p.text) for p in item.paragraphs]
+            language, coverage = guess_language(itertools.chain.from_iterable(words_of))
+            verdicts = self.classifier.classify(item.doc, item.paragraphs, language, words_of)
             kept: list[str | None] = []
             repairs: list[tuple[int, str, str]] = []
-            lang = self._repair_language(item.paragraphs) if self.repair else None
+            lang = WORDFREQ_CODES.get(language) if self.repair and coverage > 0 else None
             for paragraph, verdict in zip(item.paragraphs, verdicts, strict=True):
                 text = kept_text(paragraph, verdict)
                 if text is not None and lang is not None:
@@ -148,12 +169,6 @@ class Worker:
         signatures = self.signer.sign_texts(texts) if texts else np.zeros((0, self.signer.config.num_perm),
                                                                          dtype=np.uint32)
         return out, signatures, np.array(refs, dtype=np.int64).reshape(-1, 2)
-
-    @staticmethod
-    def _repair_language(paragraphs: Sequence[Paragraph]) -> str | None:
-        """The document's wordfreq language, or None when repair cannot be trusted for it."""
-        language, coverage = guess_language("\n".join(p.text for p in paragraphs))
-        return WORDFREQ_CODES.get(language) if coverage > 0 else None
 
 
 class StageRunner:
@@ -178,3 +193,7 @@ class StageRunner:
     @staticmethod
     def classify(batch: list[Prepared]) -> tuple[list[Classified], np.ndarray, np.ndarray]:
         return StageRunner._get().classify(batch)
+
+    @staticmethod
+    def assemble(job: AssembleJob) -> list[CleanedDocument]:
+        return StageRunner._get().assemble(job)

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from functools import cache, lru_cache
 
 import justext
+import numpy as np
 import regex
 
 _WORD = regex.compile(r"[\p{L}\p{M}']+")
@@ -33,13 +34,14 @@ def stoplist(language: str) -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
-def _inverted() -> dict[str, tuple[str, ...]]:
-    """stop word -> languages whose list contains it."""
-    index: dict[str, list[str]] = {}
-    for language in sorted(justext.get_stoplists()):
+def _inverted() -> tuple[tuple[str, ...], dict[str, np.ndarray]]:
+    """The languages in alphabetical order, and stop word -> numbers of the languages whose list has it."""
+    languages = tuple(sorted(justext.get_stoplists()))
+    index: dict[str, list[int]] = {}
+    for number, language in enumerate(languages):
         for word in stoplist(language):
-            index.setdefault(word, []).append(language)
-    return {word: tuple(langs) for word, langs in index.items()}
+            index.setdefault(word, []).append(number)
+    return languages, {word: np.array(numbers, dtype=np.int64) for word, numbers in index.items()}
 
 
 def guess_language(text: str | Iterable[str], min_tokens: int = 8) -> tuple[str, float]:
@@ -51,15 +53,15 @@ def guess_language(text: str | Iterable[str], min_tokens: int = 8) -> tuple[str,
     tokens = words(text) if isinstance(text, str) else list(text)
     if len(tokens) < min_tokens:
         return FALLBACK, 0.0
-    index = _inverted()
-    hits: Counter[str] = Counter()
-    for token, count in Counter(tokens).items():
-        for language in index.get(token, ()):
-            hits[language] += count
-    if not hits:
+    languages, index = _inverted()
+    found = [(index[token], count) for token, count in Counter(tokens).items() if token in index]
+    if not found:
         return FALLBACK, 0.0
-    language, count = min(hits.items(), key=lambda kv: (-kv[1], kv[0]))
-    return language, count / len(tokens)
+    numbers = np.concatenate([n for n, _ in found])
+    weights = np.repeat([c for _, c in found], [len(n) for n, _ in found])
+    hits = np.bincount(numbers, weights=weights, minlength=len(languages))
+    best = int(np.argmax(hits))   # the first maximum: languages are sorted, so ties go alphabetically
+    return languages[best], float(hits[best]) / len(tokens)
 
 
 def stop_ratio(tokens: list[str], language: str) -> float:

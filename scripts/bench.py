@@ -7,8 +7,8 @@
     python scripts/bench.py --sections end_to_end redis --redis-url redis://127.0.0.1:6379/0   # FLUSHES db 0
 
 Corpus: `synthetic.corpus(size, seed)` paragraphs (sources, syndicated copies with word edits, splits, merges,
-trims, unrelated text), grouped into documents of ~10 paragraphs with ~2 real noise lines each ("Advertisement", newsletter/share prompts, "Also
-read:" teasers, credit lines...) for the end-to-end sections.
+trims, unrelated text), grouped into documents of ~10 paragraphs with ~2 real noise lines each
+("Advertisement", newsletter/share prompts, "Also read:" teasers, credit lines...) for the end-to-end sections.
 
 Sections (`section_<name>(ctx) -> dict`, listed in SECTIONS): signatures, candidates (vs datasketch; each
 timed step in a forked child, best CPU time of `--repeat`, with its peak RSS growth), html (fixture pages, CPU

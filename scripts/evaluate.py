@@ -46,9 +46,10 @@ CACHE = Path("/tmp/dedup-dev-cache")
 
 
 def _extract_config() -> Any:
-    from dedup.extract import ExtractConfig
+    """The ExtractConfig `dedup clean` uses for HTML by default, so we measure what the pipeline does."""
+    from dedup.pipeline import CleanOptions
 
-    return ExtractConfig(link_density=True, block_context=True)
+    return CleanOptions().extract
 
 
 EXTRACT_CONFIG = _extract_config()

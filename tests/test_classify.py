@@ -300,3 +300,26 @@ def test_short_line_with_weak_context_is_noise_but_h1_is_not() -> None:
     assert verdicts[1].label == "content"
     off = Classifier(config=ClassifyConfig(use_context=False)).classify(doc, paragraphs_of(doc.text, "c"))
     assert off[1].label == "content"
+
+
+def test_linked_lines_under_a_related_heading_are_the_list() -> None:
+    """Real shape from the dev pages: "Empfohlene Beiträge" then linked headlines; the list stops at the first
+    line that is not a link, and a linked line without such a heading stays (linked headings, TOC entries)."""
+    story = "Die Regierung will das Gesetz noch in dieser Woche im Bundestag beschließen, sagte ein Sprecher."
+    lines = [story, "Empfohlene Beiträge", "Process Mining und Verhaltensvielfalt miteinander versöhnen",
+             "Luftwaffe hat mit dem Training auf den H145 von NHV begonnen", story + " Noch ein Satz.",
+             "Richtig frühstücken: Die besten Tipps für einen flachen Bauch"]
+    doc = Document("l", "\n".join(lines), {"_link_density": [0.0, 0.0, 1.0, 1.0, 0.0, 1.0]})
+    verdicts = Classifier().classify(doc, paragraphs_of(doc.text, "l"))
+    assert [v.label for v in verdicts] == ["content", "noise", "noise", "noise", "content", "content"]
+    assert verdicts[1].reason.startswith("rule dedup/rules/furniture.rules:")
+    assert "under the related-link heading 'Empfohlene Beiträge'" in verdicts[2].reason
+    off = Classifier(config=ClassifyConfig(link_list_max_items=0)).classify(doc, paragraphs_of(doc.text, "l"))
+    assert [v.label for v in off][2:4] == ["content", "content"]
+
+
+def test_read_more_is_not_the_heading_of_a_link_list() -> None:
+    lines = ["Read More", "Saga Education in Chicago Public Schools: High-dosage tutoring to improve outcomes"]
+    doc = Document("r", "\n".join(lines), {"_link_density": [0.0, 1.0]})
+    verdicts = Classifier().classify(doc, paragraphs_of(doc.text, "r"))
+    assert verdicts[0].is_noise and not verdicts[1].is_noise

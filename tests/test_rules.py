@@ -123,3 +123,117 @@ def test_normalise_and_edit_distance() -> None:
     assert edit_distance("advertisment", "advertisement", 2) == 1
     assert edit_distance("abcd", "abdc", 1) == 1          # transposition counts once
     assert edit_distance("short", "something else", 1) == 2
+
+
+# Round 3 (dedup/rules/furniture.rules): real lines from the dev pages that trafilatura keeps, one or more per
+# category and language, and real prose with the same words that must not match.
+@pytest.mark.parametrize(("text", "category"), [
+    ("Das Thema könnte dich auch interessieren:", "related-link"),
+    ("Zum Weiterlesen:", "related-link"),
+    ("Lesen Sie auch die folgenden Beiträge:", "related-link"),
+    ("Schon gelesen?", "related-link"),
+    ("Empfohlene Beiträge", "related-link"),
+    ("Mehr zum Thema auf UEPO.de", "related-link"),
+    ("Auch auf gofeminin.de", "related-link"),
+    ("Contenido Relacionado", "related-link"),
+    ("Más sobre La Tercera AM", "related-link"),
+    ("Trending Searches", "related-link"),
+    ("People who viewed this item also viewed", "related-link"),
+    ("Weitere Informationen:", "navigation"),
+    ("Table of Contents", "navigation"),
+    ("Spis treści", "navigation"),
+    ("Tags", "navigation"),
+    ("Expand description", "navigation"),
+    ("You are not logged in.", "login"),
+    ("Sie sind aktuell nicht eingeloggt.", "login"),
+    ("Join Medium for free to get updates from this writer.", "login"),
+    ("Pour lire la suite", "paywall"),
+    ("Pour accéder en illimité", "paywall"),
+    ("$130 Add to cart", "shop"),
+    ("Added to your cart! Complete the set?", "shop"),
+    ("PIN FOR LATER", "share"),
+    ("SHARE YOUR STORY", "share"),
+    ("Bild anzeigen", "markup-residue"),
+    ("Fot. Lukasz Nowaczyk / Agencja Gazeta", "credit-line"),
+    ("Copyright: Gisele Wender", "credit-line"),
+    ("Marco Odermatt, Ski-Star aus der Schweiz. © AFP / MARCO BERTORELLO", "credit-line"),
+    ("Cristina Kirchner y Alberto Fernández, el 1 de marzo, en el Congreso (Foto: Natacha Pisarenko/Pool via "
+     "REUTERS).", "credit-line"),
+    ("Telefon: +49 - (40) - 300 30 - 1141", "contact"),
+    ("Pressesprecher*in Markus Ulrich", "contact"),
+    ("Ansprechpartnerin zum Thema:", "contact"),
+    ("Letzte Änderung 14.02.2019", "dateline"),
+    ("zuletzt bearbeitet: 04.02.2022, 08:27 Uhr", "dateline"),
+    ("News date : 04/21/2022 Category : Press Releases", "dateline"),
+    ("Release Date:", "dateline"),
+    ("Ten tekst przeczytasz w mniej niż minutę", "editorial-note"),
+    ("PC Gamer Newsletter", "newsletter"),
+    ("Would you like to receive notifications about new posts?", "newsletter"),
+    ("Comment via: facebook, substack", "comments"),
+    ("Join Date: Aug 2008 Location: SIN Posts: 1,077", "forum-meta"),
+    ("We help you navigate a myriad of possibilities. Sign up for our newsletter for the best of the city.",
+     "newsletter"),
+    ("For daily wit & wisdom, sign up for the Almanac newsletter.", "newsletter"),
+    ("Ob aktuelle Produkttests, Gewinnspiele oder News aus der Nestlé Welt – mit unserem Newsletter sind Sie immer "
+     "uptodate.", "newsletter"),
+    ("Zapraszamy też do subskrypcji tygodnika w Sieci Przyjaciół – www.siecprzyjaciol.pl", "newsletter"),
+    ("Puede escribirnos a nuno@esmateria.com o seguir a Materia en Facebook, Twitter, Instagram o suscribirse aquí "
+     "a nuestra newsletter.", "newsletter"),
+    ("¡Mira lo que tiene nuestro canal de YouTube!", "social"),
+    ("For the latest stories and breaking news updates download the Nationnews apps for iOS and Android.", "social"),
+    ("We want to hear what you think about this article. Submit a letter to the editor or write to "
+     "letters@theatlantic.com.", "comments"),
+    ("Access to this page requires authorization. You can try signing in or changing directories.", "login"),
+])
+def test_round_three_furniture(text: str, category: str) -> None:
+    match = RuleSet.default().match(text)
+    assert match is not None and match.category == category, (text, match)
+    assert match.location.startswith("dedup/rules/")
+
+
+@pytest.mark.parametrize("text", [
+    "Stand 2020 gab es in Bayern fünf bestätigte Fälle.",                      # 'Stand' + a number, no date
+    "Más de la mitad de los votantes no acudió a las urnas.",                  # 'Más de' + a sentence
+    "Lesen Sie dazu auch die Pressemitteilungen:",                             # a `with` snippet on its page
+    "tags = {",                                                                 # code, not a tag label
+    "content = \"<content>\"",
+    "Weiterführender Link",
+    "Der Pressesprecher der Polizei sagte, die Ermittlungen dauerten noch an.",
+    "The photo agency AFP said it had withdrawn the picture after complaints.",
+    "Nie jesteśmy w stanie przewidzieć, kiedy rząd przyjmie nową ustawę.",
+    "Les abonnés pourront lire la suite du dossier dans notre édition de demain.",
+    "She added the last item to her cart and paid before the sale ended.",
+    "Le ministre a confirmé que la réforme entrerait en vigueur en janvier.",
+    "Join us on Saturday when the mayor opens the new library in the old town hall.",
+    "Residents were asked to sign up for the newsletter at the town hall meeting on Friday.",
+    "I also identified 28 newsletters, a small subset of the newsletters I subscribe to, as the test set.",
+    "Die Redaktion hat mit unserem Partner über den Newsletter und die neue App gesprochen.",
+])
+def test_round_three_spares_prose(text: str) -> None:
+    assert RuleSet.default().match(text) is None, text
+
+
+@pytest.mark.parametrize(("text", "category"), [
+    ("Weitere Tourentipps in Schweden", "related-link"),
+    ("Verraten Sie gerne in den Kommentaren: Was bedeutet ein „Best of Houzz“-Award für Sie?", "comments"),
+    ("Para comentar debes registrarte y completar los datos generales.", "comments"),
+    ("January 13, 2020 at 08:45 AM | categories: Python, Mercurial | View Comments", "comments"),
+    ("Sofern nicht anders ausgewiesen, stehen Inhalte dieser Website unter CC-BY", "legal"),
+    ("stunnel_rsync.html - Created 03-10-2004 2:20pm - Last Modified: 03-10-2004 2:20pm", "dateline"),
+    ("1.0.0 (const: 1.48.0) · Source", "navigation"),
+    ("in partnership with", "advertisement"),
+])
+def test_round_three_prompts_and_footers(text: str, category: str) -> None:
+    match = RuleSet.default().match(text)
+    assert match is not None and match.category == category, (text, match)
+
+
+@pytest.mark.parametrize("text", [
+    "Weitere Informationen hierzu gibt es in Kürze auf der Website des DTB.",
+    "Weitere Artikel sind in Vorbereitung, sagte der Verlag.",
+    "Die Leser haben in den Kommentaren heftig über den Vorschlag gestritten.",
+    "Para comentar la situación, el ministro convocó a la prensa el lunes.",
+    "The page was last modified by the editors after the court ruling.",
+])
+def test_round_three_prompts_spare_prose(text: str) -> None:
+    assert RuleSet.default().match(text) is None, text
