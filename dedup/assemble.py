@@ -88,7 +88,7 @@ def assemble(item: Classified, doc_ordinal: int, plan: DedupPlan | None, mode: s
             text = decision.canonical_text
         survivors.append(_Kept(paragraph, text))
     if settle_with is not None and len(survivors) < len(item.paragraphs):
-        survivors = _settle(item, survivors, settle_with, metadata, removed)
+        survivors = _settle(item, survivors, settle_with, metadata, removed, substituted=mode == "canonical")
     kept = [k.text for k in survivors]
     indexes = [k.source.index for k in survivors]
     if item.repairs:
@@ -99,17 +99,21 @@ def assemble(item: Classified, doc_ordinal: int, plan: DedupPlan | None, mode: s
 
 
 def _settle(item: Classified, survivors: list[_Kept], classifier: Classifier, metadata: dict[str, Any],
-            removed: list[Removal]) -> list[_Kept]:
+            removed: list[Removal], substituted: bool = False) -> list[_Kept]:
     """Classify the output again, as `dedup clean` run on it would, until nothing more goes.
 
     Why: some evidence is positional (a byline or a date-only line is trusted near the start or the end, a
     publisher suffix on the first two paragraphs). Removing noise and dropping duplicates moves paragraphs up,
     so a rerun on the output could find a line it did not find here; settling makes cleaning idempotent.
     Only positions change between rounds, so the classifier needs no corpus statistics (template lines were
-    found in pass 2) and no HTML context (which is aligned with the original paragraphs).
+    found in pass 2) and no HTML context (which is aligned with the original paragraphs). Skipped when no
+    survivor is `positional` (pass 2 says whether any positional evidence could apply to it) or none moved
+    into or out of an edge window; `substituted` (canonical texts from other documents) always settles.
     """
     doc = replace(item.doc, metadata=dict(metadata))
-    if _same_windows([k.source.index for k in survivors], len(item.paragraphs), classifier.config.edge):
+    sensitive = substituted or any(item.verdicts[k.source.index].positional for k in survivors)
+    if not sensitive or _same_windows([k.source.index for k in survivors], len(item.paragraphs),
+                                      classifier.config.edge):
         return survivors
     for _ in range(MAX_SETTLE_ROUNDS):
         if not survivors:

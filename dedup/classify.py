@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import regex
@@ -134,7 +134,15 @@ class Classifier:
             verdicts = self._neighbours(paragraphs, shapes, verdicts)
         if self.config.link_list_max_items:
             verdicts = self._link_lists(paragraphs, shapes, verdicts)
-        return verdicts
+        return [replace(v, positional=True) if not v.positional and self._position_sensitive(p, s) else v
+                for p, s, v in zip(paragraphs, shapes, verdicts, strict=True)]
+
+    def _position_sensitive(self, p: Paragraph, s: Shape) -> bool:
+        """Could positional evidence apply to this paragraph somewhere in a document? A superset of what `_one`
+        trusts only near the edges; it lets `assemble` skip re-classifying outputs where nothing could change."""
+        match = self.rules.match(p.text)   # memoised: the same lookup `_one` made
+        return bool((match is not None and match.category == "byline") or s.date_only
+                    or _DATELINE_PREFIX.match(p.text) or _AGENCY_PREFIX.match(p.text) or _TITLE_SEP.search(p.text))
 
     # ------------------------------------------------------------------------------------------ per paragraph
 

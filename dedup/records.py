@@ -48,7 +48,8 @@ class Verdict:
 
     `keep` is the character span (relative to the paragraph text) that stays as content when only part of a
     paragraph is noise (a dateline prefix, a publisher suffix); `moved` holds what goes to metadata instead
-    of vanishing (byline, dateline, title suffix).
+    of vanishing (byline, dateline, title suffix). `positional` marks a paragraph whose verdict could differ at
+    another position (a byline or date line is trusted only near the edges, a publisher suffix only at the top).
     """
 
     label: Label
@@ -56,6 +57,7 @@ class Verdict:
     reason: str
     keep: tuple[int, int] | None = None
     moved: tuple[tuple[str, str], ...] = ()
+    positional: bool = False
 
     @property
     def is_noise(self) -> bool:

@@ -120,3 +120,43 @@ def test_in_equals_out_plus_rejected(tmp_path: Path, seed_paths: list[Path], mod
         assert run.summary.documents_in == len(docs) + run.summary.rejected
         assert run.summary.rejected == 1
         assert run.rejects[0].line == 2
+
+
+def _generated_corpus(path: Path, size: int, seed: int) -> None:
+    """Synthetic syndicated paragraphs with real noise lines, as JSONL documents (scripts/bench_corpus.py)."""
+    import sys
+
+    import orjson
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+    from bench_corpus import documents
+    from synthetic import corpus
+
+    path.write_bytes(b"".join(orjson.dumps(record) + b"\n" for record in documents(corpus(size, seed), seed)))
+
+
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                 HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), workers=st.integers(2, 3), batch_size=st.integers(1, 40),
+       mode=st.sampled_from(["drop", "canonical"]))
+def test_cli_output_bytes_identical_for_any_workers_and_batch_size(tmp_path: Path, seed: int, workers: int,
+                                                                   batch_size: int, mode: str) -> None:
+    """The whole CLI run, byte for byte: one process and default batches vs a pool and odd batch sizes."""
+    from click.testing import CliRunner
+
+    from dedup.cli import main
+
+    source = tmp_path / f"corpus-{seed}.jsonl"
+    _generated_corpus(source, 400, seed)
+    runner = CliRunner()
+
+    def run(*extra: str) -> tuple[str, str]:
+        result = runner.invoke(main, ["clean", str(source), "--format", "jsonl", "--dedup", mode, *extra],
+                               catch_exceptions=False)
+        assert result.exit_code == 0, result.stderr
+        return result.stdout, result.stderr.splitlines()[-1]
+
+    reference = run("--workers", "1")
+    dropped = re.search(r"(\d+) duplicates dropped", reference[1])
+    assert reference[0].count("\n") == 40 and dropped is not None and int(dropped.group(1)) > 0
+    assert run("--workers", str(workers), "--batch-size", str(batch_size)) == reference
