@@ -16,6 +16,7 @@ from typing import Any
 
 from dedup.classify import ClassifyConfig
 from dedup.config import MinHashConfig
+from dedup.extract import ExtractConfig
 from dedup.pipeline import CleanOptions, CleanRun, Summary, as_documents
 from dedup.read import ReadOptions, read_sources
 from dedup.records import CleanedDocument, Document, Reject
@@ -29,8 +30,13 @@ def make_options(*, input_format: str = "auto", text_field: str = "text", id_fie
                  glob: str | None = None, rules: Sequence[str] = (), keep: Sequence[str] = (),
                  on_error: str = "fail", workers: int = 1, batch_size: int = 64, threshold: float | None = None,
                  num_perm: int | None = None, ngram: int | None = None, repair: bool = True, progress: bool = False,
-                 dedup: str = "drop", level: str = "paragraph", tmp_dir: str | None = None) -> CleanOptions:
-    """Build `CleanOptions` from flat keyword arguments (the CLI's shape); None keeps a stage default."""
+                 dedup: str = "drop", level: str = "paragraph", tmp_dir: str | None = None,
+                 html_evidence: bool = True) -> CleanOptions:
+    """Build `CleanOptions` from flat keyword arguments (the CLI's shape); None keeps a stage default.
+
+    `html_evidence=False` skips the per-paragraph block context and link density of HTML pages: ~12 % less
+    extraction time, at the cost of the classifier's page-furniture evidence (see scripts/evaluate.py).
+    """
     minhash = MinHashConfig()
     if threshold is not None:
         minhash = replace(minhash, threshold=threshold)
@@ -41,6 +47,7 @@ def make_options(*, input_format: str = "auto", text_field: str = "text", id_fie
     return CleanOptions(
         read=ReadOptions(input_format=input_format, text_field=text_field, id_field=id_field,  # type: ignore[arg-type]
                          glob=glob),
+        extract=ExtractConfig(block_context=html_evidence, link_density=html_evidence),
         classify=ClassifyConfig(), minhash=minhash, rules=tuple(rules), keep=tuple(keep),
         dedup=dedup,  # type: ignore[arg-type]
         level=level,  # type: ignore[arg-type]

@@ -58,9 +58,10 @@ def candidate_pairs(keys: np.ndarray, max_bucket: int = MAX_BUCKET) -> np.ndarra
     if len(keys) < 2:
         return np.empty((0, 2), dtype=np.int64)
     columns = np.ascontiguousarray(keys.T)  # one contiguous row per band: sorting strided columns is slow
-    order = np.argsort(columns, axis=1, kind="stable")  # stable: rows in a bucket stay in row order
+    order = np.argsort(columns, axis=1)     # introsort: ~2x a stable sort's speed; see _in_row_order
     ordered = np.take_along_axis(columns, order, axis=1)
     same = ordered[:, 1:] == ordered[:, :-1]
+    _in_row_order(order, same, max_bucket)
     found = []
     run = same
     for distance in range(1, max(max_bucket, 2)):
@@ -76,6 +77,22 @@ def candidate_pairs(keys: np.ndarray, max_bucket: int = MAX_BUCKET) -> np.ndarra
         return np.empty((0, 2), dtype=np.int64)
     codes = np.unique(np.concatenate(found))  # pair (i, j) as one int64: i * n + j, sorted = pairs sorted
     return np.stack(np.divmod(codes, len(keys)), axis=1).astype(np.int64)
+
+
+def _in_row_order(order: np.ndarray, same: np.ndarray, max_bucket: int) -> None:
+    """Put the rows of every bucket larger than `max_bucket` back in row order (in place).
+
+    Only those buckets need it: a smaller bucket yields all its pairs whatever its order, while a larger one
+    yields the pairs of rows close together in row order, as a stable sort would give (and the Dask engine's
+    shuffle does), so the result is the same as with `argsort(kind="stable")`.
+    """
+    for band in range(order.shape[0]):
+        breaks = np.flatnonzero(~same[band]) + 1
+        starts = np.concatenate(([0], breaks))
+        ends = np.concatenate((breaks, [order.shape[1]]))
+        for start, end in zip(starts[ends - starts > max_bucket].tolist(), ends[ends - starts > max_bucket].tolist(),
+                              strict=True):
+            order[band, start:end].sort()
 
 
 def bucket_stats(keys: np.ndarray, max_bucket: int = MAX_BUCKET) -> dict[str, int]:

@@ -58,6 +58,9 @@ def input_options(fn: F) -> F:
                      help="Jaccard similarity that links near-duplicates."),
         click.option("--num-perm", type=click.IntRange(min=16), default=None, help="MinHash permutations."),
         click.option("--ngram", type=click.IntRange(min=1), default=None, help="Words per shingle."),
+        click.option("--html-evidence/--no-html-evidence", default=True, show_default=True,
+                     help="HTML input: use each paragraph's page block (nav, aside, share bar…) and link density "
+                          "as noise evidence; off is ~12% faster."),
         click.option("--repair/--no-repair", default=True, show_default=True,
                      help="Split glued words (\"hasoffered\" → \"has offered\")."),
         click.option("--progress/--no-progress", default=None,
@@ -76,7 +79,7 @@ def build_options(params: dict[str, Any], **extra: Any) -> CleanOptions:
         glob=params["glob_pattern"], rules=params["rules"], keep=params["keep"], on_error=params["on_error"],
         workers=params["workers"] or default_workers(), batch_size=params["batch_size"],
         threshold=params["threshold"], num_perm=params["num_perm"], ngram=params["ngram"], repair=params["repair"],
-        progress=progress, **extra)
+        html_evidence=params["html_evidence"], progress=progress, **extra)
 
 
 def reject_reporter(params: dict[str, Any]) -> tuple[Callable[[Reject], None], Callable[[], None]]:

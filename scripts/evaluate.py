@@ -190,14 +190,21 @@ def _document(page: dict[str, Any]) -> Any:
                     source=page["source"])
 
 
-def attach_extracted(pages: list[dict[str, Any]], extracted: dict[str, dict[str, Any]]) -> int:
+HTML_EVIDENCE = ("_block_context", "_link_density")
+
+
+def attach_extracted(pages: list[dict[str, Any]], extracted: dict[str, dict[str, Any]],
+                     html_evidence: bool = True) -> int:
     """Add our extraction to each page (in place); returns how many texts differ from bare trafilatura's
-    (their line labels cannot be aligned, so line-level figures skip them)."""
+    (their line labels cannot be aligned, so line-level figures skip them). Without `html_evidence` the
+    block context and link density are dropped: what `ExtractConfig(block_context=False, link_density=False)`
+    gives the classifier."""
     differ = 0
     for page in pages:
         ours = extracted[page["id"]]
+        metadata = {k: v for k, v in ours["metadata"].items() if html_evidence or k not in HTML_EVIDENCE}
         page["dx_text"] = ours["text"]
-        page["dx_metadata"] = {**ours["metadata"], **({"url": page["url"]} if page.get("url") else {})}
+        page["dx_metadata"] = {**metadata, **({"url": page["url"]} if page.get("url") else {})}
         differ += (ours["text"] or "") != (page["text"] or "")
     return differ
 
@@ -331,7 +338,7 @@ def _ratio(a: int, b: int) -> float:
 
 
 def evaluate(sources: Sequence[str], limit: int | None, workers: int, use_stats: bool,
-             show: int, bare: bool = False) -> dict[str, Any]:
+             show: int, bare: bool = False, html_evidence: bool = True) -> dict[str, Any]:
     labels = load_line_labels()
     rows: list[dict[str, Any]] = []
     lines: dict[str, Any] = {}
@@ -340,7 +347,7 @@ def evaluate(sources: Sequence[str], limit: int | None, workers: int, use_stats:
         if limit:
             pages = pages[:limit]
         if not bare:
-            differ = attach_extracted(pages, load_extracted(source, workers))
+            differ = attach_extracted(pages, load_extracted(source, workers), html_evidence)
             if differ:
                 print(f"{source}: {differ} pages where dedup.extract's text differs from trafilatura.extract's; "
                       "their line labels are skipped", file=sys.stderr)
@@ -422,11 +429,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-stats", action="store_true", help="classify without corpus line statistics")
     parser.add_argument("--bare", action="store_true",
                         help="classify bare trafilatura.extract text (no HTML evidence) instead of dedup.extract's")
+    parser.add_argument("--no-html-evidence", action="store_true",
+                        help="drop block context and link density (as with ExtractConfig(block_context=False))")
     parser.add_argument("--show-leaks", type=int, default=0, metavar="N",
                         help="print leaked/lost snippets of the first N pages that have any (stderr)")
     args = parser.parse_args(argv)
     result = evaluate(args.source or SOURCES, args.limit, args.workers, not args.no_stats, args.show_leaks,
-                      args.bare)
+                      args.bare, not args.no_html_evidence)
     print(markdown(result))
     if args.json:
         args.json.write_bytes(orjson.dumps(result, option=orjson.OPT_INDENT_2))
