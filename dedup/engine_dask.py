@@ -31,7 +31,7 @@ from typing import Any, Literal
 import numpy as np
 
 from dedup import shards as stage
-from dedup.candidates import band_keys, candidate_pairs
+from dedup.candidates import band_keys, candidate_pairs, sorted_unique
 from dedup.config import MinHashConfig
 from dedup.errors import ConfigError, InputError
 from dedup.pipeline import CleanOptions, Summary
@@ -347,19 +347,13 @@ def _group_codes(group: tuple[int, list[tuple[int, np.ndarray]]], total: int) ->
     """Reduce side: every row of each (band, key) bucket is here. Pairs come back as sorted unique codes
     i * total + j: one int64 each, so the union over partitions and bands is a cheap 1-D merge."""
     pairs = bucket_pairs(np.concatenate([chunk for _, chunk in group[1]]))
-    return _sorted_unique(pairs[:, 0] * np.int64(total) + pairs[:, 1])
+    return sorted_unique(pairs[:, 0] * np.int64(total) + pairs[:, 1])
 
 
 def _union(parts: Iterable[np.ndarray]) -> np.ndarray:
     """One level of the pair-set tree reduction: the same pair found in several bands is kept once, on the
     workers, so the driver receives the corpus's unique candidate pairs and nothing more."""
-    return _sorted_unique(np.concatenate([np.zeros(0, dtype=np.int64), *parts]))
-
-
-def _sorted_unique(codes: np.ndarray) -> np.ndarray:
-    """np.unique by sort + neighbour compare: numpy 2's hash-based unique is ~10x slower on tens of millions."""
-    codes = np.sort(codes)
-    return codes[np.concatenate(([True], codes[1:] != codes[:-1]))] if len(codes) else codes
+    return sorted_unique(np.concatenate([np.zeros(0, dtype=np.int64), *parts]))
 
 
 def bucket_pairs(records: np.ndarray) -> np.ndarray:
@@ -413,5 +407,5 @@ def _plan(pairs: np.ndarray, wanted: np.ndarray, picked: list[tuple[Any, ...]], 
         plan: DedupPlan = plan_from_pairs(dense_pairs, dense_refs, [docs], config)
     else:  # until resolve exposes plan_from_pairs: re-band the candidate rows. Same pairs: every row of a
         # bucket of >= 2 is a candidate row, so each bucket, and its row order for the MAX_BUCKET window, stays.
-        plan = resolve.plan_dedup(np.vstack(signatures), dense_refs, [docs], config)
+        plan = resolve.plan_dedup(band_keys(np.vstack(signatures), config), dense_refs, [docs], config)
     return plan, ordinal_array

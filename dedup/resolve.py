@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import xxhash
 
-from dedup.candidates import band_keys, candidate_pairs
+from dedup.candidates import candidate_pairs
 from dedup.config import MinHashConfig
 from dedup.neardup import resolve_candidates
 from dedup.shingle import normalise
@@ -102,12 +102,14 @@ def _text_at(item: Classified, index: int) -> str:
     return next(t for p, t in zip(item.paragraphs, item.kept, strict=True) if p.index == index) or ""
 
 
-def plan_dedup(signatures: np.ndarray, refs: np.ndarray, batches: Iterable[list[Classified]],
+def plan_dedup(keys: np.ndarray, refs: np.ndarray, batches: Iterable[list[Classified]],
                config: MinHashConfig) -> DedupPlan:
-    """Cluster the run's signed paragraphs; the earliest copy of each cluster is kept, later ones dropped."""
-    if len(signatures) < 2:
+    """Cluster the run's signed paragraphs from their LSH band keys (`candidates.band_keys`, one row per
+    signature row of `refs`); the earliest copy of each cluster is kept, later ones dropped. Candidates are
+    verified on the texts, so the signatures themselves are not needed here (and need not be kept)."""
+    if len(keys) < 2:
         return DedupPlan({}, [])
-    pairs = candidate_pairs(band_keys(signatures, config))
+    pairs = candidate_pairs(keys)
     if len(pairs) == 0:
         return DedupPlan({}, [])
     wanted = np.unique(pairs)
