@@ -112,8 +112,7 @@ def _settle(item: Classified, survivors: list[_Kept], classifier: Classifier, me
     """
     doc = replace(item.doc, metadata=dict(metadata))
     sensitive = substituted or any(item.verdicts[k.source.index].positional for k in survivors)
-    if not sensitive or _same_windows([k.source.index for k in survivors], len(item.paragraphs),
-                                      classifier.config.edge):
+    if not sensitive or _same_windows([k.source.index for k in survivors], len(item.paragraphs), classifier):
         return survivors
     for _ in range(MAX_SETTLE_ROUNDS):
         if not survivors:
@@ -147,13 +146,8 @@ def _settle(item: Classified, survivors: list[_Kept], classifier: Classifier, me
     return survivors
 
 
-def _windows(position: int, count: int, edge: int) -> tuple[bool, bool, bool]:
-    """The positional evidence `Classifier` uses: within `edge` of the start, of the end, first two."""
-    return position < edge, position >= count - edge, position <= 1
-
-
-def _same_windows(positions: list[int], count: int, edge: int) -> bool:
-    """True when every survivor sits in the same windows as before the removals: then a rerun sees the same
-    positional evidence (and no noise neighbours), so settling could change nothing and is skipped."""
+def _same_windows(positions: list[int], count: int, classifier: Classifier) -> bool:
+    """True when every survivor sits in the same windows (`Classifier.windows`) as before the removals: then a
+    rerun sees the same positional evidence (and no noise neighbours), so settling could change nothing."""
     kept = len(positions)
-    return all(_windows(old, count, edge) == _windows(new, kept, edge) for new, old in enumerate(positions))
+    return all(classifier.windows(old, count) == classifier.windows(new, kept) for new, old in enumerate(positions))

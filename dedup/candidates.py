@@ -111,8 +111,8 @@ def _in_row_order(order: np.ndarray, same: np.ndarray, max_bucket: int) -> None:
         breaks = np.flatnonzero(~same[band]) + 1
         starts = np.concatenate(([0], breaks))
         ends = np.concatenate((breaks, [order.shape[1]]))
-        for start, end in zip(starts[ends - starts > max_bucket].tolist(), ends[ends - starts > max_bucket].tolist(),
-                              strict=True):
+        capped = ends - starts > max_bucket
+        for start, end in zip(starts[capped].tolist(), ends[capped].tolist(), strict=True):
             order[band, start:end].sort()
 
 

@@ -137,6 +137,13 @@ class Classifier:
         return [replace(v, positional=True) if not v.positional and self._position_sensitive(p, s) else v
                 for p, s, v in zip(paragraphs, shapes, verdicts, strict=True)]
 
+    def windows(self, position: int, count: int) -> tuple[bool, bool, bool]:
+        """The positional evidence for paragraph `position` of `count`: within `config.edge` of the start
+        (bylines, date lines, dateline prefixes), of the end (bylines, date lines), among the first two
+        (publisher suffixes). `assemble` compares these before and after removals."""
+        edge = self.config.edge
+        return position < edge, position >= count - edge, position <= 1
+
     def _position_sensitive(self, p: Paragraph, s: Shape) -> bool:
         """Could positional evidence apply to this paragraph somewhere in a document? A superset of what `_one`
         trusts only near the edges; it lets `assemble` skip re-classifying outputs where nothing could change."""
@@ -151,14 +158,15 @@ class Classifier:
         match = self.rules.match(p.text)
         if match is not None and match.keep:
             return _content(match.reason)
-        near_edge = i < self.config.edge or i >= n - self.config.edge
+        windows = self.windows(i, n)
+        near_edge = windows[0] or windows[1]
         if match is not None:
             verdict = self._from_rule(p, match, near_edge, title)
             if verdict is not None:
                 return verdict
         if s.date_only and near_edge:
             return Verdict(NOISE, "dateline", f"only a date/time ({s.words} words)", moved=(("dateline", p.text),))
-        partial = self._partial(doc, p, i, s, title)
+        partial = self._partial(doc, p, windows, s, title)
         if partial is not None:
             return partial
         template = self._template(doc, p, s)
@@ -182,16 +190,18 @@ class Classifier:
         moved = ((key, p.text),) if key else ()
         return Verdict(NOISE, match.category, match.reason, moved=moved)
 
-    def _partial(self, doc: Document, p: Paragraph, i: int, s: Shape, title: str) -> Verdict | None:
+    def _partial(self, doc: Document, p: Paragraph, windows: tuple[bool, bool, bool], s: Shape,
+                 title: str) -> Verdict | None:
         """A dateline prefix or a publisher suffix: keep the rest of the paragraph, move the part."""
-        if i < self.config.edge:
+        at_start, _at_end, top = windows
+        if at_start:
             m = _DATELINE_PREFIX.match(p.text) or _AGENCY_PREFIX.match(p.text)
             rest = p.text[m.end():] if m else ""
             if m and len(rest.split()) >= 8 and rest[:1].isupper():
                 prefix = p.text[:m.end()].strip(" —–-")
                 return Verdict(CONTENT, "dateline", f"dateline prefix {prefix!r} moved to metadata",
                                keep=(m.end(), len(p.text)), moved=(("dateline", prefix),))
-        if i <= 1 or (title and normalise(p.text).startswith(title[:40])):
+        if top or (title and normalise(p.text).startswith(title[:40])):
             return self._title_suffix(doc, p, s)
         return None
 

@@ -58,6 +58,7 @@ def _wordfreq_languages() -> frozenset[str]:
 
 
 _TOKEN = re.compile(r"[^\W\d_]+(?:,[^\W\d_]+)?")
+_RARE_WHOLE_FREQ = wordfreq.zipf_to_freq(MAX_WHOLE_ZIPF)   # a word below this frequency may be a glue
 _LONG_WORD = re.compile(rf"[^\W\d_]{{{MIN_LENGTH},}}")
 _COMMA = re.compile(r"(?<=[^\W\d_]),(?=[^\W\d_])")
 
@@ -118,8 +119,7 @@ class Repairer:
         Most paragraphs have neither, and then `repair` need not look at every token."""
         if _COMMA.search(text):
             return True
-        rare = wordfreq.zipf_to_freq(MAX_WHOLE_ZIPF)
-        return any(word.islower() and self._freq.get(word, 0.0) < rare
+        return any(word.islower() and self._freq.get(word, 0.0) < _RARE_WHOLE_FREQ
                    for word in set(_LONG_WORD.findall(text)))
 
     def repair(self, text: str) -> tuple[str, list[tuple[str, str]]]:
