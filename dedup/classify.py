@@ -39,6 +39,7 @@ from dedup.stoplists import guess_language, words
 
 CONTENT: Label = "content"
 NOISE: Label = "noise"
+KEEP_RULE = "keep-rule"   # the category of a line a keep rule protects: no later evidence may remove it
 MOVED_KEYS = {"byline": "byline", "dateline": "dateline"}
 # "WASHINGTON (Reuters) - ", "Feb. 4 (UPI) — ", "BERLIN, 3 March (dpa) – ", "LONDON — "
 _DATELINE_PREFIX = regex.compile(
@@ -134,7 +135,9 @@ class Classifier:
             verdicts = self._neighbours(paragraphs, shapes, verdicts)
         if self.config.link_list_max_items:
             verdicts = self._link_lists(paragraphs, shapes, verdicts)
-        return [replace(v, positional=True) if not v.positional and self._position_sensitive(p, s) else v
+        if title:
+            verdicts = self._before_title(paragraphs, shapes, verdicts, title)
+        return [replace(v, positional=True) if not v.positional and self._position_sensitive(p, s, title) else v
                 for p, s, v in zip(paragraphs, shapes, verdicts, strict=True)]
 
     def windows(self, position: int, count: int) -> tuple[bool, bool, bool]:
@@ -144,11 +147,13 @@ class Classifier:
         edge = self.config.edge
         return position < edge, position >= count - edge, position <= 1
 
-    def _position_sensitive(self, p: Paragraph, s: Shape) -> bool:
+    def _position_sensitive(self, p: Paragraph, s: Shape, title: str = "") -> bool:
         """Could positional evidence apply to this paragraph somewhere in a document? A superset of what `_one`
-        trusts only near the edges; it lets `assemble` skip re-classifying outputs where nothing could change."""
+        trusts only near the edges; it lets `assemble` skip re-classifying outputs where nothing could change.
+        The title line counts: whether it sits in the start window decides `_before_title`."""
         match = self.rules.match(p.text)   # memoised: the same lookup `_one` made
         return bool((match is not None and match.category == "byline") or s.date_only
+                    or (title and normalise(p.text) == title)
                     or _DATELINE_PREFIX.match(p.text) or _AGENCY_PREFIX.match(p.text) or _TITLE_SEP.search(p.text))
 
     # ------------------------------------------------------------------------------------------ per paragraph
@@ -157,7 +162,7 @@ class Classifier:
              context: Context | None = None) -> Verdict:
         match = self.rules.match(p.text)
         if match is not None and match.keep:
-            return _content(match.reason)
+            return Verdict(CONTENT, KEEP_RULE, match.reason)
         windows = self.windows(i, n)
         near_edge = windows[0] or windows[1]
         if match is not None:
@@ -273,6 +278,25 @@ class Classifier:
             out[i] = Verdict(NOISE, category, f"call to action next to noise ({side} paragraph): {s.describe()}")
         return out
 
+    def _before_title(self, paragraphs: Sequence[Paragraph], shapes: Sequence[Shape], verdicts: list[Verdict],
+                      title: str) -> list[Verdict]:
+        """Short lines above the title line are page furniture: breadcrumbs, section labels, "Back to blog".
+
+        Only when the page's title (metadata) is a line of its own in the start window, and only lines that
+        are not sentences: the article starts at its title, what an extractor kept above it is the page's.
+        """
+        edge = self.config.edge
+        at = next((i for i, p in enumerate(paragraphs[:edge]) if normalise(p.text) == title), 0)
+        out = list(verdicts)
+        for j in range(at):
+            s, v = shapes[j], verdicts[j]
+            if v.category != CONTENT or v.keep is not None or s.words == 0 or s.sentence_like() \
+                    or s.words > self.config.shape_max_words:
+                continue
+            out[j] = Verdict(NOISE, "navigation", f"above the title line (paragraph {at}): page furniture such as "
+                                                  f"a breadcrumb or section label; {s.describe()}")
+        return out
+
     def _link_lists(self, paragraphs: Sequence[Paragraph], shapes: Sequence[Shape],
                     verdicts: list[Verdict]) -> list[Verdict]:
         """Linked lines right under a related-link heading (removed by a rule) are the list it announces.
@@ -292,7 +316,7 @@ class Classifier:
                 if s.link_density is None or s.link_density < cfg.link_list_density or s.words == 0 \
                         or s.words > cfg.link_list_max_words or verdicts[j].keep is not None:
                     break
-                if not out[j].is_noise:
+                if out[j].category == CONTENT:
                     out[j] = Verdict(NOISE, "related-link", f"linked line {j - i} of the list under the "
                                                             f"related-link heading {heading!r}: {s.describe()}")
         return out

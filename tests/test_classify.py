@@ -323,3 +323,41 @@ def test_read_more_is_not_the_heading_of_a_link_list() -> None:
     doc = Document("r", "\n".join(lines), {"_link_density": [0.0, 1.0]})
     verdicts = Classifier().classify(doc, paragraphs_of(doc.text, "r"))
     assert verdicts[0].is_noise and not verdicts[1].is_noise
+
+
+def test_short_lines_above_the_title_line_are_furniture() -> None:
+    """Real start of a dev page (SQLAlchemy docs, wcxb-dev:0664): header links above the title line go, the
+    title and the text under it stay; a sentence above the title stays, and without a title nothing goes."""
+    lines = ["SQLAlchemy 2.0 Documentation", "SQLAlchemy ORM", "ORM Quick Start",
+             "For new users who want to quickly see what basic ORM use looks like, here's an abbreviated form of "
+             "the mappings and examples used in the SQLAlchemy Unified Tutorial.", "Declare Models"]
+    verdicts = classify_text(lines, title="ORM Quick Start")
+    assert [v.label for v in verdicts] == ["noise", "noise", "content", "content", "content"]
+    assert "above the title line (paragraph 2)" in verdicts[0].reason
+    assert [v.label for v in classify_text(lines)] == ["content"] * 5
+    sentence = "The council approved the harbour plan on Tuesday after a long debate, officials said."
+    assert [v.label for v in classify_text([sentence, "Harbour plan approved", lines[3]],
+                                           title="Harbour plan approved")] == ["content"] * 3
+    # the title further down than the start window: not the start of the article
+    far = ["Waterfront", "Transport", "Council", "Planning", "Budget", "Harbour plan approved", lines[3]]
+    assert [v.label for v in classify_text(far, title="Harbour plan approved")] == ["content"] * 7
+
+
+def test_a_keep_rule_beats_neighbour_list_and_title_evidence(tmp_path: Path) -> None:
+    """A line a keep rule protects stays whatever the later passes (list under a related heading, lines above
+    the title) would say."""
+    from dedup.rules import RuleSet
+
+    keep = tmp_path / "keep.rules"
+    keep.write_text("section  phrase: sqlalchemy orm\nteaser  phrase: luftwaffe hat mit dem training auf den "
+                    "h145 von nhv begonnen\n", encoding="utf-8")
+    classifier = Classifier(RuleSet.default().with_keep(keep))
+    lines = ["SQLAlchemy 2.0 Documentation", "SQLAlchemy ORM", "ORM Quick Start"]
+    doc = Document("k", "\n".join(lines), {"title": "ORM Quick Start"})
+    verdicts = classifier.classify(doc, paragraphs_of(doc.text, "k"))
+    assert [(v.label, v.category) for v in verdicts] == [("noise", "navigation"), ("content", "keep-rule"),
+                                                         ("content", "content")]
+    listed = ["Empfohlene Beiträge", "Process Mining und Verhaltensvielfalt miteinander versöhnen",
+              "Luftwaffe hat mit dem Training auf den H145 von NHV begonnen"]
+    doc = Document("l", "\n".join(listed), {"_link_density": [0.0, 1.0, 1.0]})
+    assert [v.label for v in classifier.classify(doc, paragraphs_of(doc.text, "l"))] == ["noise", "noise", "content"]
