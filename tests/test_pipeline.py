@@ -109,6 +109,24 @@ def test_clean_invents_nothing_keeps_order_and_is_idempotent(corpus: list[list[s
     assert [d.text for d in twice] == [d.text for d in once]
 
 
+SECTION_LABELS = ["Politics", "World", "Back to Blogs", "Local News", "Advertisement", "Share this article"]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.lists(st.sampled_from(SECTION_LABELS), max_size=4), st.sampled_from(SENTENCES[:12]),
+                          st.lists(st.sampled_from(SENTENCES), min_size=1, max_size=6)), min_size=1, max_size=4),
+       st.sampled_from(["drop", "canonical"]))
+def test_cleaning_pages_with_a_title_line_is_idempotent(pages: list[tuple[list[str], str, list[str]]],
+                                                        mode: str) -> None:
+    """Lines above the title line go only when the title is in the start window; removals and dropped
+    duplicates move it there, so the output must already be what a rerun would make of it."""
+    docs = [Document(f"p{i}", "\n\n".join([*labels, title, *body]), {"title": title})
+            for i, (labels, title, body) in enumerate(pages)]
+    once = dedup.clean(docs, dedup=mode)
+    twice = dedup.clean([Document(d.id, d.text, dict(d.metadata)) for d in once], dedup=mode)
+    assert [d.text for d in twice] == [d.text for d in once]
+
+
 @pytest.mark.parametrize("mode", ["drop", "canonical"])
 def test_in_equals_out_plus_rejected(tmp_path: Path, seed_paths: list[Path], mode: str) -> None:
     bad = tmp_path / "bad.jsonl"
