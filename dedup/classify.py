@@ -39,6 +39,7 @@ from dedup.stoplists import guess_language, words
 
 CONTENT: Label = "content"
 NOISE: Label = "noise"
+CODE_TAGS = frozenset({"pre", "code", "samp", "kbd"})   # a program listing: its lines are never page furniture
 KEEP_RULE = "keep-rule"   # the category of a line a keep rule protects: no later evidence may remove it
 MOVED_KEYS = {"byline": "byline", "dateline": "dateline"}
 # "WASHINGTON (Reuters) - ", "Feb. 4 (UPI) — ", "BERLIN, 3 March (dpa) – ", "LONDON — "
@@ -163,6 +164,8 @@ class Classifier:
         match = self.rules.match(p.text)
         if match is not None and match.keep:
             return Verdict(CONTENT, KEEP_RULE, match.reason)
+        if context is not None and context.tag in CODE_TAGS:
+            return Verdict(CONTENT, "code", f"inside <{context.tag}>: a listing, not page furniture")
         windows = self.windows(i, n)
         near_edge = windows[0] or windows[1]
         if match is not None:

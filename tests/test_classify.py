@@ -361,3 +361,22 @@ def test_a_keep_rule_beats_neighbour_list_and_title_evidence(tmp_path: Path) -> 
               "Luftwaffe hat mit dem Training auf den H145 von NHV begonnen"]
     doc = Document("l", "\n".join(listed), {"_link_density": [0.0, 1.0, 1.0]})
     assert [v.label for v in classifier.classify(doc, paragraphs_of(doc.text, "l"))] == ["noise", "noise", "content"]
+
+
+def test_lines_of_a_code_listing_are_content() -> None:
+    """A tutorial page's `<pre>` listing of HTML (as on the dev documentation pages) is the lesson, not markup
+    residue: the markup rules must not take its lines."""
+    from dedup.extract import extract
+    from dedup.segment import segment
+
+    intro = "<p>" + "An HTML table is written with a table element, one tr element per row and td cells. " * 2 + "</p>"
+    page = ("<html><body><article><h1>HTML tables</h1>" + intro + "<pre>&lt;table&gt;\n  &lt;tr&gt;\n    "
+            "&lt;td&gt;Emil&lt;/td&gt;\n  &lt;/tr&gt;\n&lt;/table&gt;</pre>" + intro + "</article></body></html>")
+    doc = extract(Document("c", page, {}, "c.html", 0, True))
+    assert isinstance(doc, Document)
+    paras = segment(doc.text, doc.id)
+    verdicts = {p.text: v for p, v in zip(paras, Classifier().classify(doc, paras), strict=True)}
+    assert [(verdicts[line].label, verdicts[line].category) for line in ("<table>", "<tr>", "<td>Emil</td>")] \
+        == [("content", "code")] * 3
+    bare = Document("c", "<table>\n<td>Emil</td>")   # the same lines outside a listing are residue
+    assert all(v.is_noise for v in Classifier().classify(bare, segment(bare.text, "c")))
