@@ -237,3 +237,35 @@ def test_round_three_prompts_and_footers(text: str, category: str) -> None:
 ])
 def test_round_three_prompts_spare_prose(text: str) -> None:
     assert RuleSet.default().match(text) is None, text
+
+
+@pytest.mark.parametrize(("text", "category"), [   # real trafilatura-eval lines
+    ("- We ask that comments are civil and free of libellous or hateful material. Also please stick to the topic "
+     "under discussion.", "comments"),
+    ("- We welcome reader comments on the top stories of the day. Some comments may be republished on the website "
+     "or in the newspaper; email addresses will not be published.", "comments"),
+    ("3. Dein Kommentar wurde als Spam identifiziert. Bitte beachte unsere Richtlinien zum Erstellen von "
+     "Kommentaren.", "comments"),
+    ("Contributors must reveal any conflict of interest. Comments are moderated.", "comments"),
+    ("À lire aussi » Ballonnements, lourdeurs...Quel est votre profil digestif et comment y remédier ?",
+     "related-link"),
+    ("MIRA: Madre se acerca a conocer los motivos de captura de su hijo y termina detenida", "related-link"),
+    ("Informationsschreiben vom 14. Oktober 2021PDF | 38 KB | Datei ist nicht barrierefrei", "navigation"),
+    ("Download: mp3 (30 MB) m4a (24 MB) opus (16 MB)", "navigation"),
+    ('... weiter zu "die Wortwahl"', "navigation"),
+    ("Image illustrative : Lots of Lego Minifigures by Ninja Brick,en licence Creative Commons by", "credit-line"),
+])
+def test_round_four_comment_policies_teasers_downloads(text: str, category: str) -> None:
+    match = RuleSet.default().match(text)
+    assert match is not None and match.category == category, (text, match)
+
+
+@pytest.mark.parametrize("text", [
+    "Mira Lobe schrieb das Buch 1957, es wurde in 30 Sprachen übersetzt.",
+    "Readers left more than 300 comments, and the editors said the comments will shape the next issue.",
+    "Der Bericht umfasst 38 Seiten und steht als PDF zur Verfügung.",
+    "Die Illustration zeigt den Grundriss des neuen Rathauses.",
+    "Weiter zu gehen wäre nach Ansicht der Richter unverhältnismäßig gewesen.",
+])
+def test_round_four_spares_prose(text: str) -> None:
+    assert RuleSet.default().match(text) is None, text
