@@ -23,6 +23,10 @@ Format (UTF-8, one rule per line; blank lines and lines starting with `#` are ig
   long line counts as "no match" and emits a `RuleTimeoutWarning` naming the rule, instead of hanging a run.
 
 `max_words=N` limits a rule to lines of at most N words (keeps a broad pattern away from long sentences).
+`needs=a|b|c` (regex rules) names literal pieces of which every match contains at least one, in lower case
+("commission|compensat"): a line holding none of them skips the regex. Why: a dozen unanchored alternations
+searched on every line were a third of the rule-matching time; a substring test is ~50× cheaper. A wrong
+`needs` loses matches — the test suite checks each packaged one on the dev lines.
 A bad line raises `RuleError` with `file:line`.
 """
 
@@ -89,6 +93,7 @@ class Rule:
     line: int
     max_words: int | None = None
     compiled: Any = None  # regex.Pattern for kind == "regex"
+    needs: tuple[str, ...] = ()   # lower-case literals, one of which every regex match contains
 
     @property
     def location(self) -> str:
@@ -136,11 +141,16 @@ def _parse_line(line: str, source: str, number: int) -> Rule:
         raise RuleError(source, number, f"bad or missing category {fields[0] if fields else ''!r} "
                                         "(lower-case letters, digits, '-')")
     max_words = None
+    needs: tuple[str, ...] = ()
     for option in fields[1:]:
         key, _, value = option.partition("=")
-        if key != "max_words" or not value.isdigit() or int(value) < 1:
-            raise RuleError(source, number, f"unknown option {option!r} (only max_words=N, N >= 1)")
-        max_words = int(value)
+        if key == "max_words" and value.isdigit() and int(value) >= 1:
+            max_words = int(value)
+        elif key == "needs" and sep == "regex" and value and all(value.split("|")):
+            needs = tuple(piece.lower() for piece in value.split("|"))
+        else:
+            raise RuleError(source, number, f"unknown option {option!r} (max_words=N with N >= 1; needs=a|b for "
+                                            "regex rules)")
     pattern = pattern.strip()
     if sep == "regex":
         try:
@@ -149,7 +159,7 @@ def _parse_line(line: str, source: str, number: int) -> Rule:
             raise RuleError(source, number, f"regex does not compile: {exc}") from None
         if not pattern:
             raise RuleError(source, number, "empty regex")
-        return Rule(fields[0], sep, pattern, source, number, max_words, compiled)
+        return Rule(fields[0], sep, pattern, source, number, max_words, compiled, needs)
     phrase = normalise(pattern)
     if not phrase:
         raise RuleError(source, number, f"{sep} {pattern!r} is empty after normalisation")
@@ -229,8 +239,9 @@ class _Index:
         for rule in self.contains:
             if f" {rule.pattern} " in padded and _fits(rule, n_words):
                 yield rule, False
+        lowered = text.lower()
         for rule in self.regexes if self._may_match(text, timeout) else self.unscreened:
-            if _fits(rule, n_words) and _search(rule, text, timeout):
+            if _fits(rule, n_words) and _has_needed(rule, lowered) and _search(rule, text, timeout):
                 yield rule, False
         if 0 < len(norm) <= _FUZZY_LINE_CHARS + 2:
             yield from ((rule, True) for rule in self._fuzzy(norm))
@@ -315,6 +326,10 @@ def _screen(rules: list[Rule]) -> tuple[Any, list[Rule]]:
 
 def _fits(rule: Rule, n_words: int) -> bool:
     return rule.max_words is None or n_words <= rule.max_words
+
+
+def _has_needed(rule: Rule, lowered: str) -> bool:
+    return not rule.needs or any(piece in lowered for piece in rule.needs)
 
 
 def _search(rule: Rule, text: str, timeout: float) -> bool:
