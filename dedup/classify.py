@@ -59,6 +59,7 @@ _PUBLISHER = regex.compile(
 _LINK_LABEL = regex.compile(r"^\W*(?:(?:read|learn|see|view|load|show) (?:more|all)|continue reading|weiterlesen|"
                             r"mehr lesen|czytaj (?:więcej|dalej)|lire la suite|leer más|seguir leyendo|leggi tutto)\b",
                             regex.I)
+_LINE = regex.compile(r"[^\S\n]*\K\S(?:[^\n]*\S)?")   # a line's text without its surrounding blanks
 _CODE = regex.compile(r"[{};=<>]|\(\)|^\s*[/.$#>]")
 _CTA_CATEGORY = (("newsletter", regex.compile(r"subscri|sign up|newsletter|inbox|abonn|zapisz|suscr|iscriv", regex.I)),
                  ("share", regex.compile(r"share|tweet|teilen|udostępnij|partag|compart|condivid", regex.I)),
@@ -168,6 +169,10 @@ class Classifier:
             return Verdict(CONTENT, "code", f"inside <{context.tag}>: a listing, not page furniture")
         windows = self.windows(i, n)
         near_edge = windows[0] or windows[1]
+        if "\n" in p.text:   # a block of lines: rules per line first, so a story line in it is never taken along
+            trimmed = self._line_rules(p)
+            if trimmed is not None:
+                return trimmed
         if match is not None:
             verdict = self._from_rule(p, match, near_edge, title)
             if verdict is not None:
@@ -197,6 +202,36 @@ class Classifier:
             return None   # a "By …" line in mid-story or the title itself is more likely a heading
         moved = ((key, p.text),) if key else ()
         return Verdict(NOISE, match.category, match.reason, moved=moved)
+
+    def _line_rules(self, p: Paragraph) -> Verdict | None:
+        """A block of several lines: rule-matched lines at its start or end go, the lines between stay.
+
+        Why: one blank line in a page's text makes `segment` return blocks, and a block can then start with
+        "NOTAS RELACIONADAS" or end with "Alle Angaben ohne Gewähr". Only rules count here (the other evidence
+        was measured on single lines), bylines and datelines excepted (they are trusted only near the edges).
+        """
+        spans = [(m.start(), m.end()) for m in _LINE.finditer(p.text)]
+        if len(spans) < 2:
+            return None
+        marks = []
+        for start, end in spans:
+            match = self.rules.match(p.text[start:end])
+            marks.append(match if match is not None and not match.keep and match.category not in MOVED_KEYS
+                         else None)
+        lead = next((k for k, m in enumerate(marks) if m is None), len(marks))
+        if lead == len(marks):
+            first = marks[0]
+            assert first is not None
+            return Verdict(NOISE, first.category, f"every line of the block matches a rule, the first {first.reason}")
+        trail = next(k for k, m in enumerate(reversed(marks)) if m is None)
+        if not (lead or trail):
+            return None
+        cut = marks[0] if lead else marks[-1]
+        assert cut is not None
+        where = " and ".join(part for part in (f"{lead} first" if lead else "", f"{trail} last" if trail else "")
+                             if part)
+        return Verdict(CONTENT, cut.category, f"{where} line(s) of the block match rules ({cut.reason})",
+                       keep=(spans[lead][0], spans[len(spans) - 1 - trail][1]))
 
     def _partial(self, doc: Document, p: Paragraph, windows: tuple[bool, bool, bool], s: Shape,
                  title: str) -> Verdict | None:

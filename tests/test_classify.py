@@ -380,3 +380,20 @@ def test_lines_of_a_code_listing_are_content() -> None:
         == [("content", "code")] * 3
     bare = Document("c", "<table>\n<td>Emil</td>")   # the same lines outside a listing are residue
     assert all(v.is_noise for v in Classifier().classify(bare, segment(bare.text, "c")))
+
+
+def test_rule_lines_at_the_edges_of_a_block_are_trimmed() -> None:
+    """Real blocks from dev pages where one blank line turned the page into blocks: a leading related-link
+    heading and a trailing copyright line go, the story lines between stay; a block of rule lines goes."""
+    story = ("Sin embargo, Geannina Dinarte, ministra de la Presidencia, señaló que el Gobierno no pagará ningún "
+             "rescate a los delincuentes.")
+    block = f"NOTAS RELACIONADAS\n{story}\n© 2020 ®/TM General Mills All Rights Reserved"
+    doc = Document("b", f"Titular de la nota\n\n{block}")
+    paras = paragraphs_of(doc.text, "b")
+    verdict = Classifier().classify(doc, paras)[1]
+    assert verdict.label == "content" and paras[1].text[verdict.keep[0]:verdict.keep[1]] == story
+    assert "1 first and 1 last line(s) of the block match rules" in verdict.reason
+    furniture = Document("f", "Lesen Sie auch:\nAdvertisement\n\nDie Regierung will das Gesetz beschließen.")
+    verdicts = Classifier().classify(furniture, paragraphs_of(furniture.text, "f"))
+    assert verdicts[0].is_noise and "every line of the block matches a rule" in verdicts[0].reason
+    assert not verdicts[1].is_noise
