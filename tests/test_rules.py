@@ -306,3 +306,36 @@ def test_packaged_needs_never_change_a_match_on_the_dev_lines() -> None:
         for rule in guarded:
             if rule.compiled.search(text) is not None:
                 assert any(piece in lowered for piece in rule.needs), (rule.location, text)
+
+
+@pytest.mark.parametrize(("text", "category"), [   # real dev lines (trafilatura-eval, wcxb-dev)
+    ("Publier un commentaire", "comments"),
+    ("Dejá tu comentario", "comments"),
+    ("Diskutieren Sie mit", "comments"),
+    ("Hier ist Ihre Meinung gefragt", "comments"),
+    ("Please log in here to leave a comment.", "comments"),
+    ("Share your thoughts and debate the big issues", "comments"),
+    ("Mehr Themen:", "related-link"),
+    ("Leseprobe: Das perfekte Dinner", "related-link"),
+    ("Use the form on the right to contact us.", "contact"),
+    ("You can edit the text in this area, and change where the contact form on the right submits to, by entering "
+     "edit mode using the modes on the bottom right.", "contact"),
+    ("© Bundesrat | Frank Bräuer", "credit-line"),
+    ("Sie möchten wöchtliche Produktvorstellungen? Schauen Sie mal in unseren Musiknewsletter!", "newsletter"),
+    ("DHB jetzt auch digital!Einfach hier klicken und für das digitale DHB registrieren!", "login"),
+    ("Originalpublikation", "navigation"),
+])
+def test_round_five_comment_prompts_placeholders_credits(text: str, category: str) -> None:
+    match = RuleSet.default().match(text)
+    assert match is not None and match.category == category, (text, match)
+
+
+@pytest.mark.parametrize("text", [
+    "Der Fotograf behält das © an allen Bildern dieser Ausstellung.",          # © inside a sentence
+    "Die Leser können in unserem Forum über den Vorschlag diskutieren.",
+    "Sie können hier klicken, um die Grafik zu vergrößern.",
+    "The council asked residents to use the form below to report potholes.",
+    "Die Originalpublikation erschien 1921 im Verlag Kurt Wolff.",
+])
+def test_round_five_spares_prose(text: str) -> None:
+    assert RuleSet.default().match(text) is None, text
