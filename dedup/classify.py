@@ -35,6 +35,7 @@ from dedup.features import Context, Shape, shape
 from dedup.linestats import LineStats
 from dedup.records import Document, Label, Paragraph, Verdict
 from dedup.rules import RuleMatch, RuleSet, normalise
+from dedup.segment import segment
 from dedup.stoplists import guess_language, words
 
 CONTENT: Label = "content"
@@ -59,7 +60,6 @@ _PUBLISHER = regex.compile(
 _LINK_LABEL = regex.compile(r"^\W*(?:(?:read|learn|see|view|load|show) (?:more|all)|continue reading|weiterlesen|"
                             r"mehr lesen|czytaj (?:więcej|dalej)|lire la suite|leer más|seguir leyendo|leggi tutto)\b",
                             regex.I)
-_LINE = regex.compile(r"[^\S\n]*\K\S(?:[^\n]*\S)?")   # a line's text without its surrounding blanks
 _CODE = regex.compile(r"[{};=<>]|\(\)|^\s*[/.$#>]")
 _CTA_CATEGORY = (("newsletter", regex.compile(r"subscri|sign up|newsletter|inbox|abonn|zapisz|suscr|iscriv", regex.I)),
                  ("share", regex.compile(r"share|tweet|teilen|udostępnij|partag|compart|condivid", regex.I)),
@@ -137,10 +137,11 @@ class Classifier:
             verdicts = self._neighbours(paragraphs, shapes, verdicts)
         if self.config.link_list_max_items:
             verdicts = self._link_lists(paragraphs, shapes, verdicts)
+        is_title = [bool(title) and normalise(p.text) == title for p in paragraphs]
         if title:
-            verdicts = self._before_title(paragraphs, shapes, verdicts, title)
-        return [replace(v, positional=True) if not v.positional and self._position_sensitive(p, s, title) else v
-                for p, s, v in zip(paragraphs, shapes, verdicts, strict=True)]
+            verdicts = self._before_title(shapes, verdicts, is_title)
+        return [replace(v, positional=True) if not v.positional and (t or self._position_sensitive(p, s)) else v
+                for p, s, v, t in zip(paragraphs, shapes, verdicts, is_title, strict=True)]
 
     def windows(self, position: int, count: int) -> tuple[bool, bool, bool]:
         """The positional evidence for paragraph `position` of `count`: within `config.edge` of the start
@@ -149,13 +150,13 @@ class Classifier:
         edge = self.config.edge
         return position < edge, position >= count - edge, position <= 1
 
-    def _position_sensitive(self, p: Paragraph, s: Shape, title: str = "") -> bool:
+    def _position_sensitive(self, p: Paragraph, s: Shape) -> bool:
         """Could positional evidence apply to this paragraph somewhere in a document? A superset of what `_one`
         trusts only near the edges; it lets `assemble` skip re-classifying outputs where nothing could change.
-        The title line counts: whether it sits in the start window decides `_before_title`."""
+        (The title line is position-sensitive too — whether it sits in the start window decides `_before_title`;
+        `classify` marks it.)"""
         match = self.rules.match(p.text)   # memoised: the same lookup `_one` made
         return bool((match is not None and match.category == "byline") or s.date_only
-                    or (title and normalise(p.text) == title)
                     or _DATELINE_PREFIX.match(p.text) or _AGENCY_PREFIX.match(p.text) or _TITLE_SEP.search(p.text))
 
     # ------------------------------------------------------------------------------------------ per paragraph
@@ -210,7 +211,7 @@ class Classifier:
         "NOTAS RELACIONADAS" or end with "Alle Angaben ohne Gewähr". Only rules count here (the other evidence
         was measured on single lines), bylines and datelines excepted (they are trusted only near the edges).
         """
-        spans = [(m.start(), m.end()) for m in _LINE.finditer(p.text)]
+        spans = [(line.start, line.end) for line in segment(p.text, p.doc_id)]   # no blank line in a block
         if len(spans) < 2:
             return None
         marks = []
@@ -228,8 +229,7 @@ class Classifier:
             return None
         cut = marks[0] if lead else marks[-1]
         assert cut is not None
-        where = " and ".join(part for part in (f"{lead} first" if lead else "", f"{trail} last" if trail else "")
-                             if part)
+        where = " and ".join(f"{count} {side}" for count, side in ((lead, "first"), (trail, "last")) if count)
         return Verdict(CONTENT, cut.category, f"{where} line(s) of the block match rules ({cut.reason})",
                        keep=(spans[lead][0], spans[len(spans) - 1 - trail][1]))
 
@@ -316,15 +316,14 @@ class Classifier:
             out[i] = Verdict(NOISE, category, f"call to action next to noise ({side} paragraph): {s.describe()}")
         return out
 
-    def _before_title(self, paragraphs: Sequence[Paragraph], shapes: Sequence[Shape], verdicts: list[Verdict],
-                      title: str) -> list[Verdict]:
+    def _before_title(self, shapes: Sequence[Shape], verdicts: list[Verdict],
+                      is_title: Sequence[bool]) -> list[Verdict]:
         """Short lines above the title line are page furniture: breadcrumbs, section labels, "Back to blog".
 
         Only when the page's title (metadata) is a line of its own in the start window, and only lines that
         are not sentences: the article starts at its title, what an extractor kept above it is the page's.
         """
-        edge = self.config.edge
-        at = next((i for i, p in enumerate(paragraphs[:edge]) if normalise(p.text) == title), 0)
+        at = next((i for i, t in enumerate(is_title[:self.config.edge]) if t), 0)
         out = list(verdicts)
         for j in range(at):
             s, v = shapes[j], verdicts[j]
