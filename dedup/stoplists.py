@@ -10,6 +10,7 @@ per document (the list covering most of its tokens) instead of assuming English.
 
 from __future__ import annotations
 
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from functools import cache, lru_cache
@@ -33,14 +34,26 @@ def stoplist(language: str) -> frozenset[str]:
     return frozenset(w.casefold() for w in justext.get_stoplist(language))
 
 
+def _script(word: str) -> str:
+    """The Unicode script name of a word's first letter ("LATIN", "DEVANAGARI", "CYRILLIC"…)."""
+    return unicodedata.name(word[0], "?").split(" ", 1)[0]
+
+
 @lru_cache(maxsize=1)
 def _inverted() -> tuple[tuple[str, ...], dict[str, np.ndarray]]:
-    """The languages in alphabetical order, and stop word -> numbers of the languages whose list has it."""
+    """The languages in alphabetical order, and stop word -> numbers of the languages whose list has it.
+
+    Only words in a list's own script count for the guess: some jusText lists were built from web text that
+    carried English (Marathi's has 250 English stop words), and a Devanagari list must not win on English.
+    """
     languages = tuple(sorted(justext.get_stoplists()))
     index: dict[str, list[int]] = {}
     for number, language in enumerate(languages):
-        for word in stoplist(language):
-            index.setdefault(word, []).append(number)
+        scripts = {word: _script(word) for word in stoplist(language)}
+        native = Counter(scripts.values()).most_common(1)[0][0]
+        for word, script in scripts.items():
+            if script == native:
+                index.setdefault(word, []).append(number)
     return languages, {word: np.array(numbers, dtype=np.int64) for word, numbers in index.items()}
 
 
