@@ -14,14 +14,14 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from typing import Any
 
-from dedup.classify import ClassifyConfig
 from dedup.config import MinHashConfig
-from dedup.extract import ExtractConfig
-from dedup.pipeline import CleanOptions, CleanRun, Summary, as_documents
-from dedup.read import ReadOptions, read_sources
+from dedup.io.read import ReadOptions, read_sources
+from dedup.io.write import RejectsWriter, atomic_output, write_clusters, write_jsonl, write_text
+from dedup.noise.classify import ClassifyConfig
+from dedup.noise.extract import ExtractConfig
 from dedup.records import CleanedDocument, Document, Reject
-from dedup.resolve import ClusterRecord
-from dedup.write import RejectsWriter, atomic_output, write_clusters, write_jsonl, write_text
+from dedup.run.local import CleanOptions, CleanRun, Summary, as_documents
+from dedup.run.resolve import ClusterRecord
 
 RejectHandler = Callable[[Reject], None]
 
@@ -84,7 +84,7 @@ def clean_to(sources: Sequence[str], output: str, fmt: str, options: CleanOption
              on_reject: RejectHandler | None = None, index: str | None = None) -> Summary:
     """Clean SOURCES into OUTPUT (atomically; '-' is stdout) as text or JSONL; returns the summary."""
     if index is not None:
-        from dedup.incremental import clean_with_index
+        from dedup.run.incremental import clean_with_index
 
         return clean_with_index(sources, output, fmt, options, index, on_reject)
     with clean_sources(sources, options, on_reject) as run, atomic_output(output) as stream:
@@ -100,9 +100,9 @@ def clean_on_dask(sources: Sequence[str], options: CleanOptions, *, output: str 
     """`clean_to` on a Dask cluster (`scheduler` address, or a LocalCluster of `options.workers` processes).
 
     Same stage functions, same bytes as the local run; with `output_dir` the output is one part file per shard
-    and a rerun skips finished shards (see `dedup.engine_dask.run_dask`).
+    and a rerun skips finished shards (see `dedup.run.dask.run_dask`).
     """
-    from dedup.engine_dask import run_dask
+    from dedup.run.dask import run_dask
 
     result = run_dask(sources, options, scheduler=scheduler, output=output, output_dir=output_dir,
                       fmt="jsonl" if fmt == "jsonl" else "text", shard_size=shard_size, overwrite=overwrite,

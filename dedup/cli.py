@@ -13,8 +13,8 @@ import click
 
 from dedup import api
 from dedup.errors import DedupError
-from dedup.pipeline import CleanOptions, default_workers
 from dedup.records import Reject
+from dedup.run.local import CleanOptions, default_workers
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -195,7 +195,7 @@ index_option = click.option("--index", "index_spec", required=True,
 @index_option
 def index_add(**params: Any) -> None:
     """Clean SOURCES and add their new paragraphs to the index (no text output)."""
-    from dedup.incremental import index_add as add
+    from dedup.run.incremental import index_add as add
 
     report, close = reject_reporter(params)
     try:
@@ -213,7 +213,7 @@ def index_query(**params: Any) -> None:
     """For each paragraph of SOURCES, print its verified matches in the index (JSONL)."""
     import orjson
 
-    from dedup.incremental import index_query as query
+    from dedup.run.incremental import index_query as query
 
     report, close = reject_reporter(params)
     try:
@@ -227,7 +227,7 @@ def _stats_command(compact: bool) -> Callable[..., None]:
     def command(index_spec: str, num_perm: int | None, ngram: int | None, threshold: float | None) -> None:
         import orjson
 
-        from dedup.incremental import index_stats
+        from dedup.run.incremental import index_stats
 
         options = api.make_options(num_perm=num_perm, ngram=ngram, threshold=threshold)
         stats = index_stats(index_spec, options, compact=compact)
@@ -265,10 +265,10 @@ def check(ctx: click.Context, **params: Any) -> None:
     With --max-noise/--max-dup/--max-dup-docs it gates a pipeline: exit 0 within the limits, 1 when one is
     exceeded (named on stderr), 2 on a usage or input error.
     """
-    from dedup.hygiene import check as check_corpus
-    from dedup.hygiene import gate
-    from dedup.report import render
-    from dedup.write import atomic_output
+    from dedup.check.render import render
+    from dedup.check.tally import check as check_corpus
+    from dedup.check.tally import gate
+    from dedup.io.write import atomic_output
 
     options = build_options(params)
     report_reject, close = reject_reporter(params)

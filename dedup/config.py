@@ -25,7 +25,7 @@ class MinHashConfig:
     """Shingling, signature and banding parameters shared by sign, candidates, verify and the index.
 
     `threshold` is the Jaccard similarity that links two paragraphs as duplicates (verified exactly, with the
-    extra rule that the shared shingles must be more than half of the larger paragraph, see `dedup.verify`);
+    extra rule that the shared shingles must be more than half of the larger paragraph, see `dedup.near.verify`);
     `containment` is the share of the smaller paragraph's shingles inside the larger one that marks a `part-of`
     relation. `scheme` is datasketch's permutation scheme: "affine32" (datasketch >= 2.0 default) or "legacy"
     ((a*h + b) mod 2^61-1, datasketch < 2.0).

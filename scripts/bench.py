@@ -49,10 +49,10 @@ from bench_measure import directory_bytes, measure, run_cli
 from bench_report import markdown, summary_rows
 from synthetic import Item
 
-from dedup.candidates import band_keys, candidate_pairs
 from dedup.config import MinHashConfig
-from dedup.shingle import tokens
-from dedup.sign import Signer, to_lean_minhash
+from dedup.near.bands import band_keys, candidate_pairs
+from dedup.near.shingle import tokens
+from dedup.near.sign import Signer, to_lean_minhash
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = ROOT / "fixtures" / "html"
@@ -230,10 +230,10 @@ def section_html(ctx: Context) -> dict[str, Any]:
     """Bare `trafilatura.extract(html)` vs our HTML path on the fixture pages (CPU time, paired rounds)."""
     import trafilatura
 
-    from dedup.extract import extract
-    from dedup.pipeline import CleanOptions
+    from dedup.noise.extract import extract
     from dedup.records import Document
-    from dedup.stages import Prepared, Worker
+    from dedup.run.local import CleanOptions
+    from dedup.run.passes import Prepared, Worker
 
     options = CleanOptions()
     pages = [(path.stem, path.read_text(encoding="utf-8")) for path in sorted(PAGES.glob("*.html"))]

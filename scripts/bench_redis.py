@@ -89,7 +89,7 @@ def run_redis_bench(paragraphs: list[str], config: MinHashConfig, url: str | Non
     import redis
     from datasketch import MinHashLSH
 
-    from dedup.sign import Signer, to_lean_minhash
+    from dedup.near.sign import Signer, to_lean_minhash
 
     unique: dict[str, str] = {}
     for text in paragraphs:

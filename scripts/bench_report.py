@@ -71,7 +71,7 @@ def _speed_rows(results: dict[str, Any]) -> list[Row]:
     html = results.get("html")
     if html:
         slower = html["ours_percent_slower"]
-        rows.append(Row("HTML path (`dedup.extract`, pipeline default config) vs bare `trafilatura.extract`",
+        rows.append(Row("HTML path (`dedup.noise.extract`, pipeline default config) vs bare `trafilatura.extract`",
                         f"{html['ours_ms_per_page']:.2f} ms/page", f"{html['bare_ms_per_page']:.2f} ms/page",
                         f"{slower:+.1f} %", "≤ +15 %", _met(slower <= 15)))
         rows.append(Row(f"HTML path {html['alt_label']}", f"{html['alt_ms_per_page']:.2f} ms/page",

@@ -4,8 +4,8 @@
 For every page of `trafilatura-eval.jsonl.gz` and `wcxb-dev.jsonl.gz` (see the data README) we compare
 
 * trafilatura: `trafilatura.extract(html)` with default settings (plain text), and
-* dedup: our real HTML path — `dedup.extract.extract` (trafilatura once per page, plus metadata and per-paragraph
-  link density) → `dedup.segment.segment` → classify (with corpus line statistics) → drop noise paragraphs,
+* dedup: our real HTML path — `dedup.noise.extract.extract` (trafilatura once per page, plus metadata and per-paragraph
+  link density) → `dedup.noise.segment.segment` → classify (with corpus line statistics) → drop noise paragraphs,
 
 on three snippet measures (matching = lower-case + whitespace-collapsed substring of the output text):
 leak rate (`without` snippets surviving), keep rate (`with` snippets kept) and the share of pages with at least
@@ -47,7 +47,7 @@ CACHE = Path("/tmp/dedup-dev-cache")
 
 def _extract_config() -> Any:
     """The ExtractConfig `dedup clean` uses for HTML by default, so we measure what the pipeline does."""
-    from dedup.pipeline import CleanOptions
+    from dedup.run.local import CleanOptions
 
     return CleanOptions().extract
 
@@ -105,7 +105,7 @@ def load_pages(source: str, workers: int) -> list[dict[str, Any]]:
 
 
 def _dedup_extract_one(record: dict[str, Any]) -> dict[str, Any]:
-    from dedup.extract import extract
+    from dedup.noise.extract import extract
     from dedup.records import Document, Reject
 
     doc = Document(record["id"], record["html"], {"url": record["url"]} if record.get("url") else {}, is_html=True)
@@ -116,7 +116,7 @@ def _dedup_extract_one(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def load_extracted(source: str, workers: int) -> dict[str, dict[str, Any]]:
-    """Our extraction (`dedup.extract.extract`, link density on) of one source: page id -> text + metadata."""
+    """Our extraction (`dedup.noise.extract.extract`, link density on) of one source: page id -> text + metadata."""
     import trafilatura
 
     from dedup.config import fingerprint
@@ -127,7 +127,7 @@ def load_extracted(source: str, workers: int) -> dict[str, dict[str, Any]]:
     if path.exists():
         raw = zstandard.ZstdDecompressor().decompress(path.read_bytes(), max_output_size=1 << 31)
         return {r["id"]: r for r in (orjson.loads(line) for line in raw.splitlines() if line)}
-    print(f"extracting {source} with dedup.extract (cached in {path}) ...", file=sys.stderr)
+    print(f"extracting {source} with dedup.noise.extract (cached in {path}) ...", file=sys.stderr)
     records = _read_dev(source)
     if workers > 1:
         with ProcessPoolExecutor(workers) as pool:
@@ -159,11 +159,11 @@ def load_line_labels() -> dict[tuple[str, int], dict[str, Any]]:
 # --------------------------------------------------------------------------------------------- our filter
 
 def _segment_lines(text: str, doc_id: str) -> list[Any]:
-    """trafilatura's plain text has one paragraph per line: segment it (dedup.segment when it is there)."""
+    """trafilatura's plain text has one paragraph per line: segment it (dedup.noise.segment when it is there)."""
     from dedup.records import Paragraph
 
     try:
-        from dedup.segment import segment
+        from dedup.noise.segment import segment
     except ImportError:
         segment = None
     if segment is not None:
@@ -221,8 +221,8 @@ class Filtered:
 
 def filter_pages(pages: Sequence[dict[str, Any]], use_stats: bool = True, stats: Any = None) -> list[Filtered]:
     """Classify pages; corpus statistics come from `stats` when given, else from these pages."""
-    from dedup.classify import Classifier
-    from dedup.linestats import LineStats
+    from dedup.noise.classify import Classifier
+    from dedup.noise.corpus_stats import LineStats
 
     docs = [_document(p) for p in pages]
     paragraphs = [_segment_lines(d.text, d.id) for d in docs]
@@ -349,7 +349,7 @@ def evaluate(sources: Sequence[str], limit: int | None, workers: int, use_stats:
         if not bare:
             differ = attach_extracted(pages, load_extracted(source, workers), html_evidence)
             if differ:
-                print(f"{source}: {differ} pages where dedup.extract's text differs from trafilatura.extract's; "
+                print(f"{source}: {differ} pages where dedup.noise.extract's text differs from trafilatura.extract's; "
                       "their line labels are skipped", file=sys.stderr)
         filtered = _run_filter(pages, workers, use_stats)
         tallies: dict[str, Tally] = defaultdict(Tally)
@@ -389,7 +389,7 @@ def _run_filter(pages: list[dict[str, Any]], workers: int, use_stats: bool) -> l
     """Corpus statistics need every page: count them once here, then classify in worker chunks."""
     if workers <= 1:
         return filter_pages(pages, use_stats)
-    from dedup.linestats import LineStats
+    from dedup.noise.corpus_stats import LineStats
 
     stats = LineStats()
     if use_stats:
@@ -428,7 +428,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, default=None, help="write the figures as JSON here")
     parser.add_argument("--no-stats", action="store_true", help="classify without corpus line statistics")
     parser.add_argument("--bare", action="store_true",
-                        help="classify bare trafilatura.extract text (no HTML evidence) instead of dedup.extract's")
+                        help="classify bare trafilatura.extract text (no HTML evidence), not dedup.noise.extract's")
     parser.add_argument("--no-html-evidence", action="store_true",
                         help="drop block context and link density (as with ExtractConfig(block_context=False))")
     parser.add_argument("--show-leaks", type=int, default=0, metavar="N",

@@ -34,8 +34,8 @@ MEASURE = "<script>document.title = document.documentElement.scrollHeight</scrip
 def build_html(sources: list[str], max_noise: float, max_dup: float) -> str:
     sys.path.insert(0, str(ROOT))
     from dedup.api import make_options
-    from dedup.hygiene import check, gate
-    from dedup.report import render
+    from dedup.check.render import render
+    from dedup.check.tally import check, gate
 
     report = gate(check(sources, make_options(on_error="skip")), max_noise=max_noise, max_dup=max_dup)
     return render(report, "html")

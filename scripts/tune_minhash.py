@@ -27,8 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from synthetic import Generator, Item, corpus
 
 from dedup.config import MinHashConfig
-from dedup.neardup import find_clusters
-from dedup.repair import repair_glued
+from dedup.near.neardup import find_clusters
+from dedup.noise.repair import repair_glued
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 

@@ -130,9 +130,8 @@ class ParagraphIndex(ABC):
 
 
 def normalisation_version() -> str:
-    """The text normalisation version of `dedup.shingle`; a change there invalidates stored signatures."""
-    from dedup import shingle
-
+    """The text normalisation version of `dedup.near.shingle`; a change there invalidates stored signatures."""
+    from dedup.near import shingle
     return str(getattr(shingle, "NORMALISE_VERSION", 1))
 
 
@@ -146,7 +145,7 @@ def index_meta(config: MinHashConfig) -> dict[str, Any]:
 
 def band_probe(config: MinHashConfig) -> str:
     """Band keys of a fixed signature: detects a change of the band hashing that the config cannot show."""
-    from dedup.candidates import band_keys
+    from dedup.near.bands import band_keys
 
     probe = (np.arange(config.num_perm, dtype=np.uint64) * 2654435761 % 2**32).astype(np.uint32)
     keys = np.ascontiguousarray(band_keys(probe[None, :], config), dtype="<u8")
@@ -173,7 +172,7 @@ def check_meta(location: str, stored: dict[str, Any], config: MinHashConfig) -> 
                             f"{describe(current)}: run with the index's parameters or use a new index")
     if stored.get("band_probe") != current["band_probe"]:
         raise _config_error(f"index at {location} was built with a different LSH band hashing "
-                            f"(dedup.candidates changed); rebuild the index")
+                            f"(dedup.near.bands changed); rebuild the index")
 
 
 def _config_error(message: str) -> Exception:
@@ -184,7 +183,7 @@ def _config_error(message: str) -> Exception:
 
 def paragraph_key(text: str) -> str:
     """A stable key for a paragraph: 128-bit xxh3 of its normalised text, so reruns and other machines agree."""
-    from dedup.shingle import normalise
+    from dedup.near.shingle import normalise
 
     return xxhash.xxh3_128_hexdigest(normalise(text).encode())
 
@@ -243,7 +242,7 @@ def assign_clusters(first_row: int, best_stored: np.ndarray, batch_links: np.nda
 
 def batch_links(signatures: np.ndarray, config: MinHashConfig) -> np.ndarray:
     """Verified (a, b) pairs inside one batch: LSH candidates whose estimated Jaccard reaches the threshold."""
-    from dedup.candidates import band_keys, candidate_pairs
+    from dedup.near.bands import band_keys, candidate_pairs
 
     pairs = np.asarray(candidate_pairs(band_keys(signatures, config)), dtype=np.int64).reshape(-1, 2)
     if not len(pairs):

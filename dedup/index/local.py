@@ -73,7 +73,7 @@ def mixed_band_keys(signatures: np.ndarray, config: MinHashConfig) -> np.ndarray
     Folded to 32 bits to keep the index under 1 KB per paragraph: a rare false bucket hit costs one signature
     comparison, never a wrong match, since every candidate is verified on the stored signatures.
     """
-    from dedup.candidates import band_keys
+    from dedup.near.bands import band_keys
 
     keys = np.asarray(band_keys(signatures, config), dtype=np.uint64)
     with np.errstate(over="ignore"):

@@ -237,7 +237,7 @@ class RedisIndex(ParagraphIndex):
 
     def _band_blobs(self, signatures: np.ndarray) -> list[bytes]:
         """Per signature: for each band a 2-byte bucket shard, then band u16 + band key u64 (the hash field)."""
-        from dedup.candidates import band_keys
+        from dedup.near.bands import band_keys
 
         keys = np.asarray(band_keys(signatures, self.config), dtype=np.uint64)
         packed = np.zeros(keys.shape, dtype=[("shard", ">u2"), ("band", "<u2"), ("key", "<u8")])

@@ -1,0 +1,126 @@
+"""LSH banding without an index object: band keys, then candidate pairs by sorting each band's keys.
+
+datasketch's `MinHashLSH` inserts one key per band per paragraph into Python dicts and queries them one by
+one; for a batch that is all known up front the same buckets fall out of one `argsort` per band: equal keys
+become neighbours, and every run of equal keys is a bucket. All bands are sorted in one call, pairs are
+emitted with numpy (one vectorised step per distance inside a bucket, over all bands at once) and
+deduplicated across bands with one `np.unique`.
+
+Big buckets: a bucket of s paragraphs holds s(s-1)/2 pairs, and in real corpora the big ones are thousands
+of copies of one boilerplate line. Up to `max_bucket` members every pair is emitted; in a larger bucket each
+member is paired with its next `max_bucket - 1` neighbours in row order (a sliding window). That keeps
+candidates linear in the bucket size, still connects the whole bucket (window >= 1), and the cluster stage
+verifies every member against its cluster's canonical, so no exact pair is needed to put a copy in its
+cluster. The cap is reported by `bucket_stats`.
+
+>>> import numpy as np
+>>> keys = np.array([[1, 7], [2, 7], [1, 8], [3, 9]], dtype=np.uint64)
+>>> candidate_pairs(keys).tolist()
+[[0, 1], [0, 2]]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dedup.config import MinHashConfig
+from dedup.near.shingle import mix64
+
+MAX_BUCKET = 256
+CHUNK_ROWS = 1 << 16     # signatures per band-key block
+CHUNK_BANDS = 6          # bands per sort in candidate_pairs
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+
+
+def band_keys(signatures: np.ndarray, config: MinHashConfig) -> np.ndarray:
+    """(n, bands) uint64: one hash per band of `config.rows` consecutive signature slots.
+
+    Two paragraphs share a band key exactly when their band rows are equal (up to 64-bit collisions,
+    ~n^2/2^64). Slots beyond bands*rows are not used for banding. Computed `CHUNK_ROWS` signatures at a time,
+    so the uint64 temporaries stay small next to the result (a whole-matrix cast is 1 GB at 1M paragraphs).
+    """
+    sigs = np.asarray(signatures)
+    if sigs.ndim != 2 or sigs.shape[1] < config.bands * config.rows:
+        raise ValueError(f"signatures must have shape (n, >= {config.bands * config.rows}), got {sigs.shape}")
+    out = np.empty((len(sigs), config.bands), dtype=np.uint64)
+    width = config.bands * config.rows
+    for start in range(0, len(sigs), CHUNK_ROWS):
+        block = sigs[start:start + CHUNK_ROWS, :width]
+        key = np.full((len(block), config.bands), np.uint64(config.rows), dtype=np.uint64)
+        for r in range(config.rows):   # slot r of every band: columns r, r + rows, r + 2 rows, ...
+            key = mix64(key * _GOLDEN + block[:, r::config.rows].astype(np.uint64))
+        out[start:start + len(block)] = key
+    return out
+
+
+def candidate_pairs(keys: np.ndarray, max_bucket: int = MAX_BUCKET) -> np.ndarray:
+    """(m, 2) int64 row pairs sharing a key in any band (column): i < j, unique, sorted.
+
+    Bands are sorted `CHUNK_BANDS` at a time (one `argsort(axis=1)` per chunk, so the sort's int64 order
+    and copies stay a fraction of the key matrix); buckets larger than `max_bucket` contribute only pairs of
+    rows at most `max_bucket - 1` apart in the bucket (see the module docstring).
+    """
+    keys = np.asarray(keys)
+    if keys.ndim != 2:
+        raise ValueError(f"keys must be 2-dimensional (n, bands), got shape {keys.shape}")
+    if len(keys) < 2:
+        return np.empty((0, 2), dtype=np.int64)
+    found = [_band_pair_codes(keys[:, start:start + CHUNK_BANDS], max_bucket)
+             for start in range(0, keys.shape[1], CHUNK_BANDS)]
+    codes = sorted_unique(np.concatenate(found))  # pair (i, j) as one int64: i * n + j, sorted = pairs sorted
+    return np.stack(np.divmod(codes, len(keys)), axis=1).astype(np.int64)
+
+
+def _band_pair_codes(keys: np.ndarray, max_bucket: int) -> np.ndarray:
+    """Pair codes i * n + j of the rows sharing a key in these bands (duplicates across bands possible)."""
+    n = len(keys)
+    columns = np.ascontiguousarray(keys.T)  # one contiguous row per band: sorting strided columns is slow
+    order = np.argsort(columns, axis=1)     # introsort: ~2x a stable sort's speed; see _in_row_order
+    ordered = np.take_along_axis(columns, order, axis=1)
+    same = ordered[:, 1:] == ordered[:, :-1]
+    del ordered
+    _in_row_order(order, same, max_bucket)
+    found = [np.zeros(0, dtype=np.int64)]
+    run = same
+    for distance in range(1, max(max_bucket, 2)):
+        # rows `distance` apart in sorted order share the bucket iff every step between them is an equal key
+        if distance > 1:
+            run = run[:, :-1] & same[:, distance - 1:]
+        band, at = np.nonzero(run)
+        if not len(band):
+            break
+        first, second = order[band, at], order[band, at + distance]
+        found.append(np.minimum(first, second) * n + np.maximum(first, second))
+    return np.concatenate(found)
+
+
+def sorted_unique(codes: np.ndarray) -> np.ndarray:
+    """np.unique by sort + neighbour compare (numpy 2's hash-based unique is slower on large int64 arrays)."""
+    codes = np.sort(codes)
+    return codes[np.concatenate(([True], codes[1:] != codes[:-1]))] if len(codes) else codes
+
+
+def _in_row_order(order: np.ndarray, same: np.ndarray, max_bucket: int) -> None:
+    """Put the rows of every bucket larger than `max_bucket` back in row order (in place).
+
+    Only those buckets need it: a smaller bucket yields all its pairs whatever its order, while a larger one
+    yields the pairs of rows close together in row order, as a stable sort would give (and the Dask engine's
+    shuffle does), so the result is the same as with `argsort(kind="stable")`.
+    """
+    for band in range(order.shape[0]):
+        breaks = np.flatnonzero(~same[band]) + 1
+        starts = np.concatenate(([0], breaks))
+        ends = np.concatenate((breaks, [order.shape[1]]))
+        capped = ends - starts > max_bucket
+        for start, end in zip(starts[capped].tolist(), ends[capped].tolist(), strict=True):
+            order[band, start:end].sort()
+
+
+def bucket_stats(keys: np.ndarray, max_bucket: int = MAX_BUCKET) -> dict[str, int]:
+    """Sizes of the band buckets: the largest, and how many exceed `max_bucket` (their pairs are windowed)."""
+    largest = capped = 0
+    for band in range(np.asarray(keys).shape[1]):
+        _, counts = np.unique(keys[:, band], return_counts=True)
+        largest = max(largest, int(counts.max(initial=0)))
+        capped += int((counts > max_bucket).sum())
+    return {"largest_bucket": largest, "capped_buckets": capped}

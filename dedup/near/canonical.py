@@ -1,0 +1,82 @@
+"""Pick the best-formed variant of a near-duplicate cluster: the text a reader should see once.
+
+Syndicated copies are damaged in different ways: glued words ("hasoffered", `world,Rubio`), a lost closing
+quote, a sentence cut off at the end. The variant chosen is, in order of preference:
+
+1. free of glued words (`dedup.noise.repair` finds none, and no comma directly between two letters);
+2. with balanced quotes (straight quotes even, curly “ and ” paired);
+3. a complete sentence (ends with . ! ? or … optionally followed by closing quotes/brackets);
+4. the longest (in words, then characters) -- the most complete text;
+5. the earliest source (`order` key: e.g. (document position, paragraph index)), then the text itself, so
+   the choice never depends on the order the cluster was listed in.
+
+The reason says which qualities the winner has and how it won, e.g.
+"no glued words, balanced quotes, complete sentence, longest of 3".
+
+>>> choose_canonical(['Bukele hasoffered to house "criminals,Rubio said.',
+...                   'Bukele "has offered to house criminals," Rubio said.'], [(0, 4), (1, 2)])
+(1, 'no glued words, balanced quotes, complete sentence, best-formed of 2')
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from dedup.near.shingle import tokens
+from dedup.noise.repair import Repairer
+
+_COMPLETE = re.compile(r"""[.!?\u2026]['"\u2019\u201d)\]]*\s*$|['"\u2019\u201d]\s*$""")
+_GLUED_PUNCT = re.compile(r"(?<=[^\W\d_])[,;](?=[^\W\d_])")
+
+
+def balanced_quotes(text: str) -> bool:
+    """Straight double quotes come in pairs and curly ones open and close equally often."""
+    return text.count('"') % 2 == 0 and text.count("\u201c") == text.count("\u201d")
+
+
+def complete_sentence(text: str) -> bool:
+    return bool(_COMPLETE.search(text))
+
+
+def has_glued_words(text: str, repairer: Repairer) -> bool:
+    return bool(_GLUED_PUNCT.search(text)) or bool(repairer.repair(text)[1])
+
+
+def _qualities(text: str, repairer: Repairer) -> tuple[bool, bool, bool]:
+    return not has_glued_words(text, repairer), balanced_quotes(text), complete_sentence(text)
+
+
+def choose_canonical(texts: Sequence[str], order: Sequence[Any], lang: str = "en") -> tuple[int, str]:
+    """Index of the best-formed text and a readable reason (see the module docstring)."""
+    if not texts:
+        raise ValueError("choose_canonical needs at least one text")
+    if len(order) != len(texts):
+        raise ValueError(f"order has {len(order)} keys for {len(texts)} texts")
+    repairer = Repairer(lang)
+    quality = [_qualities(t, repairer) for t in texts]
+    size = [(len(tokens(t)), len(t)) for t in texts]
+
+    def rank(i: int) -> tuple[Any, ...]:
+        return (tuple(not q for q in quality[i]), (-size[i][0], -size[i][1]), order[i], texts[i])
+
+    ranked = sorted(range(len(texts)), key=rank)
+    best = ranked[0]
+    return best, _reason(best, ranked, quality, size)
+
+
+def _reason(best: int, ranked: list[int], quality: list[tuple[bool, bool, bool]],
+            size: list[tuple[int, int]]) -> str:
+    labels = ("no glued words", "balanced quotes", "complete sentence")
+    have = [label for label, ok in zip(labels, quality[best], strict=True) if ok]
+    if len(ranked) == 1:
+        return ", ".join([*have, "only variant"])
+    runner = ranked[1]
+    if quality[runner] != quality[best]:
+        how = f"best-formed of {len(ranked)}"
+    elif size[runner] != size[best]:
+        how = f"longest of {len(ranked)}"
+    else:
+        how = f"earliest of {len(ranked)} equally good"
+    return ", ".join([*have, how])

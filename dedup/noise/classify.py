@@ -1,0 +1,382 @@
+"""Classify each paragraph as content or noise, with a category and a reason a person can check.
+
+Evidence, strongest first (a false removal costs much more than a leftover, so weaker evidence needs more):
+
+1. keep rules (`--keep FILE`) — always content;
+2. noise rules (packaged `dedup/rules/*.rules`, `--rules FILE`) — the reason names the rule's `file:line`;
+3. structure: a line that is only a date/time (dateline), a dateline prefix ("Feb. 4 (UPI) — …") or a
+   publisher suffix on the title ("Title – One America News Network") — only that part goes, to metadata;
+4. corpus statistics: the same short, non-sentence line in several documents (repeated template);
+5. line shape near other noise: a short call-to-action / link line next to noise at the start or end, and the
+   linked lines right under a related-link heading that a rule removed (the teaser list it announces).
+
+Shape evidence (4, 5) never removes a sentence-like paragraph (enough words and stop words in the document's
+language, a sentence end): only an explicit rule can do that — or a line that is almost entirely one link in
+the list under a rule-removed related-link heading (a linked headline is a teaser, whatever its shape).
+
+>>> from dedup.records import Document, Paragraph
+>>> doc = Document("d", "Advertisment\\nThe minister said so.")
+>>> paras = [Paragraph("d", 0, "Advertisment", 0, 12), Paragraph("d", 1, "The minister said so.", 13, 34)]
+>>> [v.category for v in Classifier().classify(doc, paras)]
+['advertisement', 'content']
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import regex
+
+from dedup.config import fingerprint
+from dedup.noise.corpus_stats import LineStats
+from dedup.noise.features import Context, Shape, shape
+from dedup.noise.rules import RuleMatch, RuleSet, normalise
+from dedup.noise.segment import segment
+from dedup.noise.stoplists import guess_language, words
+from dedup.records import Document, Label, Paragraph, Verdict
+
+CONTENT: Label = "content"
+NOISE: Label = "noise"
+CODE_TAGS = frozenset({"pre", "code", "samp", "kbd"})   # a program listing: its lines are never page furniture
+KEEP_RULE = "keep-rule"   # the category of a line a keep rule protects: no later evidence may remove it
+MOVED_KEYS = {"byline": "byline", "dateline": "dateline"}
+# "WASHINGTON (Reuters) - ", "Feb. 4 (UPI) — ", "BERLIN, 3 March (dpa) – ", "LONDON — "
+_DATELINE_PREFIX = regex.compile(
+    r"^(?:(?:\p{Lu}[\p{L}.'-]*\.?\s?){0,3}\d{1,2}(?:,\s*\d{4})?\s*|"         # Feb. 4 / Feb 4, 2025
+    r"\p{Lu}[\p{Lu} .'-]{2,30}(?:,\s*\p{Lu}[\p{L} .'-]{1,30}){0,2}\s*|"       # WASHINGTON / NEW YORK, N.Y.
+    r"(?:\d{1,2}\.?\s*)?\p{Lu}[\p{L}]+\s+\d{1,2},?\s*\d{4}\s*)"              # Mar 3, 2025
+    r"(?:\((?:[\p{L}\p{N} .&/-]{2,25})\)\s*)?"                                 # (UPI) / (Reuters)
+    r"[—–-]{1,2}\s+(?=\S)")
+_AGENCY_PREFIX = regex.compile(r"^\((?:AP|AFP|UPI|Reuters|dpa|PAP|IANS|PTI|ANI|CNN|KNA|APA|SDA|epd)\)\s*[—–-]{0,2}\s*")
+_TITLE_SEP = regex.compile(r"\s+[|–—-]\s+|\s+[|–—:]{1,2}\s*$")
+_PUBLISHER = regex.compile(
+    r"\b(?:news|network|times|post|journal|daily|herald|tribune|gazette|media|tv|radio|online|magazine|press|"
+    r"today|channel|broadcasting|chronicle|observer|telegraph|guardian|express|independent|mirror|review|"
+    r"report|zeitung|gazeta|dziennik|wiadomości|le monde|el país|corriere|\.com|\.org|\.net|\.de|\.pl)\b", regex.I)
+# a teaser's own "Read more" link (or button): not the heading of a list of links
+_LINK_LABEL = regex.compile(r"^\W*(?:(?:read|learn|see|view|load|show) (?:more|all)|continue reading|weiterlesen|"
+                            r"mehr lesen|czytaj (?:więcej|dalej)|lire la suite|leer más|seguir leyendo|leggi tutto)\b",
+                            regex.I)
+_CODE = regex.compile(r"[{};=<>]|\(\)|^\s*[/.$#>]")
+_CTA_CATEGORY = (("newsletter", regex.compile(r"subscri|sign up|newsletter|inbox|abonn|zapisz|suscr|iscriv", regex.I)),
+                 ("share", regex.compile(r"share|tweet|teilen|udostępnij|partag|compart|condivid", regex.I)),
+                 ("social", regex.compile(r"follow|folg|obserwuj|suivez|síguenos|seguici", regex.I)))
+
+
+@dataclass(frozen=True, slots=True)
+class ClassifyConfig:
+    """Thresholds of the classifier; `fingerprint` names caches built with these settings.
+
+    template_min_docs: a line must occur in this many documents to count as a repeated template line;
+    template_many_sources: ...or in this many distinct sources when each source has it only once;
+    template_max_words: longer lines are never template noise on statistics alone;
+    edge: bylines and datelines are trusted within this many paragraphs of the start or the end;
+    shape_max_words: shape/neighbour evidence only applies to paragraphs of at most this many words;
+    link_density: paragraphs whose link density (metadata `_link_density`) reaches this are link lists;
+    use_context: use the HTML block context (metadata `_block_context`): weak evidence (inside `<header>`/
+    `<aside>`/`<footer>`, a class/id token 'share'/'comment'/'breadcrumb'…) removes only short lines (at most
+    `context_max_words` words) that are not sentences; strong evidence (inside `<button>`, promo/sponsor/ad/
+    sign-up tokens) removes any paragraph;
+    link_list_*: a related-link heading removed by a rule ("Lesen Sie auch:", "Empfohlene Beiträge") takes the
+    linked lines right under it (link density >= `link_list_density`, at most `link_list_max_words` words each,
+    at most `link_list_max_items` of them; 0 turns this off) — the teaser list it announces.
+    """
+
+    template_min_docs: int = 3
+    template_many_sources: int = 8
+    template_max_words: int = 12
+    edge: int = 5
+    shape_max_words: int = 12
+    link_density: float = 0.8
+    use_shape: bool = True
+    use_context: bool = True
+    context_max_words: int = 12
+    link_list_max_items: int = 15
+    link_list_density: float = 0.8
+    link_list_max_words: int = 25
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint(self)
+
+
+def _content(reason: str) -> Verdict:
+    return Verdict(CONTENT, CONTENT, reason)
+
+
+class Classifier:
+    """Paragraph verdicts for one document at a time; stateless between calls (stats are read-only here)."""
+
+    def __init__(self, rules: RuleSet | None = None, config: ClassifyConfig = ClassifyConfig(),
+                 stats: LineStats | None = None) -> None:
+        self.rules = rules if rules is not None else RuleSet.default()
+        self.config = config
+        self.stats = stats
+
+    def classify(self, doc: Document, paragraphs: Sequence[Paragraph], language: str | None = None,
+                 tokens: Sequence[list[str]] | None = None) -> list[Verdict]:
+        """One verdict per paragraph, in order; paragraph texts are never modified.
+
+        `tokens` (`words` of each paragraph) and `language` (`guess_language` over them) may be passed when the
+        caller has them: tokenising is the classifier's biggest cost after the rules.
+        """
+        if tokens is None:
+            tokens = [words(p.text) for p in paragraphs]
+        if language is None:
+            language = guess_language(itertools.chain.from_iterable(tokens))[0]
+        densities = _link_densities(doc, len(paragraphs))
+        contexts = _contexts(doc, len(paragraphs)) if self.config.use_context else {}
+        shapes = [shape(p.text, language, densities.get(p.index), t) for p, t in zip(paragraphs, tokens, strict=True)]
+        title = normalise(str(doc.metadata.get("title") or ""))
+        verdicts = [self._one(doc, p, i, len(paragraphs), s, title, contexts.get(p.index))
+                    for i, (p, s) in enumerate(zip(paragraphs, shapes, strict=True))]
+        if self.config.use_shape:
+            verdicts = self._neighbours(paragraphs, shapes, verdicts)
+        if self.config.link_list_max_items:
+            verdicts = self._link_lists(paragraphs, shapes, verdicts)
+        is_title = [bool(title) and normalise(p.text) == title for p in paragraphs]
+        if title:
+            verdicts = self._before_title(shapes, verdicts, is_title)
+        return [replace(v, positional=True) if not v.positional and (t or self._position_sensitive(p, s)) else v
+                for p, s, v, t in zip(paragraphs, shapes, verdicts, is_title, strict=True)]
+
+    def windows(self, position: int, count: int) -> tuple[bool, bool, bool]:
+        """The positional evidence for paragraph `position` of `count`: within `config.edge` of the start
+        (bylines, date lines, dateline prefixes), of the end (bylines, date lines), among the first two
+        (publisher suffixes). `assemble` compares these before and after removals."""
+        edge = self.config.edge
+        return position < edge, position >= count - edge, position <= 1
+
+    def _position_sensitive(self, p: Paragraph, s: Shape) -> bool:
+        """Could positional evidence apply to this paragraph somewhere in a document? A superset of what `_one`
+        trusts only near the edges; it lets `assemble` skip re-classifying outputs where nothing could change.
+        (The title line is position-sensitive too — whether it sits in the start window decides `_before_title`;
+        `classify` marks it.)"""
+        match = self.rules.match(p.text)   # memoised: the same lookup `_one` made
+        return bool((match is not None and match.category == "byline") or s.date_only
+                    or _DATELINE_PREFIX.match(p.text) or _AGENCY_PREFIX.match(p.text) or _TITLE_SEP.search(p.text))
+
+    # ------------------------------------------------------------------------------------------ per paragraph
+
+    def _one(self, doc: Document, p: Paragraph, i: int, n: int, s: Shape, title: str,
+             context: Context | None = None) -> Verdict:
+        match = self.rules.match(p.text)
+        if match is not None and match.keep:
+            return Verdict(CONTENT, KEEP_RULE, match.reason)
+        if context is not None and context.tag in CODE_TAGS:
+            return Verdict(CONTENT, "code", f"inside <{context.tag}>: a listing, not page furniture")
+        windows = self.windows(i, n)
+        near_edge = windows[0] or windows[1]
+        if "\n" in p.text:   # a block of lines: rules per line first, so a story line in it is never taken along
+            trimmed = self._line_rules(p)
+            if trimmed is not None:
+                return trimmed
+        if match is not None:
+            verdict = self._from_rule(p, match, near_edge, title)
+            if verdict is not None:
+                return verdict
+        if s.date_only and near_edge:
+            return Verdict(NOISE, "dateline", f"only a date/time ({s.words} words)", moved=(("dateline", p.text),))
+        partial = self._partial(doc, p, windows, s, title)
+        if partial is not None:
+            return partial
+        template = self._template(doc, p, s)
+        if template is not None:
+            return template
+        if context is not None:
+            verdict = self._context(p, s, title, context)
+            if verdict is not None:
+                return verdict
+        if s.link_density is not None and s.link_density >= self.config.link_density and not s.sentence_like() \
+                and s.words <= self.config.shape_max_words and (s.cta or s.url):
+            # link density alone is not enough: on real pages linked headings, table-of-contents entries and
+            # product names are as link-dense as menus (measured on the dev pages: most such lines are content)
+            return Verdict(NOISE, "navigation", f"linked call to action: {s.describe()}")
+        return _content(f"no noise evidence: {s.describe()}")
+
+    def _from_rule(self, p: Paragraph, match: RuleMatch, near_edge: bool, title: str) -> Verdict | None:
+        key = MOVED_KEYS.get(match.category)
+        if match.category == "byline" and (not near_edge or normalise(p.text) == title):
+            return None   # a "By …" line in mid-story or the title itself is more likely a heading
+        moved = ((key, p.text),) if key else ()
+        return Verdict(NOISE, match.category, match.reason, moved=moved)
+
+    def _line_rules(self, p: Paragraph) -> Verdict | None:
+        """A block of several lines: rule-matched lines at its start or end go, the lines between stay.
+
+        Why: one blank line in a page's text makes `segment` return blocks, and a block can then start with
+        "NOTAS RELACIONADAS" or end with "Alle Angaben ohne Gewähr". Only rules count here (the other evidence
+        was measured on single lines), bylines and datelines excepted (they are trusted only near the edges).
+        """
+        spans = [(line.start, line.end) for line in segment(p.text, p.doc_id)]   # no blank line in a block
+        if len(spans) < 2:
+            return None
+        marks = []
+        for start, end in spans:
+            match = self.rules.match(p.text[start:end])
+            marks.append(match if match is not None and not match.keep and match.category not in MOVED_KEYS
+                         else None)
+        lead = next((k for k, m in enumerate(marks) if m is None), len(marks))
+        if lead == len(marks):
+            first = marks[0]
+            assert first is not None
+            return Verdict(NOISE, first.category, f"every line of the block matches a rule, the first {first.reason}")
+        trail = next(k for k, m in enumerate(reversed(marks)) if m is None)
+        if not (lead or trail):
+            return None
+        cut = marks[0] if lead else marks[-1]
+        assert cut is not None
+        where = " and ".join(f"{count} {side}" for count, side in ((lead, "first"), (trail, "last")) if count)
+        return Verdict(CONTENT, cut.category, f"{where} line(s) of the block match rules ({cut.reason})",
+                       keep=(spans[lead][0], spans[len(spans) - 1 - trail][1]))
+
+    def _partial(self, doc: Document, p: Paragraph, windows: tuple[bool, bool, bool], s: Shape,
+                 title: str) -> Verdict | None:
+        """A dateline prefix or a publisher suffix: keep the rest of the paragraph, move the part."""
+        at_start, _at_end, top = windows
+        if at_start:
+            m = _DATELINE_PREFIX.match(p.text) or _AGENCY_PREFIX.match(p.text)
+            rest = p.text[m.end():] if m else ""
+            if m and len(rest.split()) >= 8 and rest[:1].isupper():
+                prefix = p.text[:m.end()].strip(" —–-")
+                return Verdict(CONTENT, "dateline", f"dateline prefix {prefix!r} moved to metadata",
+                               keep=(m.end(), len(p.text)), moved=(("dateline", prefix),))
+        if top or (title and normalise(p.text).startswith(title[:40])):
+            return self._title_suffix(doc, p, s)
+        return None
+
+    def _title_suffix(self, doc: Document, p: Paragraph, s: Shape) -> Verdict | None:
+        if s.sentence_end or s.words > 30:
+            return None
+        separators = list(_TITLE_SEP.finditer(p.text))
+        if not separators:
+            return None
+        sep = separators[-1]
+        suffix = p.text[sep.end():].strip()
+        if not suffix or len(suffix.split()) > 6 or len(p.text[:sep.start()].split()) < 3:
+            return None
+        site = normalise(str(doc.metadata.get("sitename") or doc.metadata.get("site") or ""))
+        known = bool(site) and (site in normalise(suffix).replace(" ", "") or normalise(suffix) in site)
+        if not (known or _PUBLISHER.search(suffix)):
+            return None
+        why = "the site name" if known else "a publisher name"
+        return Verdict(CONTENT, "title-suffix", f"title suffix {suffix!r} looks like {why}; moved to metadata",
+                       keep=(0, sep.start()), moved=(("title_suffix", suffix),))
+
+    def _context(self, p: Paragraph, s: Shape, title: str, context: Context) -> Verdict | None:
+        """Page furniture the paragraph sits in; a sentence needs strong evidence, the title is never noise."""
+        evidence = context.evidence()
+        if evidence is None or s.words == 0 or (title and normalise(p.text) == title):
+            return None
+        category, strong, where = evidence
+        if not strong and (s.sentence_like() or s.words > self.config.context_max_words):
+            return None
+        return Verdict(NOISE, category, f"page furniture: {where}; {s.describe()}")
+
+    def _template(self, doc: Document, p: Paragraph, s: Shape) -> Verdict | None:
+        """Repeated template line: on several pages of this document's own site, or a call to action / URL
+        on very many sites; never a sentence, never code (a shared `fn main() {` is not a template)."""
+        if self.stats is None or s.words > self.config.template_max_words or s.sentence_like() or s.words == 0 \
+                or _CODE.search(p.text):
+            return None
+        docs, sources = self.stats.repeats(p.text)
+        site = self.stats.site_repeats(p.text, doc)
+        cfg = self.config
+        many_sites = sources >= cfg.template_many_sources and (s.cta or s.url)
+        if not (site >= cfg.template_min_docs or many_sites):
+            return None
+        return Verdict(NOISE, "repeated-template", f"repeated line: in {site} documents of this source, {docs} "
+                                                   f"documents from {sources} sources overall; {s.describe()}")
+
+    # ------------------------------------------------------------------------------------------ neighbours
+
+    def _neighbours(self, paragraphs: Sequence[Paragraph], shapes: Sequence[Shape],
+                    verdicts: list[Verdict]) -> list[Verdict]:
+        """Short call-to-action/URL lines touching a run of noise at the start or end join it.
+
+        Computed from the first-pass verdicts only (one pass, no cascade), so the result does not depend on
+        paragraph order beyond the immediate neighbours.
+        """
+        n = len(paragraphs)
+        out = list(verdicts)
+        for i, (s, v) in enumerate(zip(shapes, verdicts, strict=True)):
+            if v.label == NOISE or v.keep is not None or v.category != CONTENT or s.sentence_like():
+                continue
+            if s.words > self.config.shape_max_words or not (s.cta or (s.url and s.words <= 4)):
+                continue
+            before = i > 0 and verdicts[i - 1].is_noise
+            after = i + 1 < n and verdicts[i + 1].is_noise
+            if not (before or after):
+                continue
+            category = next((c for c, rx in _CTA_CATEGORY if rx.search(paragraphs[i].text)), "navigation")
+            side = "previous" if before else "next"
+            out[i] = Verdict(NOISE, category, f"call to action next to noise ({side} paragraph): {s.describe()}")
+        return out
+
+    def _before_title(self, shapes: Sequence[Shape], verdicts: list[Verdict],
+                      is_title: Sequence[bool]) -> list[Verdict]:
+        """Short lines above the title line are page furniture: breadcrumbs, section labels, "Back to blog".
+
+        Only when the page's title (metadata) is a line of its own in the start window, and only lines that
+        are not sentences: the article starts at its title, what an extractor kept above it is the page's.
+        """
+        at = next((i for i, t in enumerate(is_title[:self.config.edge]) if t), 0)
+        out = list(verdicts)
+        for j in range(at):
+            s, v = shapes[j], verdicts[j]
+            if v.category != CONTENT or v.keep is not None or s.words == 0 or s.sentence_like() \
+                    or s.words > self.config.shape_max_words:
+                continue
+            out[j] = Verdict(NOISE, "navigation", f"above the title line (paragraph {at}): page furniture such as "
+                                                  f"a breadcrumb or section label; {s.describe()}")
+        return out
+
+    def _link_lists(self, paragraphs: Sequence[Paragraph], shapes: Sequence[Shape],
+                    verdicts: list[Verdict]) -> list[Verdict]:
+        """Linked lines right under a related-link heading (removed by a rule) are the list it announces.
+
+        Only the first-pass verdict of the heading counts (no cascade from one list into the next), and the list
+        stops at the first line that is not almost entirely a link: a story paragraph after the box is safe.
+        """
+        cfg = self.config
+        out = list(verdicts)
+        for i, v in enumerate(verdicts):
+            if not (v.is_noise and v.category == "related-link" and v.reason.startswith("rule ")) \
+                    or (shapes[i].link_density or 0.0) >= 0.5 or _LINK_LABEL.search(paragraphs[i].text):
+                continue   # "Read more" (linked or a button) is a teaser's own link, not the heading of a list
+            heading = paragraphs[i].text[:40]
+            for j in range(i + 1, min(len(paragraphs), i + 1 + cfg.link_list_max_items)):
+                s = shapes[j]
+                if s.link_density is None or s.link_density < cfg.link_list_density or s.words == 0 \
+                        or s.words > cfg.link_list_max_words or verdicts[j].keep is not None:
+                    break
+                if out[j].category == CONTENT:
+                    out[j] = Verdict(NOISE, "related-link", f"linked line {j - i} of the list under the "
+                                                            f"related-link heading {heading!r}: {s.describe()}")
+        return out
+
+
+def _link_densities(doc: Document, n: int) -> dict[int, float]:
+    """Per-paragraph link density from `doc.metadata["_link_density"]` (list by index or {index: value})."""
+    raw: Any = doc.metadata.get("_link_density")
+    if isinstance(raw, (list, tuple)):
+        return {i: float(x) for i, x in enumerate(raw[:n]) if isinstance(x, (int, float))}
+    if isinstance(raw, dict):
+        return {int(k): float(x) for k, x in raw.items() if isinstance(x, (int, float))}
+    return {}
+
+
+def _contexts(doc: Document, n: int) -> dict[int, Context]:
+    """Per-paragraph block context from `doc.metadata["_block_context"]` (list aligned with the paragraphs)."""
+    raw: Any = doc.metadata.get("_block_context")
+    if not isinstance(raw, (list, tuple)):
+        return {}
+    out = {}
+    for i, item in enumerate(raw[:n]):
+        context = Context.from_raw(item)
+        if context is not None:
+            out[i] = context
+    return out

@@ -1,0 +1,410 @@
+"""`dedup clean` on a Dask cluster: the pipeline's own stage functions over a bag of shards, banding as a shuffle.
+
+Why: the process pool stops at one machine's cores and memory. Here the driver streams the input into shards of
+`shard_size` records and scatters them; everything per shard runs on the workers with the same code the local
+`CleanRun` uses, and only small things come back to the driver (counts, candidate pairs, the candidate rows):
+
+    read (driver) → scatter shards → Worker.prepare → LineStats tree reduction → broadcast → Worker.classify
+    → band_keys per shard → shuffle rows by (band, key) → candidate_pairs per bucket group → driver: resolve
+    the candidate rows (dedup.run.resolve) → decisions per shard → assemble → part files or one output
+
+Byte-identical to `CleanRun` for any number of workers, shards or partitions, because (1) every stage function
+is the local one and sees one document at a time, with the fully merged, order-free corpus counts; (2) signature
+rows and documents get global numbers from prefix sums over shards kept in input order, so they equal the local
+row/document ordinals; (3) a bucket's rows all meet in one shuffle partition, in global row order, so the pair
+set equals `candidate_pairs` over the whole corpus, and `np.unique` makes its order independent of partitions;
+(4) the cross-document resolution runs once, on the driver, with the same code over the same pairs.
+
+>>> run_dask(["fixtures/seeds"], output_dir="out", scheduler="tcp://10.0.0.5:8786")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from itertools import islice, pairwise
+from operator import itemgetter
+from typing import Any, Literal
+
+import numpy as np
+
+from dedup.config import MinHashConfig
+from dedup.errors import ConfigError, InputError
+from dedup.io.read import read_sources
+from dedup.io.write import atomic_output, write_jsonl, write_text
+from dedup.near.bands import band_keys, candidate_pairs, sorted_unique
+from dedup.records import CleanedDocument, Reject
+from dedup.run import shards as stage
+from dedup.run.local import CleanOptions, Summary
+from dedup.run.passes import Classified
+from dedup.run.resolve import Decision, DedupPlan
+from dedup.run.shards import Shard, ShardClassified, ShardDone, ShardJob, ShardLayout, run_fingerprint
+
+DASK_HINT = "the Dask engine needs: pip install 'dedup-toolkit[dask]'"
+SPLIT_EVERY = 8          # fan-in of the LineStats tree reduction
+_BUCKET_DTYPE = np.dtype([("band", "<u4"), ("key", "<u8"), ("row", "<i8")])
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _distributed() -> Any:
+    try:
+        import dask.bag  # noqa: F401
+        import distributed
+    except ImportError as error:
+        raise ConfigError(f"{DASK_HINT} ({error})") from error
+    return distributed
+
+
+@dataclass(slots=True)
+class DaskResult:
+    """What a Dask run did: the summary line's counts, rejected records, and which shards each pass computed
+    (the others came from an earlier run's markers and checkpoints)."""
+
+    summary: Summary
+    rejects: list[Reject] = field(default_factory=list)
+    shards: int = 0
+    computed: dict[str, list[int]] = field(default_factory=dict)
+
+
+@contextlib.contextmanager
+def connect(scheduler: str | None, n_workers: int) -> Iterator[Any]:
+    """A client of the cluster at `scheduler`, or of a LocalCluster we start (and close) when it is None."""
+    distributed = _distributed()
+    cluster = None
+    if scheduler is None:
+        # our own cluster's shutdown chatter (heartbeats to a closed scheduler) is not the user's concern
+        cluster = distributed.LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
+                                           dashboard_address=None, silence_logs=logging.CRITICAL)
+        address = cluster.scheduler_address
+    else:
+        address = scheduler
+    try:
+        client = distributed.Client(address, set_as_default=False)
+    except (OSError, TimeoutError) as error:
+        if cluster is not None:
+            cluster.close()
+        raise ConfigError(f"cannot reach the Dask scheduler at {address}: {error}") from error
+    try:
+        _check_workers(client)
+        yield client
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def _dedup_version() -> str:
+    from dedup import __version__
+
+    return __version__
+
+
+def _check_workers(client: Any) -> None:
+    """Fail early, with the fix, when a remote cluster's workers lack dedup or run another version."""
+    from dedup import __version__
+
+    try:
+        versions: dict[str, str] = client.run(_dedup_version)
+    except Exception as error:  # unpickling fails remotely without dedup
+        raise ConfigError(f"Dask workers cannot run dedup ({error}); install dedup-toolkit=={__version__} "
+                          f"on every worker") from error
+    wrong = {w: v for w, v in versions.items() if v != __version__}
+    if wrong:
+        raise ConfigError(f"Dask workers run other dedup versions {wrong}; the driver runs {__version__}")
+
+
+def run_dask(sources: Sequence[str], options: CleanOptions | None = None, *, scheduler: str | None = None,
+             n_workers: int | None = None, output: str | None = None, output_dir: str | None = None,
+             fmt: Literal["jsonl", "text"] = "jsonl", shard_size: int = 1000, partitions: int | None = None,
+             overwrite: bool = False, on_reject: Callable[[Reject], None] | None = None) -> DaskResult:
+    """Clean SOURCES on a Dask cluster into OUTPUT (one file, '-' stdout) or OUTPUT_DIR (part files, resumable).
+
+    `scheduler` is a running cluster's address (``tcp://host:8786``); None starts a LocalCluster of
+    `n_workers` (default `options.workers`) single-threaded processes. `partitions` groups shards into bag
+    partitions (default one shard each). A rerun into the same OUTPUT_DIR with the same settings and inputs
+    skips finished shards; other settings raise ConfigError unless `overwrite`.
+    """
+    options = options or CleanOptions()
+    if (output is None) == (output_dir is None):
+        raise ConfigError("give exactly one of output (one file) or output_dir (part files)")
+    if shard_size < 1:
+        raise ConfigError(f"shard_size must be positive, got {shard_size}")
+    _distributed()
+    layout = None
+    if output_dir is not None:
+        layout = ShardLayout.open(output_dir, run_fingerprint(sources, options, fmt, shard_size), fmt, overwrite)
+        finished = _finished(layout)
+        if finished is not None:
+            return finished
+    with connect(scheduler, n_workers or options.workers) as client:
+        run = _DaskRun(client, ShardJob(options, layout), partitions, on_reject)
+        return run.run(sources, shard_size, output, fmt)
+
+
+def _finished(layout: ShardLayout) -> DaskResult | None:
+    """The result of a run whose every shard is done: nothing to compute, not even a cluster to start."""
+    count = layout.shard_count()
+    if count is None or not all(layout.is_done(i) for i in range(count)):
+        return None
+    summary = stage.summary_of(layout.done_counts(i) for i in range(count))
+    summary.clusters = int((layout.manifest() or {}).get("clusters", 0))
+    return DaskResult(summary, [], count, {"prepare": [], "classify": [], "assemble": []})
+
+
+class _DaskRun:
+    """The driver side of one run; each method is one step of the flow in the module docstring."""
+
+    def __init__(self, client: Any, job: ShardJob, partitions: int | None,
+                 on_reject: Callable[[Reject], None] | None) -> None:
+        self.client = client
+        self.job = job
+        self.partitions = partitions
+        self.on_reject = on_reject
+        self.rejects: list[Reject] = []
+        self.cuts: list[tuple[int, int]] = []
+
+    def run(self, sources: Sequence[str], shard_size: int, output: str | None, fmt: str) -> DaskResult:
+        import dask.bag as db
+        from dask import delayed
+
+        shards = self._scatter(sources, shard_size)
+        layout = self.job.layout
+        if layout is not None:
+            layout.update_manifest(shards=len(shards))
+        if not shards:
+            return self._empty(output, fmt)
+        self.cuts = _cuts(len(shards), self.partitions)
+        bag = db.from_delayed([delayed(_as_list)(*shards[a:b]) for a, b in self.cuts])
+        prepared = self.client.persist(bag.map(stage.prepare_shard, self.job))
+        stats = None
+        if any(not isinstance(s, Shard) for s in shards):  # some shard is classified afresh: it needs the counts
+            merge = stage.merge_stats
+            stats = prepared.map(stage.shard_stats, self.job).reduction(merge, merge, split_every=SPLIT_EVERY)
+        classified = self.client.persist(prepared.map(stage.classify_shard, stats, self.job))
+        del prepared, stats
+        metas: list[tuple[int, int, int, list[Reject], bool]] = sorted(
+            self.client.compute(classified.map(_meta)).result(), key=itemgetter(0))
+        self._report([r for m in metas for r in m[3]])
+        doc_offsets, row_offsets = _offsets([m[1] for m in metas]), _offsets([m[2] for m in metas])
+        decisions: dict[int, dict[tuple[int, int], Decision]] = {}
+        clusters = 0
+        if self.job.options.dedup != "off" and row_offsets[-1] >= 2:
+            decisions, clusters = self._resolve(classified, doc_offsets, row_offsets)
+        if layout is not None:
+            layout.update_manifest(clusters=clusters)
+        done = classified.map(stage.assemble_shard, self._aligned([decisions.get(i, {}) for i in range(len(shards))],
+                                                                  ship=True),
+                              self._aligned(doc_offsets[:-1]), self.job)
+        counts = self._write(done, output, fmt)
+        summary = stage.summary_of(c for _, c, _ in counts)
+        summary.clusters = clusters
+        computed = {"prepare": [i for i, s in enumerate(shards) if not isinstance(s, Shard)],
+                    "classify": [m[0] for m in metas if m[4]], "assemble": [i for i, _, fresh in counts if fresh]}
+        return DaskResult(summary, self.rejects, len(shards), computed)
+
+    def _aligned(self, values: list[Any], ship: bool = False) -> Any:
+        """A bag partitioned like the shards, item i = values[i]: `bag.map(f, shards, aligned)` hands each task
+        only its own shard's data (decisions, offsets) instead of every table to every task. `ship` scatters
+        the values first, so big ones travel from the driver once and never sit in the task graph."""
+        import dask.bag as db
+        from dask import delayed
+
+        items = self.client.scatter(values, hash=False) if ship else values
+        return db.from_delayed([delayed(_as_list)(*items[a:b]) for a, b in self.cuts])
+
+    # -- read ---------------------------------------------------------------------------------------------
+    def _scatter(self, sources: Sequence[str], shard_size: int) -> list[Any]:
+        """Stream the input into shards; ship each to the cluster as it is read (the driver holds one shard).
+
+        A shard whose checkpoints exist is not shipped at all. Read rejects stop the run here, in input order,
+        exactly as `CleanRun` stops, when `on_error` is "fail".
+        """
+        layout, fail = self.job.layout, self.job.options.on_error == "fail"
+        known = layout.shard_count() if layout is not None else None
+        if layout is not None and known is not None and all(layout.has("classified", i) and layout.has("stats", i)
+                                                             for i in range(known)):
+            return [Shard(i, None) for i in range(known)]   # every shard checkpointed: no need to read at all
+        records = read_sources(list(sources), self.job.options.read)
+        shards: list[Any] = []
+        while chunk := list(islice(records, shard_size)):
+            index = len(shards)
+            first = next((r for r in chunk if isinstance(r, Reject)), None)
+            if fail and first is not None:
+                raise InputError(first.source, first.line, first.reason)
+            if layout is not None and layout.has("classified", index) and layout.has("stats", index):
+                shards.append(Shard(index, None))
+            else:
+                shards.append(self.client.scatter(Shard(index, chunk), hash=False))
+        return shards
+
+    def _report(self, rejects: list[Reject]) -> None:
+        """Extract and read rejects of all shards, in input order: the first stops a failing run."""
+        if rejects and self.job.options.on_error == "fail":
+            raise InputError(rejects[0].source, rejects[0].line, rejects[0].reason)
+        self.rejects = rejects
+        if self.on_reject is not None:
+            for reject in rejects:
+                self.on_reject(reject)
+
+    # -- cross-document ------------------------------------------------------------------------------------
+    def _resolve(self, classified: Any, doc_offsets: list[int],
+                 row_offsets: list[int]) -> tuple[dict[int, dict[tuple[int, int], Decision]], int]:
+        """Banding as a shuffle, then the local resolution over the candidate rows only; decisions per shard."""
+        config, parts = self.job.options.minhash, classified.npartitions
+        items = classified.map(_band_items, self._aligned(row_offsets[:-1]), config, parts).flatten()
+        groups = items.groupby(itemgetter(0), npartitions=parts, shuffle="tasks")
+        total = row_offsets[-1]
+        union = groups.map(_group_codes, total).reduction(_union, _union, split_every=SPLIT_EVERY)
+        codes: np.ndarray = self.client.compute(union).result()
+        if not len(codes):
+            return {}, 0
+        pairs = np.column_stack(np.divmod(codes, np.int64(total)))   # sorted codes = lexicographic pairs
+        wanted = np.unique(pairs)
+        starts = np.asarray(row_offsets[:-1], dtype=np.int64)
+        owner = np.searchsorted(starts, wanted, side="right") - 1
+        rows = {int(s): wanted[owner == s] - starts[s] for s in np.unique(owner)}
+        picked = self.client.compute(classified.map(_pick, self._aligned([rows.get(i) for i in range(len(starts))],
+                                                                          ship=True)))
+        plan, ordinals = _plan(pairs, wanted, sorted(p for p in picked.result() if p is not None), doc_offsets,
+                               config)
+        doc_starts = np.asarray(doc_offsets[:-1], dtype=np.int64)
+        decisions: dict[int, dict[tuple[int, int], Decision]] = {}
+        for (rank, index), decision in plan.decisions.items():
+            ordinal = int(ordinals[rank])
+            shard = int(np.searchsorted(doc_starts, ordinal, side="right") - 1)
+            decisions.setdefault(shard, {})[(ordinal, index)] = decision
+        return decisions, len(plan.clusters)
+
+    # -- write --------------------------------------------------------------------------------------------
+    def _write(self, done: Any, output: str | None, fmt: str) -> list[tuple[int, dict[str, Any], bool]]:
+        """Part files are written by the workers; one output is streamed here, partition by partition."""
+        if output is None:
+            results: list[ShardDone] = self.client.compute(done).result()
+            return [(d.index, d.counts, d.fresh) for d in results]
+        counts: list[tuple[int, dict[str, Any], bool]] = []
+
+        def documents() -> Iterator[CleanedDocument]:
+            futures = self.client.compute(done.to_delayed())
+            for position in range(len(futures)):
+                future, futures[position] = futures[position], None
+                for item in future.result():
+                    counts.append((item.index, item.counts, item.fresh))
+                    yield from item.documents or []
+
+        with atomic_output(output) as stream:
+            (write_jsonl if fmt == "jsonl" else write_text)(documents(), stream)
+        return counts
+
+    def _empty(self, output: str | None, fmt: str) -> DaskResult:
+        if output is not None:
+            with atomic_output(output) as stream:
+                (write_jsonl if fmt == "jsonl" else write_text)([], stream)
+        return DaskResult(Summary(), [], 0, {"prepare": [], "classify": [], "assemble": []})
+
+
+def _as_list(*shards: Shard) -> list[Shard]:
+    return list(shards)
+
+
+def _cuts(n: int, partitions: int | None) -> list[tuple[int, int]]:
+    """Consecutive shards per bag partition, so partition order is input order."""
+    p = max(1, min(partitions or n, n))
+    return list(pairwise(round(i * n / p) for i in range(p + 1)))
+
+
+def _offsets(counts: list[int]) -> list[int]:
+    """Prefix sums: shard i's first global document (or signature row) number; the last entry is the total."""
+    return [0, *np.cumsum(counts, dtype=np.int64).tolist()]
+
+
+def _meta(item: ShardClassified) -> tuple[int, int, int, list[Reject], bool]:
+    return item.index, len(item.classified), len(item.signatures), item.rejects, item.fresh
+
+
+def _band_items(item: ShardClassified, row_offset: int, config: MinHashConfig,
+                parts: int) -> list[tuple[int, np.ndarray]]:
+    """Map side of the shuffle: one (band, key, global row) record per row and band, sent to the partition
+    its (band, key) hashes to; records travel as one numpy array per destination, not one object per row."""
+    n = len(item.signatures)
+    if n == 0:
+        return []
+    keys = np.asarray(band_keys(item.signatures, config), dtype=np.uint64)
+    bands = keys.shape[1]
+    flat = np.empty(n * bands, dtype=_BUCKET_DTYPE)
+    flat["band"] = np.tile(np.arange(bands, dtype=np.uint32), n)
+    flat["key"] = keys.ravel()
+    flat["row"] = np.repeat(np.arange(n, dtype=np.int64) + row_offset, bands)
+    dest = ((flat["key"] ^ (flat["band"].astype(np.uint64) * _GOLDEN)) % np.uint64(parts)).astype(np.int64)
+    order = np.argsort(dest, kind="stable")
+    flat, dest = flat[order], dest[order]
+    cuts = np.flatnonzero(np.diff(dest)) + 1
+    return [(int(d[0]), chunk) for d, chunk in zip(np.split(dest, cuts), np.split(flat, cuts), strict=True)]
+
+
+def _group_codes(group: tuple[int, list[tuple[int, np.ndarray]]], total: int) -> np.ndarray:
+    """Reduce side: every row of each (band, key) bucket is here. Pairs come back as sorted unique codes
+    i * total + j: one int64 each, so the union over partitions and bands is a cheap 1-D merge."""
+    pairs = bucket_pairs(np.concatenate([chunk for _, chunk in group[1]]))
+    return sorted_unique(pairs[:, 0] * np.int64(total) + pairs[:, 1])
+
+
+def _union(parts: Iterable[np.ndarray]) -> np.ndarray:
+    """One level of the pair-set tree reduction: the same pair found in several bands is kept once, on the
+    workers, so the driver receives the corpus's unique candidate pairs and nothing more."""
+    return sorted_unique(np.concatenate([np.zeros(0, dtype=np.int64), *parts]))
+
+
+def bucket_pairs(records: np.ndarray) -> np.ndarray:
+    """Candidate pairs among complete buckets, by `candidate_pairs` itself, one band at a time.
+
+    Rows are put in global row order first, so local pair (i, j), i < j, maps to global (row_i, row_j) with
+    row_i < row_j, and any order-dependent rule inside `candidate_pairs` sees the order it sees locally.
+    """
+    records = records[np.lexsort((records["row"], records["band"]))]
+    out = [np.zeros((0, 2), dtype=np.int64)]
+    for band in np.unique(records["band"]):
+        chunk = records[records["band"] == band]
+        local = np.asarray(candidate_pairs(chunk["key"].reshape(-1, 1)), dtype=np.int64).reshape(-1, 2)
+        out.append(chunk["row"][local])
+    return np.concatenate(out)
+
+
+def _pick(item: ShardClassified, local: np.ndarray | None) -> tuple[Any, ...] | None:
+    """The candidate rows of one shard: their documents (whole, for the texts), signatures and refs."""
+    if local is None:
+        return None
+    refs = item.refs[local]
+    positions = np.unique(refs[:, 0])
+    return item.index, [(int(p), item.classified[p]) for p in positions], item.signatures[local], refs
+
+
+def _plan(pairs: np.ndarray, wanted: np.ndarray, picked: list[tuple[Any, ...]], doc_offsets: list[int],
+          config: MinHashConfig) -> tuple[DedupPlan, np.ndarray]:
+    """Run dedup.run.resolve over the candidate rows, renumbered densely (rows and documents, order kept).
+
+    Dense renumbering is monotone, so every comparison the resolution makes (earliest copy, ties) is the same
+    as over global numbers; the caller maps the returned document ranks back through `ordinals`.
+    """
+    from dedup.run import resolve
+    docs: list[Classified] = []
+    ordinals: list[int] = []
+    refs: list[np.ndarray] = []
+    signatures: list[np.ndarray] = []
+    for index, items, sigs, local_refs in picked:
+        ordinals.extend(doc_offsets[index] + p for p, _ in items)
+        docs.extend(c for _, c in items)
+        refs.append(local_refs + np.array([doc_offsets[index], 0], dtype=np.int64))
+        signatures.append(sigs)
+    global_refs = np.vstack(refs)
+    ordinal_array = np.asarray(ordinals, dtype=np.int64)
+    dense_refs = np.column_stack([np.searchsorted(ordinal_array, global_refs[:, 0]), global_refs[:, 1]])
+    dense_pairs = np.searchsorted(wanted, pairs)
+    plan_from_pairs = getattr(resolve, "plan_from_pairs", None)
+    if plan_from_pairs is not None:
+        plan: DedupPlan = plan_from_pairs(dense_pairs, dense_refs, [docs], config)
+    else:  # until resolve exposes plan_from_pairs: re-band the candidate rows. Same pairs: every row of a
+        # bucket of >= 2 is a candidate row, so each bucket, and its row order for the MAX_BUCKET window, stays.
+        plan = resolve.plan_dedup(band_keys(np.vstack(signatures), config), dense_refs, [docs], config)
+    return plan, ordinal_array

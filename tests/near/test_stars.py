@@ -1,0 +1,68 @@
+"""Clusters: part-of never merges, stars stop chains, ids come from content, order does not matter."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dedup.config import MinHashConfig
+from dedup.near.shingle import shingle_hashes
+from dedup.near.stars import build_clusters, cluster_id
+from dedup.near.verify import Link, verify_pairs
+
+A = "The country will continue accepting Salvadoran deportees who illegally entered the United States of America"
+B = "Critics warned that such a plan could indicate democratic backsliding according to several rights groups"
+
+
+def test_merged_paragraph_does_not_chain_its_parts() -> None:
+    texts = [A, B, A + " " + B]
+    config = MinHashConfig(threshold=0.3)
+    links = verify_pairs(np.array([[0, 2], [1, 2], [0, 1]]), [shingle_hashes(t, 3) for t in texts], config)
+    result = build_clusters(3, links, texts, [(i,) for i in range(3)], config=config)
+    for cluster in result.clusters:
+        assert not {0, 1} <= set(cluster.members)
+    assert {(lk.a, lk.b) for lk in result.part_of} >= {(1, 2)} or {(lk.a, lk.b) for lk in result.part_of} >= {(0, 2)}
+
+
+def test_chain_of_drifting_copies_is_cut() -> None:
+    words = A.split()
+    drift = [" ".join(words[:k] + [f"x{i}" for i in range(k)]) for k in (16, 12, 8)]
+    texts = [A, *drift]
+    links = [Link(i, i + 1, "duplicate", 0.5, 0.6) for i in range(3)]  # as if LSH + a lax verifier linked a chain
+    result = build_clusters(4, links, texts, [(i,) for i in range(4)])
+    sets = [shingle_hashes(t, 3) for t in texts]
+    for cluster in result.clusters:
+        for m in cluster.members:  # every member is a verified duplicate of its cluster's canonical
+            inter = len(np.intersect1d(sets[m], sets[cluster.canonical]))
+            assert inter / len(np.union1d(sets[m], sets[cluster.canonical])) >= 0.45 or m == cluster.canonical
+
+
+def test_singletons_only_when_asked() -> None:
+    texts = [A, A + ".", B]
+    links = [Link(0, 1, "duplicate", 1.0, 1.0)]
+    assert len(build_clusters(3, links, texts, [0, 1, 2]).clusters) == 1
+    full = build_clusters(3, links, texts, [0, 1, 2], include_singletons=True)
+    assert sorted(len(c.members) for c in full.clusters) == [1, 2]
+
+
+def test_id_is_content_derived() -> None:
+    result = build_clusters(2, [Link(0, 1, "duplicate", 1.0, 1.0)], [A, A + "."], [0, 1])
+    cluster = result.clusters[0]
+    assert cluster.id == cluster_id([A, A + "."][cluster.canonical])
+    assert cluster_id("“Quote”  here") == cluster_id('"quote" here')
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.permutations(list(range(6))))
+def test_independent_of_input_order(perm: list[int]) -> None:
+    base = [A, A.replace("illegally", "unlawfully"), A + " Officials said.", B, B.replace("several", "many"), "x y z"]
+    config = MinHashConfig()
+
+    def run(texts: list[str], order: list[int]) -> set[tuple[str, frozenset[str]]]:
+        sets = [shingle_hashes(t, 3) for t in texts]
+        pairs = np.array([(i, j) for i in range(6) for j in range(i + 1, 6)])
+        result = build_clusters(6, verify_pairs(pairs, sets, config), texts, order, config=config)
+        return {(c.id, frozenset(texts[m] for m in c.members)) for c in result.clusters}
+
+    assert run([base[p] for p in perm], list(perm)) == run(base, list(range(6)))

@@ -1,0 +1,180 @@
+"""End-to-end behaviour of the library pipeline on the seed articles and generated corpora."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import dedup
+from dedup.api import make_options
+from dedup.io.read import read_sources
+from dedup.records import Document
+from dedup.run.local import CleanRun
+
+
+def squash(text: str) -> str:
+    """Compare texts ignoring whitespace and quote style (repair inserts spaces, nothing else)."""
+    text = text.replace("\u201c", '"').replace("\u201d", '"').replace("\u2019", "'").replace("\u2018", "'")
+    return re.sub(r"\W+", "", text).lower()
+
+
+def seed_lines(path: Path) -> list[str]:
+    return [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
+
+
+def run_seeds(seed_paths: list[Path], **kwargs: object) -> list[dedup.CleanedDocument]:
+    options = make_options(**kwargs)  # type: ignore[arg-type]
+    with CleanRun(read_sources([str(p) for p in seed_paths], options.read), options) as run:
+        return list(run.documents())
+
+
+def test_seeds_noise_removed_and_content_kept(seed_paths: list[Path], gold: dict) -> None:
+    docs = {Path(d.id).name: d for d in run_seeds(seed_paths, dedup="off")}
+    noise = {(b["file"], b["line"]) for b in gold["boilerplate"]}
+    for path in seed_paths:
+        out = squash(docs[path.name].text)
+        removed = squash(" ".join(r.text for r in docs[path.name].removed))
+        for i, line in enumerate(seed_lines(path)):
+            if (path.name, i) in noise:
+                assert squash(line) not in out, f"noise left in {path.name}:{i}: {line}"
+                assert squash(line) in removed, f"noise not recorded as removed {path.name}:{i}"
+            else:
+                main = max(re.split(r"\s[\u2013\u2014|-]\s", line), key=len)
+                assert squash(main) in out, f"content lost {path.name}:{i}: {line}"
+
+
+def test_each_gold_cluster_appears_once_in_clean_output(seed_paths: list[Path], gold: dict) -> None:
+    docs = {Path(d.id).name: d for d in run_seeds(seed_paths)}
+    for cluster in gold["near_duplicate_clusters"]["clusters"]:
+        present = [m for m in cluster if squash(m["text"]) in squash(docs[m["file"]].text)]
+        assert len(present) == 1, f"cluster {[(m['file'], m['line']) for m in cluster]} kept {len(present)} times"
+        dropped = [d for m in cluster for d in docs[m["file"]].duplicates if squash(d.text) == squash(m["text"])]
+        assert len(dropped) == len(cluster) - 1
+
+
+def test_canonical_mode_keeps_best_variant(seed_paths: list[Path], gold: dict) -> None:
+    docs = run_seeds(seed_paths, dedup="canonical")
+    text = "\n".join(d.text for d in docs)
+    # the glued, unbalanced variant of the Rubio quote (001) must not be the one shown
+    assert "world,Rubio" not in text
+    assert "extraordinary friendship" in text
+
+
+def test_output_identical_for_any_worker_count_and_batch_size(seed_paths: list[Path]) -> None:
+    def render(workers: int, batch_size: int) -> list[tuple[str, str, tuple, tuple]]:
+        return [(d.id, d.text, tuple(d.removed), tuple(d.duplicates))
+                for d in run_seeds(seed_paths, workers=workers, batch_size=batch_size)]
+
+    reference = render(1, 64)
+    for workers, batch_size in itertools.product((1, 2), (1, 2, 3)):
+        assert render(workers, batch_size) == reference, (workers, batch_size)
+
+
+def test_library_clean_accepts_plain_strings() -> None:
+    docs = dedup.clean(["Storm hits the coast.\n\nAdvertisement\n\nResidents were evacuated on Monday night."])
+    assert docs[0].text == "Storm hits the coast.\n\nResidents were evacuated on Monday night."
+    assert [r.category for r in docs[0].removed] == ["advertisement"]
+
+
+def test_cluster_api_finds_syndicated_copies(seed_paths: list[Path]) -> None:
+    documents = [Document(id=p.name, text=p.read_text(encoding="utf-8")) for p in seed_paths]
+    clusters = dedup.cluster(documents)
+    sizes = sorted(len(c.members) for c in clusters)
+    assert sizes and sizes[-1] >= 3
+    assert all(len({m.doc for m in c.members}) == len(c.members) for c in clusters)
+
+
+SENTENCES = [line for path in sorted(Path(__file__).resolve().parents[2].joinpath("fixtures", "seeds").glob("*.txt"))
+             for line in seed_lines(path)]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.lists(st.sampled_from(SENTENCES), min_size=1, max_size=8), min_size=1, max_size=4))
+def test_clean_invents_nothing_keeps_order_and_is_idempotent(corpus: list[list[str]]) -> None:
+    texts = ["\n\n".join(paragraphs) for paragraphs in corpus]
+    once = dedup.clean(texts)
+    for source, cleaned in zip(texts, once, strict=True):
+        position = 0
+        squashed_source = squash(source)
+        for paragraph in cleaned.paragraphs:
+            found = squashed_source.find(squash(paragraph), position)
+            assert found >= 0, f"invented or reordered: {paragraph!r}"
+            position = found
+    twice = dedup.clean([d.text for d in once])
+    assert [d.text for d in twice] == [d.text for d in once]
+
+
+SECTION_LABELS = ["Politics", "World", "Back to Blogs", "Local News", "Advertisement", "Share this article"]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.lists(st.sampled_from(SECTION_LABELS), max_size=4), st.sampled_from(SENTENCES[:12]),
+                          st.lists(st.sampled_from(SENTENCES), min_size=1, max_size=6)), min_size=1, max_size=4),
+       st.sampled_from(["drop", "canonical"]))
+def test_cleaning_pages_with_a_title_line_is_idempotent(pages: list[tuple[list[str], str, list[str]]],
+                                                        mode: str) -> None:
+    """Lines above the title line go only when the title is in the start window; removals and dropped
+    duplicates move it there, so the output must already be what a rerun would make of it."""
+    docs = [Document(f"p{i}", "\n\n".join([*labels, title, *body]), {"title": title})
+            for i, (labels, title, body) in enumerate(pages)]
+    once = dedup.clean(docs, dedup=mode)
+    twice = dedup.clean([Document(d.id, d.text, dict(d.metadata)) for d in once], dedup=mode)
+    assert [d.text for d in twice] == [d.text for d in once]
+
+
+@pytest.mark.parametrize("mode", ["drop", "canonical"])
+def test_in_equals_out_plus_rejected(tmp_path: Path, seed_paths: list[Path], mode: str) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_bytes(b'{"id": "a", "text": "A fine paragraph about the weather in Oslo today."}\n{broken\n')
+    options = make_options(dedup=mode, on_error="skip")
+    sources = [str(p) for p in seed_paths] + [str(bad)]
+    with CleanRun(read_sources(sources, options.read), options) as run:
+        docs = list(run.documents())
+        assert run.summary.documents_in == len(docs) + run.summary.rejected
+        assert run.summary.rejected == 1
+        assert run.rejects[0].line == 2
+
+
+def _generated_corpus(path: Path, size: int, seed: int) -> None:
+    """Synthetic syndicated paragraphs with real noise lines, as JSONL documents (scripts/bench_corpus.py)."""
+    import sys
+
+    import orjson
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
+    from bench_corpus import documents
+    from synthetic import corpus
+
+    path.write_bytes(b"".join(orjson.dumps(record) + b"\n" for record in documents(corpus(size, seed), seed)))
+
+
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                 HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), workers=st.integers(2, 3), batch_size=st.integers(1, 40),
+       mode=st.sampled_from(["drop", "canonical"]))
+def test_cli_output_bytes_identical_for_any_workers_and_batch_size(tmp_path: Path, seed: int, workers: int,
+                                                                   batch_size: int, mode: str) -> None:
+    """The whole CLI run, byte for byte: one process and default batches vs a pool and odd batch sizes."""
+    from click.testing import CliRunner
+
+    from dedup.cli import main
+
+    source = tmp_path / f"corpus-{seed}.jsonl"
+    _generated_corpus(source, 400, seed)
+    runner = CliRunner()
+
+    def run(*extra: str) -> tuple[str, str]:
+        result = runner.invoke(main, ["clean", str(source), "--format", "jsonl", "--dedup", mode, *extra],
+                               catch_exceptions=False)
+        assert result.exit_code == 0, result.stderr
+        return result.stdout, result.stderr.splitlines()[-1]
+
+    reference = run("--workers", "1")
+    dropped = re.search(r"(\d+) duplicates dropped", reference[1])
+    assert reference[0].count("\n") == 40 and dropped is not None and int(dropped.group(1)) > 0
+    assert run("--workers", str(workers), "--batch-size", str(batch_size)) == reference
