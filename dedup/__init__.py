@@ -21,7 +21,7 @@ _EXPORTS = {
     "cluster": "dedup.api",
     "explain": "dedup.api",
     "make_options": "dedup.api",
-    "CleanOptions": "dedup.run.local",
+    "CleanOptions": "dedup.run.options",
     "CleanRun": "dedup.run.local",
     "MinHashConfig": "dedup.config",
     "Document": "dedup.records",
@@ -39,11 +39,12 @@ __all__ = [
 
 if TYPE_CHECKING:
     from dedup.api import clean, clean_sources, cluster, explain, make_options
-    from dedup.check.tally import CheckReport
+    from dedup.check.model import CheckReport
     from dedup.config import MinHashConfig
     from dedup.errors import ConfigError, DedupError, InputError
     from dedup.records import CleanedDocument, Document, Verdict
-    from dedup.run.local import CleanOptions, CleanRun
+    from dedup.run.local import CleanRun
+    from dedup.run.options import CleanOptions
 
 
 # `dedup/check/` is a folder of modules and `dedup.check()` the function users call: binding the folder first

@@ -17,11 +17,13 @@ from typing import Any
 from dedup.config import MinHashConfig
 from dedup.io.read import ReadOptions, read_sources
 from dedup.io.write import RejectsWriter, atomic_output, write_clusters, write_jsonl, write_text
+from dedup.near.plan import ClusterRecord
 from dedup.noise.classify import ClassifyConfig
 from dedup.noise.extract import ExtractConfig
 from dedup.records import CleanedDocument, Document, Reject
-from dedup.run.local import CleanOptions, CleanRun, Summary, as_documents
-from dedup.run.resolve import ClusterRecord
+from dedup.run.local import CleanRun, as_documents, clean_sources
+from dedup.run.options import CleanOptions
+from dedup.run.summary import Summary
 
 RejectHandler = Callable[[Reject], None]
 
@@ -71,13 +73,6 @@ def clean(texts_or_documents: Iterable[str | Document], options: CleanOptions | 
     options = options or make_options(**kwargs)
     with CleanRun(_records(texts_or_documents, None, options), options) as run:
         return list(run.documents())
-
-
-def clean_sources(sources: Sequence[str], options: CleanOptions | None = None,
-                  on_reject: RejectHandler | None = None) -> CleanRun:
-    """Start a run over files/directories/globs/`-`; iterate `run.documents()`, then read `run.summary`."""
-    options = options or CleanOptions()
-    return CleanRun(read_sources(list(sources), options.read), options, on_reject)
 
 
 def clean_to(sources: Sequence[str], output: str, fmt: str, options: CleanOptions,

@@ -119,3 +119,32 @@ class CleanedDocument:
     source: str = ""
     line: int = 0
     indexes: list[int] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Prepared:
+    """A document after extraction and segmentation (pass 1 of a run)."""
+
+    doc: Document
+    paragraphs: list[Paragraph]
+
+
+@dataclass(slots=True)
+class Classified:
+    """A document after classification and repair (pass 2 of a run).
+
+    `kept[i]` is the text paragraph i contributes to the output (its keep span, repaired), or None for noise.
+    `repairs` are (paragraph index, glued, fixed) triples.
+    """
+
+    doc: Document
+    paragraphs: list[Paragraph]
+    verdicts: list[Verdict]
+    kept: list[str | None]
+    repairs: list[tuple[int, str, str]] = field(default_factory=list)
+
+    def unit_text(self, index: int) -> str:
+        """The clusterable text of paragraph `index`, or of the whole document for index -1."""
+        if index < 0:
+            return "\n".join(t for t in self.kept if t)
+        return next(t for p, t in zip(self.paragraphs, self.kept, strict=True) if p.index == index) or ""

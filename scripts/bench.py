@@ -231,26 +231,25 @@ def section_html(ctx: Context) -> dict[str, Any]:
     import trafilatura
 
     from dedup.noise.extract import extract
-    from dedup.records import Document
+    from dedup.records import Document, Prepared
     from dedup.run.local import CleanOptions
-    from dedup.run.passes import Prepared, Worker
+    from dedup.run.passes import Stages, classify, prepare
 
     options = CleanOptions()
     pages = [(path.stem, path.read_text(encoding="utf-8")) for path in sorted(PAGES.glob("*.html"))]
     docs = [Document(name, html, source=f"{name}.html", is_html=True) for name, html in pages]
     alt_label, alt_config = _other_extract_config(options.extract)
-    worker = Worker.build(options.extract, options.classify, options.minhash, options.rules, options.keep,
-                          options.repair, options.level)
-    worker.stats.merge(worker.prepare(docs)[1])  # corpus statistics of the pages, as pass 1 would merge them
+    built = Stages.build(options)
+    corpus = built.with_corpus(prepare(built, docs)[1])  # corpus statistics of the pages, as pass 1 merges them
 
     def stages() -> None:
-        worker.classify([item for item in worker.prepare(docs)[0] if isinstance(item, Prepared)])
+        classify(corpus, [item for item in prepare(built, docs)[0] if isinstance(item, Prepared)])
 
     variants: dict[str, Callable[[], Any]] = {
         "bare": lambda: [trafilatura.extract(html) for _, html in pages],
         "ours": lambda: [extract(doc, options.extract) for doc in docs],
         "alt": lambda: [extract(doc, alt_config) for doc in docs],
-        "prepare": lambda: worker.prepare(docs),
+        "prepare": lambda: prepare(built, docs),
         "stages": stages,
     }
     identical = all(getattr(extract(doc, options.extract), "text", None) == trafilatura.extract(html)

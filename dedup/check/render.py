@@ -15,7 +15,8 @@ import json
 from dataclasses import asdict
 from typing import Any, Literal
 
-from dedup.check.tally import CheckReport
+from dedup.check.model import CheckReport, clip, headline, pct, verdict
+from dedup.check.render_html import render_html
 
 Format = Literal["text", "json", "markdown", "html"]
 FORMATS: tuple[Format, ...] = ("text", "json", "markdown", "html")
@@ -51,33 +52,8 @@ def render(report: CheckReport, fmt: Format = "text") -> str:
     if fmt == "markdown":
         return "\n".join(markdown_lines(report)) + "\n"
     if fmt == "html":
-        from dedup.check.render_html import render_html
-
         return render_html(report)
     raise ValueError(f"unknown report format {fmt!r}; choose one of {', '.join(FORMATS)}")
-
-
-def pct(value: float) -> str:
-    return f"{100 * value:.1f} %"
-
-
-def clip(text: str, width: int) -> str:
-    """One line of at most `width` characters (newlines folded) for tables and terminals."""
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
-
-
-def headline(report: CheckReport) -> str:
-    c = report.counts
-    return (f"{c.documents} documents read ({c.documents_in} in, {c.rejected} rejected), "
-            f"{c.paragraphs} paragraphs")
-
-
-def verdict(report: CheckReport) -> str | None:
-    """"PASS"/"FAIL: …" when the report was gated, None otherwise."""
-    if report.gate is None:
-        return None
-    return "PASS: all measures within limits" if report.gate.passed else "FAIL: " + "; ".join(report.gate.exceeded)
 
 
 def _limit(report: CheckReport, measure: str) -> str:

@@ -11,8 +11,7 @@ import re
 from collections.abc import Sequence
 from html import escape
 
-from dedup.check.render import clip, headline, pct, verdict
-from dedup.check.tally import CheckReport, SizeBin
+from dedup.check.model import CheckReport, SizeBin, clip, headline, pct, verdict
 
 CSS = """
 :root { --ink: #1f2430; --muted: #5d6577; --line: #dde1e8; --bg: #f6f7f9; --accent: #3461c1;

@@ -26,183 +26,41 @@ exceeded (`evaluate` names which), 2 usage or input error (bad option, unreadabl
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
+from dedup.check.model import (
+    DUPLICATE_DOCUMENT_SHARE,
+    CategoryStats,
+    CheckReport,
+    ClusterReport,
+    ClusterSummary,
+    Counts,
+    DuplicateReport,
+    Example,
+    Gate,
+    NoiseReport,
+    RejectInfo,
+    RejectReport,
+    RepeatedLine,
+    RepeatReport,
+    Settings,
+    SizeBin,
+    SourceReport,
+    SourceStats,
+    share,
+)
 from dedup.noise.corpus_stats import line_hash
 from dedup.records import CleanedDocument, Document, Reject
 
 if TYPE_CHECKING:  # the pipeline is imported when a run starts, so the model and renderers load on their own
-    from dedup.run.local import CleanOptions, CleanRun
-    from dedup.run.resolve import ClusterRecord
+    from dedup.near.plan import ClusterRecord
+    from dedup.run.local import CleanRun
+    from dedup.run.options import CleanOptions
 
-REPORT_VERSION = 1
-DUPLICATE_DOCUMENT_SHARE = 0.8
 EXAMPLE_CHARS = 300
-EXIT_OK, EXIT_EXCEEDED, EXIT_USAGE = 0, 1, 2
 SOURCE_KEYS = ("source", "site", "sitename", "hostname", "domain")
-
-
-@dataclass(slots=True)
-class Example:
-    """One removed line with the rule or feature that removed it (text cut at EXAMPLE_CHARS)."""
-
-    doc: str
-    index: int
-    text: str
-    reason: str
-
-
-@dataclass(slots=True)
-class CategoryStats:
-    category: str
-    paragraphs: int
-    share: float
-    trimmed: int
-    examples: list[Example] = field(default_factory=list)
-
-
-@dataclass(slots=True)
-class Counts:
-    documents_in: int
-    documents: int
-    rejected: int
-    paragraphs: int
-    content_paragraphs: int
-    noise_paragraphs: int
-    trimmed_paragraphs: int
-
-
-@dataclass(slots=True)
-class NoiseReport:
-    share: float
-    categories: list[CategoryStats]
-
-
-@dataclass(slots=True)
-class DuplicateReport:
-    paragraphs: int
-    share: float
-    documents: int
-    document_share: float
-    document_threshold: float
-
-
-@dataclass(slots=True)
-class ClusterSummary:
-    id: str
-    size: int
-    documents: int
-    canonical_doc: str
-    canonical_index: int
-    canonical_text: str
-    reason: str
-
-
-@dataclass(slots=True)
-class SizeBin:
-    size: int
-    clusters: int
-
-
-@dataclass(slots=True)
-class ClusterReport:
-    count: int
-    paragraphs: int
-    sizes: list[SizeBin]
-    largest: list[ClusterSummary]
-
-
-@dataclass(slots=True)
-class RepeatedLine:
-    """A line found in several documents: a site-template candidate. `kept` = documents where it was content
-    (not removed as noise; a dropped duplicate copy still counts as content)."""
-
-    text: str
-    documents: int
-    kept: int
-
-
-@dataclass(slots=True)
-class RepeatReport:
-    exact: bool
-    lines: list[RepeatedLine]
-
-
-@dataclass(slots=True)
-class SourceStats:
-    source: str
-    documents: int
-    paragraphs: int
-    noise_paragraphs: int
-    duplicate_paragraphs: int
-    noise_share: float
-    duplicate_share: float
-
-
-@dataclass(slots=True)
-class SourceReport:
-    count: int
-    sources: list[SourceStats]
-
-
-@dataclass(slots=True)
-class RejectInfo:
-    location: str
-    reason: str
-
-
-@dataclass(slots=True)
-class RejectReport:
-    count: int
-    first: list[RejectInfo]
-
-
-@dataclass(slots=True)
-class Settings:
-    top: int
-    threshold: float
-    num_perm: int
-    ngram: int
-
-
-@dataclass(slots=True)
-class Gate:
-    """The thresholds a report was held to and the measures that exceeded them (empty = passed)."""
-
-    max_noise: float | None
-    max_dup: float | None
-    max_dup_docs: float | None
-    exceeded: list[str]
-
-    @property
-    def passed(self) -> bool:
-        return not self.exceeded
-
-    @property
-    def exit_code(self) -> int:
-        return EXIT_OK if self.passed else EXIT_EXCEEDED
-
-
-@dataclass(slots=True)
-class CheckReport:
-    """Everything `dedup check` prints; `render(report, fmt)` in `dedup.check.render` turns it into text."""
-
-    counts: Counts
-    noise: NoiseReport
-    duplicates: DuplicateReport
-    clusters: ClusterReport
-    repeated: RepeatReport
-    sources: SourceReport
-    rejects: RejectReport
-    settings: Settings
-    gate: Gate | None = None
-    version: int = REPORT_VERSION
-
-
-def share(part: int, whole: int) -> float:
-    return part / whole if whole else 0.0
 
 
 def source_key(doc: CleanedDocument) -> str | None:
@@ -415,7 +273,7 @@ def check_run(run: CleanRun, top: int = 10, examples: int = 3) -> CheckReport:
 
 def _report_options(options: CleanOptions | None) -> CleanOptions:
     """Duplicates must be on and at paragraph level for the duplicate figures to mean what they say."""
-    from dedup.run.local import CleanOptions
+    from dedup.run.options import CleanOptions
 
     return replace(options or CleanOptions(), dedup="drop", level="paragraph")
 
@@ -427,11 +285,10 @@ def check(sources: Sequence[str], options: CleanOptions | None = None,
     With `options.on_error == "fail"` an unreadable record raises `InputError` (exit 2); with "skip" it is
     counted under `rejects` and passed to `on_reject`.
     """
-    from dedup.io.read import read_sources
-    from dedup.run.local import CleanRun
+    from dedup.run.local import clean_sources
 
     options = _report_options(options)
-    with CleanRun(read_sources(list(sources), options.read), options, on_reject) as run:
+    with clean_sources(sources, options, on_reject) as run:
         return check_run(run, top, examples)
 
 

@@ -230,7 +230,7 @@ def _plain(obj: Any) -> Any:
 
 
 def write_clusters(records: Iterable[Any], stream: IO[Any], fmt: str = "jsonl") -> int:
-    """Write cluster records (`dedup.run.resolve.ClusterRecord`) as JSONL or as readable text; returns the count.
+    """Write cluster records (`dedup.near.plan.ClusterRecord`) as JSONL or as readable text; returns the count.
 
     Text shows one block per cluster: a `==> cluster <id> (<n> members) <==` header, the canonical member, then
     every member as `similarity doc#index: text`.

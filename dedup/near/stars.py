@@ -19,8 +19,9 @@ best-formed) instead of the centre kept only 0.88 of <=10%-edit copies with thei
 source are ~20% apart, so the longest copy rejects its siblings; the centre star keeps 1.00, with no
 unrelated paragraph clustered and no cluster mixing two sources.
 
-Cluster ids come from content: "c" + xxh64 of the canonical's normalised text (the same function as
-`dedup.run.resolve.content_id`), so reruns, input reorderings and other machines name a cluster the same.
+Cluster ids come from content: "c" + xxh64 of the canonical's normalised text (`cluster_id`, the one content id
+of the package: the run's singleton clusters use it too), so reruns, input reorderings and other machines name
+a cluster the same.
 
 >>> from dedup.near.verify import Link
 >>> texts = ["the fee would be low for us", "the fee would be low for us.", "an unrelated line of text"]
@@ -63,7 +64,7 @@ class ClusterResult:
 
 
 def cluster_id(text: str) -> str:
-    """Content-derived cluster id (what `dedup.run.resolve.content_id` computes, with the text encoded as UTF-8)."""
+    """Content-derived cluster id: "c" + xxh64 of the normalised text, UTF-8."""
     return "c" + xxhash.xxh64_hexdigest(normalise(text).encode("utf-8"))
 
 

@@ -2,18 +2,20 @@
 
 Why: the process pool stops at one machine's cores and memory. Here the driver streams the input into shards of
 `shard_size` records and scatters them; everything per shard runs on the workers with the same code the local
-`CleanRun` uses, and only small things come back to the driver (counts, candidate pairs, the candidate rows):
+`CleanRun` uses, and only small things come back to the driver (counts, the unique candidate pairs, the texts
+of the candidate rows) — never a signature or a band key:
 
-    read (driver) → scatter shards → Worker.prepare → LineStats tree reduction → broadcast → Worker.classify
-    → band_keys per shard → shuffle rows by (band, key) → candidate_pairs per bucket group → driver: resolve
-    the candidate rows (dedup.run.resolve) → decisions per shard → assemble → part files or one output
+    read (driver) → scatter shards → passes.prepare → LineStats tree reduction → broadcast → passes.classify
+    → band_keys per shard → shuffle rows by (band, key) → candidate_pairs per bucket group → pair-set tree
+    reduction → driver: `plan_from_pairs` over the candidate rows → decisions per shard → passes.assemble
+    → part files or one output
 
 Byte-identical to `CleanRun` for any number of workers, shards or partitions, because (1) every stage function
 is the local one and sees one document at a time, with the fully merged, order-free corpus counts; (2) signature
 rows and documents get global numbers from prefix sums over shards kept in input order, so they equal the local
 row/document ordinals; (3) a bucket's rows all meet in one shuffle partition, in global row order, so the pair
 set equals `candidate_pairs` over the whole corpus, and `np.unique` makes its order independent of partitions;
-(4) the cross-document resolution runs once, on the driver, with the same code over the same pairs.
+(4) the cross-document step is `plan_from_pairs`, once, on the driver, over the same pairs and texts.
 
 >>> run_dask(["fixtures/seeds"], output_dir="out", scheduler="tcp://10.0.0.5:8786")  # doctest: +SKIP
 """
@@ -35,12 +37,13 @@ from dedup.errors import ConfigError, InputError
 from dedup.io.read import read_sources
 from dedup.io.write import atomic_output, write_jsonl, write_text
 from dedup.near.bands import band_keys, candidate_pairs, sorted_unique
+from dedup.near.plan import Decision, plan_from_pairs, share_of
 from dedup.records import CleanedDocument, Reject
+from dedup.run import passes
 from dedup.run import shards as stage
-from dedup.run.local import CleanOptions, Summary
-from dedup.run.passes import Classified
-from dedup.run.resolve import Decision, DedupPlan
+from dedup.run.options import CleanOptions
 from dedup.run.shards import Shard, ShardClassified, ShardDone, ShardJob, ShardLayout, run_fingerprint
+from dedup.run.summary import Summary, summary_of
 
 DASK_HINT = "the Dask engine needs: pip install 'dedup-toolkit[dask]'"
 SPLIT_EVERY = 8          # fan-in of the LineStats tree reduction
@@ -148,7 +151,7 @@ def _finished(layout: ShardLayout) -> DaskResult | None:
     count = layout.shard_count()
     if count is None or not all(layout.is_done(i) for i in range(count)):
         return None
-    summary = stage.summary_of(layout.done_counts(i) for i in range(count))
+    summary = summary_of(Summary.from_dict(layout.done_counts(i)) for i in range(count))
     summary.clusters = int((layout.manifest() or {}).get("clusters", 0))
     return DaskResult(summary, [], count, {"prepare": [], "classify": [], "assemble": []})
 
@@ -198,7 +201,7 @@ class _DaskRun:
                                                                   ship=True),
                               self._aligned(doc_offsets[:-1]), self.job)
         counts = self._write(done, output, fmt)
-        summary = stage.summary_of(c for _, c, _ in counts)
+        summary = summary_of(c for _, c, _ in counts)
         summary.clusters = clusters
         computed = {"prepare": [i for i, s in enumerate(shards) if not isinstance(s, Shard)],
                     "classify": [m[0] for m in metas if m[4]], "assemble": [i for i, _, fresh in counts if fresh]}
@@ -251,7 +254,9 @@ class _DaskRun:
     # -- cross-document ------------------------------------------------------------------------------------
     def _resolve(self, classified: Any, doc_offsets: list[int],
                  row_offsets: list[int]) -> tuple[dict[int, dict[tuple[int, int], Decision]], int]:
-        """Banding as a shuffle, then the local resolution over the candidate rows only; decisions per shard."""
+        """Banding as a shuffle on the workers, which also reduce the pairs to the corpus's unique candidate
+        pairs; the driver gets those and the texts of the candidate rows, runs `plan_from_pairs` once, and
+        cuts the decisions per shard. No band key ever reaches the driver."""
         config, parts = self.job.options.minhash, classified.npartitions
         items = classified.map(_band_items, self._aligned(row_offsets[:-1]), config, parts).flatten()
         groups = items.groupby(itemgetter(0), npartitions=parts, shuffle="tasks")
@@ -261,29 +266,34 @@ class _DaskRun:
         if not len(codes):
             return {}, 0
         pairs = np.column_stack(np.divmod(codes, np.int64(total)))   # sorted codes = lexicographic pairs
+        del codes
         wanted = np.unique(pairs)
         starts = np.asarray(row_offsets[:-1], dtype=np.int64)
         owner = np.searchsorted(starts, wanted, side="right") - 1
         rows = {int(s): wanted[owner == s] - starts[s] for s in np.unique(owner)}
-        picked = self.client.compute(classified.map(_pick, self._aligned([rows.get(i) for i in range(len(starts))],
-                                                                          ship=True)))
-        plan, ordinals = _plan(pairs, wanted, sorted(p for p in picked.result() if p is not None), doc_offsets,
-                               config)
-        doc_starts = np.asarray(doc_offsets[:-1], dtype=np.int64)
-        decisions: dict[int, dict[tuple[int, int], Decision]] = {}
-        for (rank, index), decision in plan.decisions.items():
-            ordinal = int(ordinals[rank])
-            shard = int(np.searchsorted(doc_starts, ordinal, side="right") - 1)
-            decisions.setdefault(shard, {})[(ordinal, index)] = decision
-        return decisions, len(plan.clusters)
+        picked = self.client.compute(classified.map(
+            _candidate_units, self._aligned([rows.get(i) for i in range(len(starts))], ship=True),
+            self._aligned(doc_offsets[:-1])))
+        units: list[tuple[int, int]] = []
+        docs: list[str] = []
+        texts: list[str] = []
+        for _, shard_units, shard_docs, shard_texts in sorted(p for p in picked.result() if p is not None):
+            units += shard_units
+            docs += shard_docs
+            texts += shard_texts
+        plan = plan_from_pairs(np.searchsorted(wanted, pairs), docs, units, texts, config)
+        grouped = plan.by_position()
+        decisions = {shard: share_of(grouped, range(doc_offsets[shard], doc_offsets[shard + 1])).decisions
+                     for shard in range(len(starts))}
+        return {shard: d for shard, d in decisions.items() if d}, len(plan.clusters)
 
     # -- write --------------------------------------------------------------------------------------------
-    def _write(self, done: Any, output: str | None, fmt: str) -> list[tuple[int, dict[str, Any], bool]]:
+    def _write(self, done: Any, output: str | None, fmt: str) -> list[tuple[int, Summary, bool]]:
         """Part files are written by the workers; one output is streamed here, partition by partition."""
         if output is None:
             results: list[ShardDone] = self.client.compute(done).result()
             return [(d.index, d.counts, d.fresh) for d in results]
-        counts: list[tuple[int, dict[str, Any], bool]] = []
+        counts: list[tuple[int, Summary, bool]] = []
 
         def documents() -> Iterator[CleanedDocument]:
             futures = self.client.compute(done.to_delayed())
@@ -371,40 +381,12 @@ def bucket_pairs(records: np.ndarray) -> np.ndarray:
     return np.concatenate(out)
 
 
-def _pick(item: ShardClassified, local: np.ndarray | None) -> tuple[Any, ...] | None:
-    """The candidate rows of one shard: their documents (whole, for the texts), signatures and refs."""
+def _candidate_units(item: ShardClassified, local: np.ndarray | None,
+                     doc_offset: int) -> tuple[int, list[tuple[int, int]], list[str], list[str]] | None:
+    """The candidate rows of one shard as units `(global document ordinal, index)`, with their document ids
+    and texts (`passes.unit_texts`, as the local engine fetches them): all the driver's plan needs."""
     if local is None:
         return None
-    refs = item.refs[local]
-    positions = np.unique(refs[:, 0])
-    return item.index, [(int(p), item.classified[p]) for p in positions], item.signatures[local], refs
-
-
-def _plan(pairs: np.ndarray, wanted: np.ndarray, picked: list[tuple[Any, ...]], doc_offsets: list[int],
-          config: MinHashConfig) -> tuple[DedupPlan, np.ndarray]:
-    """Run dedup.run.resolve over the candidate rows, renumbered densely (rows and documents, order kept).
-
-    Dense renumbering is monotone, so every comparison the resolution makes (earliest copy, ties) is the same
-    as over global numbers; the caller maps the returned document ranks back through `ordinals`.
-    """
-    from dedup.run import resolve
-    docs: list[Classified] = []
-    ordinals: list[int] = []
-    refs: list[np.ndarray] = []
-    signatures: list[np.ndarray] = []
-    for index, items, sigs, local_refs in picked:
-        ordinals.extend(doc_offsets[index] + p for p, _ in items)
-        docs.extend(c for _, c in items)
-        refs.append(local_refs + np.array([doc_offsets[index], 0], dtype=np.int64))
-        signatures.append(sigs)
-    global_refs = np.vstack(refs)
-    ordinal_array = np.asarray(ordinals, dtype=np.int64)
-    dense_refs = np.column_stack([np.searchsorted(ordinal_array, global_refs[:, 0]), global_refs[:, 1]])
-    dense_pairs = np.searchsorted(wanted, pairs)
-    plan_from_pairs = getattr(resolve, "plan_from_pairs", None)
-    if plan_from_pairs is not None:
-        plan: DedupPlan = plan_from_pairs(dense_pairs, dense_refs, [docs], config)
-    else:  # until resolve exposes plan_from_pairs: re-band the candidate rows. Same pairs: every row of a
-        # bucket of >= 2 is a candidate row, so each bucket, and its row order for the MAX_BUCKET window, stays.
-        plan = resolve.plan_dedup(band_keys(np.vstack(signatures), config), dense_refs, [docs], config)
-    return plan, ordinal_array
+    units = [(doc_offset + int(p), int(i)) for p, i in item.refs[local]]
+    docs, texts = passes.unit_texts([(doc_offset, item.classified)], units)
+    return item.index, units, docs, texts

@@ -20,7 +20,8 @@ from dedup.near.shingle import shingle_hashes, tokens
 from dedup.near.sign import Signer
 from dedup.near.verify import classify, similarity
 from dedup.records import CleanedDocument, DuplicateRef, Reject
-from dedup.run.local import CleanOptions, Summary
+from dedup.run.options import CleanOptions
+from dedup.run.summary import Summary
 
 QUERY_BATCH = 256
 
@@ -96,8 +97,8 @@ def filter_against_index(documents: Iterable[CleanedDocument], index: ParagraphI
 def clean_with_index(sources: Sequence[str], output: str, fmt: str, options: CleanOptions, spec: str,
                      on_reject: Callable[[Reject], None] | None = None, sink: IO[str] | None = None) -> Summary:
     """Clean SOURCES against the index at SPEC, write OUTPUT atomically, then commit the new paragraphs."""
-    from dedup.api import clean_sources
     from dedup.io.write import atomic_output, write_jsonl, write_text
+    from dedup.run.local import clean_sources
 
     options = replace(options, dedup="drop" if options.dedup == "off" else options.dedup)
     new_items: list[IndexItem] = []
@@ -135,7 +136,7 @@ def _index_size(spec: str, options: CleanOptions) -> int:
 def index_query(sources: Sequence[str], options: CleanOptions, spec: str,
                 on_reject: Callable[[Reject], None] | None = None) -> Iterator[dict[str, object]]:
     """`dedup index query`: for each content paragraph of SOURCES, its verified matches in the index."""
-    from dedup.api import clean_sources
+    from dedup.run.local import clean_sources
 
     signer = Signer(options.minhash)
     with open_index(spec, options.minhash, create=False) as index, \

@@ -1,33 +1,36 @@
-"""Per-batch stage work, the part of a run that a process pool can share out.
+"""The three per-batch passes of a run, as functions over one frozen `Stages` object.
 
-A `Worker` holds the stage objects (classifier, signer) built once per process; its two methods are the
-pipeline's parallel passes. `StageRunner` installs one worker per pool process so that the corpus statistics
-and rules are shipped once, not with every batch.
+pass 1  `prepare`: extract HTML, segment, count lines for the corpus statistics
+pass 2  `classify`: verdicts (with the corpus statistics), repaired kept text, signatures
+pass 3  `assemble`: `dedup.run.settle.assemble` per document with the batch's share of the dedup plan
+
+Every engine calls these same functions: the process pool (`dedup.run.local`) ships a `Stages` to each
+process once, when the process starts; the Dask engine (`dedup.run.shards`) builds one per task. The corpus
+statistics go in explicitly (`Stages.with_corpus`), after pass 1 has counted them all.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-from dedup.config import MinHashConfig
+from dedup.near.plan import DedupPlan
 from dedup.near.shingle import tokens
 from dedup.near.sign import Signer
-from dedup.noise.classify import Classifier, ClassifyConfig
+from dedup.noise.classify import Classifier
 from dedup.noise.corpus_stats import LineStats
 from dedup.noise.extract import ExtractConfig, extract
 from dedup.noise.repair import repair_glued
 from dedup.noise.rules import RuleSet
 from dedup.noise.segment import segment
 from dedup.noise.stoplists import guess_language, words
-from dedup.records import CleanedDocument, Document, Paragraph, Reject, Verdict
-
-if TYPE_CHECKING:
-    from dedup.run.resolve import DedupPlan
+from dedup.records import Classified, CleanedDocument, Document, Prepared, Reject
+from dedup.run.options import CleanOptions
+from dedup.run.settle import assemble as assemble_document
+from dedup.run.settle import kept_text
 
 # jusText stop-list names → wordfreq language codes, for the languages both know (glued-word repair needs a
 # word-frequency list in the document's own language; without one it does nothing).
@@ -41,159 +44,118 @@ WORDFREQ_CODES = {
     "Ukrainian": "uk", "Urdu": "ur", "Vietnamese": "vi",
 }
 
-
-@dataclass(slots=True)
-class Prepared:
-    """A document after extraction and segmentation (pass 1)."""
-
-    doc: Document
-    paragraphs: list[Paragraph]
+# pass 3 for one batch: its documents, the run ordinal of the first, the plan's share for it
+AssembleJob = tuple[list[Classified], int, DedupPlan | None]
+# pass 2 for one batch: the classified documents, their signatures and, per signature row, (document position
+# in the batch, paragraph index) — paragraph index -1 for a whole-document signature
+ClassifyResult = tuple[list[Classified], np.ndarray, np.ndarray]
 
 
-@dataclass(slots=True)
-class Classified:
-    """A document after classification and repair (pass 2).
+@dataclass(frozen=True, slots=True)
+class Stages:
+    """The stage objects of a run, built once from its options.
 
-    `kept[i]` is the text paragraph i contributes to the output (its keep span, repaired), or None for noise.
-    `ordinals[i]` is the paragraph's row in the run's signature matrix, or -1 when it is not signed.
+    `classifier` carries the corpus statistics (none until `with_corpus`); `settler` is the classifier the
+    assemble pass settles the output with: same rules (and their memo) and config, no corpus statistics, so
+    every process and engine settles alike whatever counts it holds.
     """
 
-    doc: Document
-    paragraphs: list[Paragraph]
-    verdicts: list[Verdict]
-    kept: list[str | None]
-    repairs: list[tuple[int, str, str]] = field(default_factory=list)
-
-
-# pass 3 for one batch: its documents, the run ordinal of the first, the plan's share for it, the dedup mode
-AssembleJob = tuple[list[Classified], int, "DedupPlan | None", str]
-
-
-def kept_text(paragraph: Paragraph, verdict: Verdict) -> str | None:
-    """The part of a paragraph that stays: None for noise, the keep span when only a prefix/suffix is noise."""
-    if verdict.is_noise:
-        return None
-    if verdict.keep is None:
-        return paragraph.text
-    start, end = verdict.keep
-    return paragraph.text[start:end].strip() or None
-
-
-@dataclass(slots=True)
-class Worker:
-    """The stage objects a process needs; built once, then fed batches."""
-
-    extract_config: ExtractConfig
+    extract: ExtractConfig
     classifier: Classifier
+    settler: Classifier
     signer: Signer
-    stats: LineStats
     repair: bool
     level: str
-    min_tokens: int
-    _settler: Classifier | None = None
+    dedup: str
 
     @classmethod
-    def build(cls, extract_config: ExtractConfig, classify_config: ClassifyConfig, minhash: MinHashConfig,
-              rules: Sequence[str], keep: Sequence[str], repair: bool, level: str) -> Worker:
-        ruleset = RuleSet.default()
-        for path in rules:
-            ruleset = ruleset.extended(path)
-        for path in keep:
-            ruleset = ruleset.with_keep(path)
-        stats = LineStats()
-        return cls(extract_config, Classifier(ruleset, classify_config, stats), Signer(minhash), stats, repair,
-                   level, minhash.min_tokens)
+    def build(cls, options: CleanOptions) -> Stages:
+        rules = RuleSet.default()
+        for path in options.rules:
+            rules = rules.extended(path)
+        for path in options.keep:
+            rules = rules.with_keep(path)
+        classifier = Classifier(rules, options.classify, None)
+        return cls(options.extract, classifier, classifier, Signer(options.minhash), options.repair, options.level,
+                   options.dedup)
 
-    def settler(self) -> Classifier:
-        """The classifier `assemble` settles the output with: same rules (and their memo) and config, no corpus
-        statistics (every process gets the same one, whatever counts it holds, so local and Dask agree)."""
-        if self._settler is None:
-            self._settler = Classifier(self.classifier.rules, self.classifier.config, None)
-        return self._settler
+    def with_corpus(self, stats: LineStats) -> Stages:
+        """The stages for pass 2: the classifier reads the whole corpus's line statistics."""
+        return replace(self, classifier=Classifier(self.settler.rules, self.settler.config, stats))
 
-    def assemble(self, job: AssembleJob) -> list[CleanedDocument]:
-        """Pass 3 for one batch: `dedup.run.settle.assemble` per document with the batch's share of the plan."""
-        from dedup.run.settle import assemble  # it builds on this module's records: import at call time
 
-        batch, first_ordinal, plan, mode = job
-        settler = self.settler()
-        return [assemble(item, first_ordinal + k, plan, mode, settler) for k, item in enumerate(batch)]
+def prepare(stages: Stages, batch: list[Document]) -> tuple[list[Prepared | Reject], LineStats]:
+    """Pass 1: extract HTML, split into paragraphs, count lines for the corpus statistics."""
+    stats = LineStats()
+    out: list[Prepared | Reject] = []
+    for doc in batch:
+        extracted = extract(doc, stages.extract) if doc.is_html else doc
+        if isinstance(extracted, Reject):
+            out.append(extracted)
+            continue
+        paragraphs = segment(extracted.text, extracted.id)
+        stats.add(extracted, paragraphs)
+        out.append(Prepared(extracted, paragraphs))
+    return out, stats
 
-    def prepare(self, batch: list[Document]) -> tuple[list[Prepared | Reject], LineStats]:
-        """Pass 1: extract HTML, split into paragraphs, count lines for the corpus statistics."""
-        stats = LineStats()
-        out: list[Prepared | Reject] = []
-        for doc in batch:
-            extracted = extract(doc, self.extract_config) if doc.is_html else doc
-            if isinstance(extracted, Reject):
-                out.append(extracted)
-                continue
-            paragraphs = segment(extracted.text, extracted.id)
-            stats.add(extracted, paragraphs)
-            out.append(Prepared(extracted, paragraphs))
-        return out, stats
 
-    def classify(self, batch: list[Prepared]) -> tuple[list[Classified], np.ndarray, np.ndarray]:
-        """Pass 2: verdicts, repaired kept text, and signatures of the paragraphs that can be duplicates.
+def _classify_one(stages: Stages, item: Prepared) -> Classified:
+    words_of = [words(p.text) for p in item.paragraphs]
+    language, coverage = guess_language(itertools.chain.from_iterable(words_of))
+    verdicts = stages.classifier.classify(item.doc, item.paragraphs, language, words_of)
+    kept: list[str | None] = []
+    repairs: list[tuple[int, str, str]] = []
+    lang = WORDFREQ_CODES.get(language) if stages.repair and coverage > 0 else None
+    for paragraph, verdict in zip(item.paragraphs, verdicts, strict=True):
+        text = kept_text(paragraph, verdict)
+        if text is not None and lang is not None:
+            text, fixes = repair_glued(text, lang)
+            repairs.extend((paragraph.index, glued, fixed) for glued, fixed in fixes)
+        kept.append(text)
+    return Classified(item.doc, item.paragraphs, verdicts, kept, repairs)
 
-        Returns the classified documents, their signatures and, per signature row, (document position in the
-        batch, paragraph index) — paragraph index -1 for a whole-document signature.
-        """
-        out: list[Classified] = []
-        texts: list[str] = []
-        refs: list[tuple[int, int]] = []
+
+def classify(stages: Stages, batch: list[Prepared]) -> ClassifyResult:
+    """Pass 2: verdicts, repaired kept text, and signatures of the units that can be duplicates."""
+    out: list[Classified] = []
+    texts: list[str] = []
+    refs: list[tuple[int, int]] = []
+    min_tokens = stages.signer.config.min_tokens
+    for position, item in enumerate(batch):
+        done = _classify_one(stages, item)
+        out.append(done)
+        if stages.level == "document":
+            body = done.unit_text(-1)
+            if body:
+                texts.append(body)
+                refs.append((position, -1))
+            continue
+        for paragraph, text in zip(done.paragraphs, done.kept, strict=True):
+            if text is not None and len(tokens(text)) >= min_tokens:
+                texts.append(text)
+                refs.append((position, paragraph.index))
+    signatures = stages.signer.sign_texts(texts) if texts else np.zeros((0, stages.signer.config.num_perm),
+                                                                       dtype=np.uint32)
+    return out, signatures, np.array(refs, dtype=np.int64).reshape(-1, 2)
+
+
+def assemble(stages: Stages, job: AssembleJob) -> list[CleanedDocument]:
+    """Pass 3 for one batch: every document assembled with the batch's share of the plan."""
+    batch, first_ordinal, plan = job
+    return [assemble_document(item, first_ordinal + k, plan, stages.dedup, stages.settler)
+            for k, item in enumerate(batch)]
+
+
+def unit_texts(batches: Iterable[tuple[int, list[Classified]]],
+               wanted: Sequence[tuple[int, int]]) -> tuple[list[str], list[str]]:
+    """Document ids and texts of the wanted units `(document ordinal, index)`, in one stream over batches given
+    with the ordinal of their first document: how both engines fetch the texts of their candidate rows."""
+    by_doc: dict[int, list[tuple[int, int]]] = {}
+    for k, (ordinal, index) in enumerate(wanted):
+        by_doc.setdefault(ordinal, []).append((index, k))
+    docs, texts = [""] * len(wanted), [""] * len(wanted)
+    for first, batch in batches:
         for position, item in enumerate(batch):
-            words_of = [words(p.text) for p in item.paragraphs]
-            language, coverage = guess_language(itertools.chain.from_iterable(words_of))
-            verdicts = self.classifier.classify(item.doc, item.paragraphs, language, words_of)
-            kept: list[str | None] = []
-            repairs: list[tuple[int, str, str]] = []
-            lang = WORDFREQ_CODES.get(language) if self.repair and coverage > 0 else None
-            for paragraph, verdict in zip(item.paragraphs, verdicts, strict=True):
-                text = kept_text(paragraph, verdict)
-                if text is not None and lang is not None:
-                    text, fixes = repair_glued(text, lang)
-                    repairs.extend((paragraph.index, glued, fixed) for glued, fixed in fixes)
-                kept.append(text)
-            out.append(Classified(item.doc, item.paragraphs, verdicts, kept, repairs))
-            if self.level == "document":
-                body = "\n".join(t for t in kept if t)
-                if body:
-                    texts.append(body)
-                    refs.append((position, -1))
-                continue
-            for paragraph, text in zip(item.paragraphs, kept, strict=True):
-                if text is not None and len(tokens(text)) >= self.min_tokens:
-                    texts.append(text)
-                    refs.append((position, paragraph.index))
-        signatures = self.signer.sign_texts(texts) if texts else np.zeros((0, self.signer.config.num_perm),
-                                                                         dtype=np.uint32)
-        return out, signatures, np.array(refs, dtype=np.int64).reshape(-1, 2)
-
-
-class StageRunner:
-    """Process-local home of the pool's worker; module functions that the pool can pickle by name."""
-
-    worker: ClassVar[Worker | None] = None
-
-    @classmethod
-    def install(cls, worker: Worker) -> None:
-        cls.worker = worker
-
-    @classmethod
-    def _get(cls) -> Worker:
-        if cls.worker is None:
-            raise RuntimeError("StageRunner.install was not called in this process")
-        return cls.worker
-
-    @staticmethod
-    def prepare(batch: list[Document]) -> tuple[list[Prepared | Reject], LineStats]:
-        return StageRunner._get().prepare(batch)
-
-    @staticmethod
-    def classify(batch: list[Prepared]) -> tuple[list[Classified], np.ndarray, np.ndarray]:
-        return StageRunner._get().classify(batch)
-
-    @staticmethod
-    def assemble(job: AssembleJob) -> list[CleanedDocument]:
-        return StageRunner._get().assemble(job)
+            for index, k in by_doc.get(first + position, ()):
+                docs[k], texts[k] = item.doc.id, item.unit_text(index)
+    return docs, texts

@@ -9,10 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from dedup.near.plan import DedupPlan
 from dedup.noise.segment import segment
-from dedup.records import CleanedDocument, DuplicateRef, Paragraph, Removal
-from dedup.run.passes import Classified, kept_text
-from dedup.run.resolve import DedupPlan
+from dedup.records import Classified, CleanedDocument, DuplicateRef, Paragraph, Removal, Verdict
 
 if TYPE_CHECKING:
     from dedup.noise.classify import Classifier
@@ -20,6 +19,16 @@ if TYPE_CHECKING:
 MAX_SETTLE_ROUNDS = 8
 
 PRIVATE_PREFIX = "_"
+
+
+def kept_text(paragraph: Paragraph, verdict: Verdict) -> str | None:
+    """The part of a paragraph that stays: None for noise, the keep span when only a prefix/suffix is noise."""
+    if verdict.is_noise:
+        return None
+    if verdict.keep is None:
+        return paragraph.text
+    start, end = verdict.keep
+    return paragraph.text[start:end].strip() or None
 
 
 def _public_metadata(metadata: dict[str, Any]) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """Shards of a distributed run: the work on one shard, and the output directory that makes runs resumable.
 
 The per-shard functions (`prepare_shard`, `classify_shard`, `assemble_shard`) are thin wrappers that call the
-pipeline's own `Worker.prepare`, `Worker.classify` and `assemble.assemble` and checkpoint their results; they
+pipeline's own `passes.prepare`, `passes.classify` and `passes.assemble` and checkpoint their results; they
 import no Dask, so any executor could run them.
 
 Why: a run over a corpus that needs a cluster takes hours, and machines die. Like datatrove, every unit of work
@@ -45,12 +45,13 @@ import zstandard
 from dedup.config import fingerprint
 from dedup.errors import ConfigError
 from dedup.io.write import atomic_output, write_jsonl, write_text
+from dedup.near.plan import Decision, DedupPlan
 from dedup.noise.corpus_stats import LineStats
-from dedup.records import CleanedDocument, Document, Reject
-from dedup.run.local import CleanOptions, Summary
-from dedup.run.passes import Classified, Prepared, Worker
-from dedup.run.resolve import Decision, DedupPlan
-from dedup.run.settle import assemble
+from dedup.records import Classified, CleanedDocument, Document, Prepared, Reject
+from dedup.run import passes
+from dedup.run.options import CleanOptions
+from dedup.run.passes import Stages
+from dedup.run.summary import Summary
 
 MANIFEST = ".dedup-run.json"
 DONE = ".done"
@@ -89,8 +90,7 @@ def run_fingerprint(sources: Sequence[str], options: CleanOptions, fmt: str, sha
         "minhash": options.minhash.fingerprint, "classify": fingerprint(options.classify),
         "read": fingerprint(options.read), "extract": fingerprint(options.extract),
         "rules": [[p, _file_digest(p)] for p in options.rules], "keep": [[p, _file_digest(p)] for p in options.keep],
-        "dedup": options.dedup, "level": options.level, "repair": options.repair,
-        "corpus_stats": options.corpus_stats, "on_error": options.on_error,
+        "dedup": options.dedup, "level": options.level, "repair": options.repair, "on_error": options.on_error,
         "fmt": fmt, "shard_size": shard_size, "inputs": [_input_identity(s) for s in sources],
     }
     return hashlib.sha1(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
@@ -242,7 +242,7 @@ class ShardDone:
     """Pass 3 of one shard: its summary counts, and the documents when they go to a single output."""
 
     index: int
-    counts: dict[str, Any]
+    counts: Summary
     documents: list[CleanedDocument] | None
     fresh: bool
 
@@ -254,20 +254,18 @@ class ShardJob:
     options: CleanOptions
     layout: ShardLayout | None
 
-    def worker(self, stats: LineStats | None = None) -> Worker:
-        o = self.options
-        worker = Worker.build(o.extract, o.classify, o.minhash, o.rules, o.keep, o.repair, o.level)
-        if stats is not None:
-            worker.stats.merge(stats)   # the classifier holds worker.stats: fill it with the corpus counts
-        return worker
+    def stages(self, corpus: LineStats | None = None) -> Stages:
+        """The run's stage objects, built in the task's process; pass 2 gets the corpus statistics."""
+        stages = Stages.build(self.options)
+        return stages if corpus is None else stages.with_corpus(corpus)
 
 
 def prepare_shard(shard: Shard, job: ShardJob) -> ShardPrepared:
-    """Pass 1 (Worker.prepare over the whole shard); read and extract rejects stay in input order."""
+    """Pass 1 (`passes.prepare` over the whole shard); read and extract rejects stay in input order."""
     if shard.records is None:
         return ShardPrepared(shard.index, None, [], 0, None)
     docs = [r for r in shard.records if isinstance(r, Document)]
-    out, stats = job.worker().prepare(docs) if docs else ([], LineStats())
+    out, stats = passes.prepare(job.stages(), docs) if docs else ([], LineStats())
     results = iter(out)
     prepared: list[Prepared] = []
     rejects: list[Reject] = []
@@ -299,13 +297,14 @@ def merge_stats(parts: Iterable[LineStats]) -> LineStats:
 
 
 def classify_shard(item: ShardPrepared, stats: LineStats | None, job: ShardJob) -> ShardClassified:
-    """Pass 2 (Worker.classify with the corpus counts), or the checkpoint of an earlier run."""
+    """Pass 2 (`passes.classify` with the corpus counts), or the checkpoint of an earlier run."""
     if item.prepared is None:
         assert job.layout is not None
         loaded: ShardClassified = job.layout.load("classified", item.index)
         loaded.fresh = False
         return loaded
-    classified, signatures, refs = job.worker(stats).classify(item.prepared)
+    corpus = stats if stats is not None else LineStats()
+    classified, signatures, refs = passes.classify(job.stages(corpus), item.prepared)
     result = ShardClassified(item.index, classified, signatures, refs, item.rejects, item.documents_in)
     if job.layout is not None:
         job.layout.save("classified", item.index, result)
@@ -315,45 +314,25 @@ def classify_shard(item: ShardPrepared, stats: LineStats | None, job: ShardJob) 
 
 def assemble_shard(item: ShardClassified, decisions: dict[tuple[int, int], Decision], doc_offset: int,
                    job: ShardJob) -> ShardDone:
-    """Pass 3: assemble.assemble per document with the shard's decisions, then write the part (or return it)."""
+    """Pass 3: `passes.assemble` with the shard's decisions, then write the part (or return the documents)."""
     layout = job.layout
     if layout is not None and layout.is_done(item.index):
-        return ShardDone(item.index, layout.done_counts(item.index), None, False)
-    mode = job.options.dedup
-    plan = None if mode == "off" else DedupPlan(decisions, [])
-    settler = job.worker().settler()
-    docs = [assemble(c, doc_offset + pos, plan, mode, settler) for pos, c in enumerate(item.classified)]
-    counts = shard_counts(item, docs)
+        return ShardDone(item.index, Summary.from_dict(layout.done_counts(item.index)), None, False)
+    plan = None if job.options.dedup == "off" else DedupPlan(decisions, [])
+    docs = passes.assemble(job.stages(), (item.classified, doc_offset, plan))
+    counts = shard_summary(item, docs)
     if layout is None:
         return ShardDone(item.index, counts, docs, True)
     with atomic_output(layout.part(item.index)) as stream:
         (write_jsonl if layout.fmt == "jsonl" else write_text)(docs, stream)
-    layout.mark_done(item.index, counts)
+    layout.mark_done(item.index, counts.to_dict())
     return ShardDone(item.index, counts, None, True)
 
 
-def shard_counts(item: ShardClassified, docs: Sequence[CleanedDocument]) -> dict[str, Any]:
-    """The shard's share of `Summary`, counted as `CleanRun.documents()` counts it."""
-    noise: dict[str, int] = {}
+def shard_summary(item: ShardClassified, docs: Sequence[CleanedDocument]) -> Summary:
+    """The shard's share of the run's `Summary`, by the fold `CleanRun` uses."""
+    summary = Summary(documents_in=item.documents_in, rejected=len(item.rejects))
+    summary.add_classified(item.classified)
     for doc in docs:
-        for removal in doc.removed:
-            noise[removal.category] = noise.get(removal.category, 0) + 1
-    return {"documents_in": item.documents_in, "documents_out": len(docs), "rejected": len(item.rejects),
-            "paragraphs": sum(len(c.paragraphs) for c in item.classified),
-            "repairs": sum(len(c.repairs) for c in item.classified),
-            "duplicates": sum(len(d.duplicates) for d in docs), "noise": noise}
-
-
-def summary_of(counts: Iterable[dict[str, Any]]) -> Summary:
-    """Add up the shards' counts (`clusters` is the run's, not a shard's: the caller sets it)."""
-    summary = Summary()
-    for c in counts:
-        summary.documents_in += c["documents_in"]
-        summary.documents_out += c["documents_out"]
-        summary.rejected += c["rejected"]
-        summary.paragraphs += c["paragraphs"]
-        summary.repairs += c["repairs"]
-        summary.duplicates += c["duplicates"]
-        for category, n in c["noise"].items():
-            summary.noise[category] = summary.noise.get(category, 0) + n
+        summary.add_cleaned(doc)
     return summary

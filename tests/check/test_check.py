@@ -31,9 +31,9 @@ from dedup.check.tally import (
     evaluate,
     gate,
 )
+from dedup.near.plan import Canonical, ClusterRecord, Member
 from dedup.noise.corpus_stats import line_hash
 from dedup.records import CleanedDocument, Document, DuplicateRef, Reject, Removal
-from dedup.run.resolve import Canonical, ClusterRecord, Member
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA_PATH = ROOT / "docs" / "check-schema.json"

@@ -13,8 +13,9 @@ from dedup.api import make_options
 from dedup.errors import ConfigError
 from dedup.noise.corpus_stats import LineStats
 from dedup.records import Document, Reject
+from dedup.run import passes
 from dedup.run.local import CleanOptions
-from dedup.run.passes import Worker
+from dedup.run.passes import Stages
 from dedup.run.shards import Shard, ShardJob, ShardLayout, classify_shard, merge_stats, prepare_shard, shard_stats
 from dedup.run.shards import run_fingerprint as fingerprint_of
 
@@ -77,16 +78,15 @@ def test_manifest_and_checkpoints_round_trip(tmp_path: Path) -> None:
 
 
 def test_shard_stages_match_the_worker(tmp_path: Path) -> None:
-    """prepare/classify of a shard are Worker.prepare/classify, with read rejects kept in order."""
+    """prepare/classify of a shard are passes.prepare/classify, with read rejects kept in order."""
     docs = [Document(p.name, p.read_text("utf-8"), source=str(p)) for p in sorted(SEEDS.glob("*.txt"))]
     records: list[Document | Reject] = [docs[0], Reject("x.jsonl", 4, "broken"), *docs[1:]]
     job = ShardJob(CleanOptions(), ShardLayout.open(tmp_path, "fp", "jsonl"))
     prepared = prepare_shard(Shard(0, records), job)
     assert prepared.documents_in == 6 and [r.line for r in prepared.rejects] == [4]
-    worker = Worker.build(job.options.extract, job.options.classify, job.options.minhash, (), (), True, "paragraph")
-    expected_prepared, expected_stats = worker.prepare(docs)
-    worker.stats.merge(expected_stats)
-    expected = worker.classify(expected_prepared)  # type: ignore[arg-type]
+    stages = Stages.build(job.options)
+    expected_prepared, expected_stats = passes.prepare(stages, docs)
+    expected = passes.classify(stages.with_corpus(expected_stats), expected_prepared)  # type: ignore[arg-type]
     stats = merge_stats([shard_stats(prepared, job)])
     got = classify_shard(prepared, stats, job)
     assert got.fresh and got.classified == expected[0]

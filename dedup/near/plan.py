@@ -1,0 +1,143 @@
+"""From candidate pairs to a dedup plan: verify, cluster, pick canonicals, decide which copies go.
+
+Every front end ends here: the local engine with the pairs of its own banding, the Dask engine with the pairs
+its workers found in the band shuffle, `find_clusters` (and so the tuning script) with the pairs of a list of
+paragraphs. So one function decides what `dedup clean` drops, whoever found the candidates.
+
+A unit is one clusterable text: a paragraph, or a whole document (index -1). `keys[k]` is unit k's order key,
+`(position, index)`: the earlier key is the copy kept, and ties inside the clustering fall to it. The plan's
+decisions are keyed by it, so an engine looks a paragraph up by the key it gave.
+
+>>> from dedup.config import MinHashConfig
+>>> texts = ["The fee would be relatively low for the US but significant for us.",
+...          "“The fee would be relatively low for the US but significant for us,” he said."]
+>>> plan = plan_from_pairs([[0, 1]], ["a", "b"], [(0, 0), (1, 3)], texts, MinHashConfig())
+>>> [(m.doc, m.index) for m in plan.clusters[0].members], plan.decision(1, 3).first
+([('a', 0), ('b', 3)], False)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from dedup.config import MinHashConfig
+from dedup.near.shingle import shingle_sets
+from dedup.near.stars import ClusterResult, build_clusters
+from dedup.near.verify import verify_pairs
+
+Key = tuple[Any, int]
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """One paragraph (or, at document level, one document: index -1) of a cluster; `similarity` is its exact
+    Jaccard with the cluster's canonical."""
+
+    doc: str
+    index: int
+    text: str
+    similarity: float
+
+
+@dataclass(frozen=True, slots=True)
+class Canonical:
+    """The member chosen to represent a cluster, and why it was chosen."""
+
+    doc: str
+    index: int
+    text: str
+    reason: str
+
+
+@dataclass(slots=True)
+class ClusterRecord:
+    """One cluster as `dedup cluster` prints it; `part_of` lists the containment links of its members."""
+
+    id: str
+    members: list[Member]
+    canonical: Canonical
+    part_of: list[dict[str, object]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What the assemble pass does with one clustered paragraph: keep it (the first copy) or drop it."""
+
+    cluster: str
+    canonical: str
+    canonical_text: str
+    similarity: float
+    first: bool
+
+
+@dataclass(slots=True)
+class DedupPlan:
+    """Decisions by unit key, and the cluster records (in the order the clustering found them)."""
+
+    decisions: dict[Key, Decision]
+    clusters: list[ClusterRecord]
+
+    def decision(self, position: Any, index: int) -> Decision | None:
+        return self.decisions.get((position, index))
+
+    def by_position(self) -> dict[Any, dict[Key, Decision]]:
+        """The decisions grouped by unit position (document ordinal), for cutting the plan into shares."""
+        grouped: dict[Any, dict[Key, Decision]] = {}
+        for key, decision in self.decisions.items():
+            grouped.setdefault(key[0], {})[key] = decision
+        return grouped
+
+
+def share_of(grouped: dict[Any, dict[Key, Decision]], positions: range) -> DedupPlan:
+    """The plan's share for the documents at `positions` (an engine's batch or shard): only decisions, which is
+    all the assemble pass needs."""
+    return DedupPlan({key: d for p in positions for key, d in grouped.get(p, {}).items()}, [])
+
+
+def resolve_candidates(pairs: np.ndarray, texts: Sequence[str], order: Sequence[Any], config: MinHashConfig, *,
+                       include_singletons: bool = False, lang: str = "en") -> ClusterResult:
+    """Verify candidate pairs (indexes into `texts`) on exact shingles, then build star-verified clusters."""
+    sets = shingle_sets(texts, config.ngram)
+    links = verify_pairs(pairs, sets, config)
+    return build_clusters(len(texts), links, texts, order, shingles=sets, config=config,
+                          include_singletons=include_singletons, lang=lang)
+
+
+def plan_from_pairs(pairs: np.ndarray | Sequence[Sequence[int]], docs: Sequence[str], keys: Sequence[Key],
+                    texts: Sequence[str], config: MinHashConfig, *, include_singletons: bool = False,
+                    lang: str = "en") -> DedupPlan:
+    """The plan for units 0..n-1 (`docs[k]` document id, `keys[k]` order key, `texts[k]` text) from candidate
+    pairs of unit numbers: the earliest copy of each cluster is kept, later ones are dropped."""
+    pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    result = resolve_candidates(pairs, texts, keys, config, include_singletons=include_singletons, lang=lang)
+    links_of: dict[int, list[int]] = {}   # member -> its part-of links, so each cluster finds its own directly
+    for number, link in enumerate(result.part_of):
+        links_of.setdefault(link.a, []).append(number)
+        if link.b != link.a:
+            links_of.setdefault(link.b, []).append(number)
+
+    def where(k: int) -> str:
+        return f"{docs[k]}#{keys[k][1]}"
+
+    decisions: dict[Key, Decision] = {}
+    records: list[ClusterRecord] = []
+    for found in result.clusters:
+        canonical = found.canonical
+        members = sorted(found.members, key=lambda k: keys[k])
+        for rank, k in enumerate(members):
+            decisions[keys[k]] = Decision(found.id, where(canonical), texts[canonical], found.similarity[k], rank == 0)
+        links = sorted({n for k in found.members for n in links_of.get(k, ())})
+        records.append(ClusterRecord(
+            id=found.id,
+            members=[Member(docs[k], keys[k][1], texts[k], found.similarity[k]) for k in members],
+            canonical=Canonical(docs[canonical], keys[canonical][1], texts[canonical], found.canonical_reason),
+            part_of=[{"part": where(link.a), "whole": where(link.b), "containment": round(link.containment, 4)}
+                     for link in (result.part_of[n] for n in links)]))
+    return DedupPlan(decisions, records)

@@ -1,0 +1,99 @@
+"""The counts of a run, folded the same way by every engine (process pool, Dask shards, index, `check`).
+
+A run adds what pass 2 produced (`add_classified`: paragraphs, repairs) and what pass 3 produced
+(`add_cleaned`: documents out, noise by category and by rule, duplicates); an engine that splits the work
+(the Dask shards) folds each part into its own `Summary` and `merge`s them, so the totals cannot depend on how
+the work was split.
+
+>>> from dedup.records import CleanedDocument, Removal
+>>> s = Summary(documents_in=1)
+>>> s.add_cleaned(CleanedDocument("d", "x", {}, ["x"], [Removal(1, "Ad", "advertising", "rule a.rules:3 (x)", 0, 2)]))
+>>> s.noise, s.rules, s.documents_out
+({'advertising': 1}, {'a.rules:3': 1}, 1)
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field, fields
+from typing import TYPE_CHECKING, Any
+
+from dedup.records import CleanedDocument
+
+if TYPE_CHECKING:
+    from dedup.run.passes import Classified
+
+_FEATURE_END = re.compile(r"[:;(']")
+
+
+def rule_of(reason: str) -> str:
+    """The rule or feature behind a removal reason: `x.rules:12` for a rule line, else the feature's name
+    (`page furniture`, `only a date/time`) — what the per-rule counts are keyed by."""
+    if reason.startswith("rule "):
+        return reason.split(" ", 2)[1]
+    return _FEATURE_END.split(reason, 1)[0].strip()
+
+
+def _bump(counts: dict[str, int], key: str, n: int = 1) -> None:
+    counts[key] = counts.get(key, 0) + n
+
+
+@dataclass(slots=True)
+class Summary:
+    """Counts for the stderr summary line, `--stats` and `dedup check`; in = out + rejected always holds."""
+
+    documents_in: int = 0
+    documents_out: int = 0
+    rejected: int = 0
+    paragraphs: int = 0
+    noise: dict[str, int] = field(default_factory=dict)
+    duplicates: int = 0
+    clusters: int = 0
+    repairs: int = 0
+    rules: dict[str, int] = field(default_factory=dict)
+
+    def add_classified(self, items: Iterable[Classified]) -> None:
+        for item in items:
+            self.paragraphs += len(item.paragraphs)
+            self.repairs += len(item.repairs)
+
+    def add_cleaned(self, doc: CleanedDocument) -> None:
+        for removal in doc.removed:
+            _bump(self.noise, removal.category)
+            _bump(self.rules, rule_of(removal.reason))
+        self.duplicates += len(doc.duplicates)
+        self.documents_out += 1
+
+    def merge(self, other: Summary) -> None:
+        """Add another part's counts (`clusters` is the run's, not a part's: the caller sets it)."""
+        for f in fields(self):
+            mine, theirs = getattr(self, f.name), getattr(other, f.name)
+            if isinstance(mine, dict):
+                for key, n in theirs.items():
+                    _bump(mine, key, n)
+            else:
+                setattr(self, f.name, mine + theirs)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Summary:
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+    def line(self) -> str:
+        noise = sum(self.noise.values())
+        by_cat = ", ".join(f"{k} {v}" for k, v in sorted(self.noise.items(), key=lambda kv: (-kv[1], kv[0])))
+        return (f"dedup: {self.documents_in} documents in, {self.documents_out} out, {self.rejected} rejected; "
+                f"{self.paragraphs} paragraphs, {noise} noise removed" + (f" ({by_cat})" if by_cat else "")
+                + f", {self.duplicates} duplicates dropped in {self.clusters} clusters, {self.repairs} words repaired")
+
+
+def summary_of(parts: Iterable[Summary]) -> Summary:
+    """The fold of several parts' summaries (shards, batches)."""
+    total = Summary()
+    for part in parts:
+        total.merge(part)
+    return total
