@@ -1,0 +1,125 @@
+"""The Dask engine's driver memory against corpus size: its peak RSS should stay flat as the corpus grows.
+
+    python scripts/bench_dask.py                      # N = 4,000 and 4N = 16,000 paragraphs, 2 workers
+    python scripts/bench_dask.py --paragraphs 20000   # a bigger N
+
+For each size a synthetic JSONL corpus (`synthetic.corpus` paragraphs in `bench_corpus.documents` records) is
+cleaned by `run_dask` in a separate driver process, connected to a LocalCluster this script starts, writing part
+files (`output_dir`, so no document passes through the driver). The driver's RSS is sampled with psutil every
+10 ms (its own process only: the scheduler and workers are elsewhere) and its kernel peak (`ru_maxrss`) is
+reported too. `band keys` is what a driver that re-bands would have to hold (rows x bands x 8 bytes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE_SECONDS = 0.01
+
+
+def write_corpus(path: Path, paragraphs: int, seed: int) -> int:
+    from bench_corpus import documents
+    from synthetic import corpus
+
+    count = 0
+    with open(path, "wb") as out:
+        for record in documents(corpus(paragraphs, seed=seed), seed=seed):
+            out.write(orjson.dumps(record) + b"\n")
+            count += 1
+    return count
+
+
+def driver(args: argparse.Namespace) -> int:
+    """The measured process: one `run_dask` against the cluster at `--scheduler`; prints its counts as JSON."""
+    import resource
+
+    from dedup.run.dask import run_dask
+    from dedup.run.options import CleanOptions
+
+    result = run_dask([args.input], CleanOptions(), scheduler=args.scheduler, output_dir=args.output_dir,
+                      shard_size=args.shard_size)
+    s = result.summary
+    print(json.dumps({"documents": s.documents_in, "paragraphs": s.paragraphs, "duplicates": s.duplicates,
+                      "clusters": s.clusters, "shards": result.shards,
+                      "ru_maxrss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}))
+    return 0
+
+
+def measure(corpus: Path, scheduler: str, work: Path, shard_size: int) -> dict[str, Any]:
+    import psutil
+
+    out_dir = work / f"out-{corpus.stem}"
+    cmd = [sys.executable, __file__, "--driver", "--input", str(corpus), "--scheduler", scheduler,
+           "--output-dir", str(out_dir), "--shard-size", str(shard_size)]
+    start = time.perf_counter()
+    child = subprocess.Popen(cmd, stdout=subprocess.PIPE, cwd=ROOT)
+    process = psutil.Process(child.pid)
+    peak = 0
+    while child.poll() is None:
+        try:
+            peak = max(peak, process.memory_info().rss)
+        except psutil.NoSuchProcess:
+            break
+        time.sleep(SAMPLE_SECONDS)
+    stdout, _ = child.communicate()
+    if child.returncode:
+        raise SystemExit(f"driver failed with exit code {child.returncode}")
+    return {**json.loads(stdout), "sampled_peak_rss": peak, "seconds": time.perf_counter() - start}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--paragraphs", type=int, default=4000, help="N; the second run has 4N")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--shard-size", type=int, default=100)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--driver", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--input", help=argparse.SUPPRESS)
+    parser.add_argument("--scheduler", help=argparse.SUPPRESS)
+    parser.add_argument("--output-dir", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.driver:
+        return driver(args)
+
+    import logging
+
+    from distributed import LocalCluster
+
+    from dedup.config import MinHashConfig
+
+    bands = MinHashConfig().bands
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp, LocalCluster(
+            n_workers=args.workers, threads_per_worker=1, processes=True, dashboard_address=None,
+            silence_logs=logging.CRITICAL) as cluster:
+        work = Path(tmp)
+        for size in (args.paragraphs, 4 * args.paragraphs):
+            corpus = work / f"corpus-{size}.jsonl"
+            write_corpus(corpus, size, args.seed)
+            rows.append(measure(corpus, cluster.scheduler_address, work, args.shard_size))
+    mb = 1 << 20
+    print(f"{'paragraphs':>10} {'documents':>9} {'shards':>6} {'dups':>6} {'band keys':>10} "
+          f"{'peak RSS (psutil)':>17} {'ru_maxrss':>10} {'seconds':>8}")
+    for r in rows:
+        print(f"{r['paragraphs']:>10} {r['documents']:>9} {r['shards']:>6} {r['duplicates']:>6} "
+              f"{r['paragraphs'] * bands * 8 / mb:>8.1f}MB {r['sampled_peak_rss'] / mb:>15.1f}MB "
+              f"{r['ru_maxrss'] / mb:>8.1f}MB {r['seconds']:>8.1f}")
+    growth = rows[1]["sampled_peak_rss"] / rows[0]["sampled_peak_rss"] - 1
+    print(f"driver peak RSS from N to 4N: {100 * growth:+.1f} % (flat means within ±20 %)")
+    return 0 if abs(growth) <= 0.2 else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
