@@ -5,6 +5,7 @@ Exit codes follow Click's convention: 0 success, 1 a `check` threshold exceeded,
 
 from __future__ import annotations
 
+import signal
 import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -14,23 +15,40 @@ import click
 from dedup import api
 from dedup.errors import DedupError
 from dedup.records import Reject
-from dedup.run.local import CleanOptions, default_workers
+from dedup.run.options import CleanOptions
+from dedup.run.pool import cpu_count
+from dedup.run.summary import Summary
+
+EXIT_INTERRUPTED = 130   # 128 + SIGINT, what shells report for a run stopped by Ctrl-C
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 class DedupGroup(click.Group):
-    """Turns the library's user-facing errors into one stderr line and exit code 2."""
+    """Turns the library's user-facing errors into one stderr line and exit code 2, and Ctrl-C or SIGTERM into
+    one line and exit 130 (worker processes stopped, temporary files removed, no output file half-written: the
+    interrupt unwinds through the same `with` blocks as an error)."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        previous = signal.signal(signal.SIGTERM, _interrupt)
         try:
             return super().invoke(ctx)
+        except KeyboardInterrupt:
+            click.echo("dedup: interrupted", err=True)
+            ctx.exit(EXIT_INTERRUPTED)
         except DedupError as error:
             click.echo(f"dedup: error: {error}", err=True)
             ctx.exit(error.exit_code)
         except BrokenPipeError:  # `dedup clean … | head`
             sys.stderr.close()
             ctx.exit(0)
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    """SIGTERM takes the Ctrl-C path: the run unwinds and cleans up instead of dying with orphaned workers."""
+    raise KeyboardInterrupt
 
 
 def input_options(fn: F) -> F:
@@ -65,6 +83,7 @@ def input_options(fn: F) -> F:
                      help="Split glued words (\"hasoffered\" → \"has offered\")."),
         click.option("--progress/--no-progress", default=None,
                      help="Progress bar on stderr [default: on when stderr is a terminal]."),
+        click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary line on stderr."),
     ]
     for decorator in reversed(decorators):
         fn = decorator(fn)
@@ -77,9 +96,37 @@ def build_options(params: dict[str, Any], **extra: Any) -> CleanOptions:
     return api.make_options(
         input_format=params["input_format"], text_field=params["text_field"], id_field=params["id_field"],
         glob=params["glob_pattern"], rules=params["rules"], keep=params["keep"], on_error=params["on_error"],
-        workers=params["workers"] or default_workers(), batch_size=params["batch_size"],
+        workers=_workers(params["workers"]), batch_size=params["batch_size"],
         threshold=params["threshold"], num_perm=params["num_perm"], ngram=params["ngram"], repair=params["repair"],
-        html_evidence=params["html_evidence"], progress=progress, **extra)
+        html_evidence=params["html_evidence"], progress=progress and not params["quiet"], **extra)
+
+
+def _workers(asked: int | None) -> int:
+    """All cores by default; more processes than cores only compete for them, so a larger value is capped."""
+    cores = cpu_count()
+    if asked is not None and asked > cores:
+        click.echo(f"dedup: warning: --workers {asked} is more than the {cores} cores here; using {cores}", err=True)
+    return min(asked or cores, cores)
+
+
+def finish(params: dict[str, Any], summary: Summary, command: str) -> None:
+    """The summary line on stderr (unless --quiet) and the --stats JSON file when asked for."""
+    if params.get("stats_path"):
+        import json
+
+        from dedup.io.write import atomic_output
+        from dedup.run.summary import stats_report
+
+        report = stats_report(summary, command=command, sources=list(params["sources"]),
+                              engine=params.get("engine", "local"))
+        with atomic_output(params["stats_path"]) as stream:
+            stream.write(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    if not params["quiet"]:
+        click.echo(summary.line(), err=True)
+
+
+stats_option = click.option("--stats", "stats_path", type=click.Path(dir_okay=False), default=None,
+                            help="Write the run's counts per pass, category and rule, and timings, as JSON here.")
 
 
 def reject_reporter(params: dict[str, Any]) -> tuple[Callable[[Reject], None], Callable[[], None]]:
@@ -123,6 +170,7 @@ def main() -> None:
 @click.option("--shard-size", type=click.IntRange(min=1), default=1000, show_default=True,
               help="With --engine dask: input records per shard.")
 @click.option("--overwrite", is_flag=True, help="With --output-dir: replace a run made with other settings.")
+@stats_option
 def clean(**params: Any) -> None:
     """Remove noise and repeated paragraphs from SOURCES (files, directories, globs, - for stdin)."""
     options = build_options(params, dedup="off" if params["no_dedup"] else params["dedup_mode"])
@@ -145,7 +193,7 @@ def clean(**params: Any) -> None:
                                    index=params["index_spec"])
     finally:
         close()
-    click.echo(summary.line(), err=True)
+    finish(params, summary, "clean")
 
 
 @main.command()
@@ -154,6 +202,7 @@ def clean(**params: Any) -> None:
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "text"]), default="jsonl", show_default=True)
 @click.option("--level", type=click.Choice(["paragraph", "document"]), default="paragraph", show_default=True)
 @click.option("--singletons", is_flag=True, help="Also list paragraphs that have no near-duplicate.")
+@stats_option
 def cluster(**params: Any) -> None:
     """List near-duplicate clusters across SOURCES, one record per cluster."""
     options = build_options(params, level=params["level"])
@@ -163,7 +212,7 @@ def cluster(**params: Any) -> None:
                                  singletons=params["singletons"])
     finally:
         close()
-    click.echo(summary.line(), err=True)
+    finish(params, summary, "cluster")
 
 
 @main.command()
@@ -203,7 +252,7 @@ def index_add(**params: Any) -> None:
     finally:
         close()
     click.echo(f"added {added} paragraphs; {seen} already seen (dropped as duplicates)")
-    click.echo(summary.line(), err=True)
+    finish(params, summary, "index add")
 
 
 @index.command("query")
@@ -285,3 +334,7 @@ def check(ctx: click.Context, **params: Any) -> None:
         for measure in report.gate.exceeded:
             click.echo(f"dedup: check failed: {measure}", err=True)
         ctx.exit(report.gate.exit_code)
+
+
+if __name__ == "__main__":
+    main()

@@ -6,6 +6,7 @@ import gzip
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from dedup.cli import main
@@ -114,3 +115,75 @@ def test_cluster_command_jsonl(runner: CliRunner, seeds_dir: Path) -> None:
 def test_usage_error_exit_2(runner: CliRunner) -> None:
     result = runner.invoke(main, ["clean"])
     assert result.exit_code == 2
+
+
+def test_stats_json_counts_every_pass(runner: CliRunner, seeds_dir: Path, tmp_path: Path) -> None:
+    stats = tmp_path / "stats.json"
+    result = invoke(runner, "clean", str(seeds_dir), "--workers", "1", "-q", "--stats", str(stats))
+    assert result.exit_code == 0 and result.stderr == ""
+    report = json.loads(stats.read_text(encoding="utf-8"))
+    stages = {s["name"]: s for s in report["stages"]}
+    assert list(stages) == ["prepare", "classify", "plan", "assemble"]
+    assert stages["prepare"]["stats"]["documents_in"] == stages["assemble"]["stats"]["documents_out"] == 5
+    assert stages["plan"]["stats"]["clusters"] > 0 and stages["assemble"]["stats"]["duplicates"] > 0
+    assert all(s["time_stats"]["total"] >= 0 for s in report["stages"])
+    by_category, by_rule = report["noise"]["by_category"], report["noise"]["by_rule"]
+    assert sum(by_category.values()) == sum(by_rule.values()) == stages["assemble"]["stats"]["noise"] > 0
+    assert any(rule.startswith("dedup/rules/") and ".rules:" in rule for rule in by_rule)
+
+
+def test_workers_beyond_the_cores_are_capped(runner: CliRunner, seeds_dir: Path) -> None:
+    import os
+
+    result = invoke(runner, "clean", str(seeds_dir), "--workers", "99999", "--no-progress")
+    assert result.exit_code == 0
+    warnings = [line for line in result.stderr.splitlines() if "warning" in line]
+    assert len(warnings) == 1 and "99999" in warnings[0] and str(len(os.sched_getaffinity(0))) in warnings[0]
+
+
+@pytest.mark.slow
+def test_interrupt_stops_workers_and_leaves_no_files(tmp_path: Path) -> None:
+    """A real SIGINT to the process group (what Ctrl-C sends) and a SIGTERM to the main process, each during a
+    run with two worker processes: exit 130, one stderr line, no worker left, no output or spill file."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import orjson
+    import psutil
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+    from bench_corpus import documents
+    from synthetic import corpus
+
+    source = tmp_path / "in" / "big.jsonl"
+    source.parent.mkdir()
+    source.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in documents(corpus(8000, seed=2), seed=2)))
+    work = tmp_path / "work"
+    work.mkdir()
+    env = {**os.environ, "TMPDIR": str(work)}
+    for sig, group in ((signal.SIGINT, True), (signal.SIGTERM, False)):
+        out = tmp_path / f"out-{sig}.jsonl"
+        run = subprocess.Popen([sys.executable, "-m", "dedup.cli", "clean", str(source), "-o", str(out),
+                                "--workers", "2", "--batch-size", "8", "--no-progress"], stderr=subprocess.PIPE,
+                               env=env, start_new_session=True)
+        main_process = psutil.Process(run.pid)
+        deadline = time.monotonic() + 60
+        children: list[psutil.Process] = []
+        while len(children) < 2 and time.monotonic() < deadline and run.poll() is None:
+            children = main_process.children(recursive=True)
+            time.sleep(0.05)
+        assert len(children) == 2 and any(work.iterdir()), "the run should be working with two processes"
+        if group:
+            os.killpg(run.pid, sig)
+        else:
+            run.send_signal(sig)
+        _, err = run.communicate(timeout=60)
+        assert run.returncode == 130
+        assert err.decode().splitlines() == ["dedup: interrupted"]
+        psutil.wait_procs(children, timeout=5)
+        assert not [c for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE]
+        assert not out.exists() and list(tmp_path.glob(f".{out.name}*")) == []
+        assert list(work.iterdir()) == []

@@ -42,6 +42,7 @@ from dedup.records import CleanedDocument, Reject
 from dedup.run import passes
 from dedup.run import shards as stage
 from dedup.run.options import CleanOptions
+from dedup.run.progress import Passes
 from dedup.run.shards import Shard, ShardClassified, ShardDone, ShardJob, ShardLayout, run_fingerprint
 from dedup.run.summary import Summary, summary_of
 
@@ -172,7 +173,9 @@ class _DaskRun:
         import dask.bag as db
         from dask import delayed
 
-        shards = self._scatter(sources, shard_size)
+        timer = Passes()
+        with timer.timed("prepare"):
+            shards = self._scatter(sources, shard_size)
         layout = self.job.layout
         if layout is not None:
             layout.update_manifest(shards=len(shards))
@@ -187,22 +190,26 @@ class _DaskRun:
             stats = prepared.map(stage.shard_stats, self.job).reduction(merge, merge, split_every=SPLIT_EVERY)
         classified = self.client.persist(prepared.map(stage.classify_shard, stats, self.job))
         del prepared, stats
-        metas: list[tuple[int, int, int, list[Reject], bool]] = sorted(
-            self.client.compute(classified.map(_meta)).result(), key=itemgetter(0))
+        with timer.timed("classify"):   # prepare and classify both run here, in the workers
+            metas: list[tuple[int, int, int, list[Reject], bool]] = sorted(
+                self.client.compute(classified.map(_meta)).result(), key=itemgetter(0))
         self._report([r for m in metas for r in m[3]])
         doc_offsets, row_offsets = _offsets([m[1] for m in metas]), _offsets([m[2] for m in metas])
         decisions: dict[int, dict[tuple[int, int], Decision]] = {}
         clusters = 0
         if self.job.options.dedup != "off" and row_offsets[-1] >= 2:
-            decisions, clusters = self._resolve(classified, doc_offsets, row_offsets)
+            with timer.timed("plan"):
+                decisions, clusters = self._resolve(classified, doc_offsets, row_offsets)
         if layout is not None:
             layout.update_manifest(clusters=clusters)
         done = classified.map(stage.assemble_shard, self._aligned([decisions.get(i, {}) for i in range(len(shards))],
                                                                   ship=True),
                               self._aligned(doc_offsets[:-1]), self.job)
-        counts = self._write(done, output, fmt)
+        with timer.timed("assemble"):
+            counts = self._write(done, output, fmt)
         summary = summary_of(c for _, c, _ in counts)
         summary.clusters = clusters
+        summary.seconds.update(timer.seconds)
         computed = {"prepare": [i for i, s in enumerate(shards) if not isinstance(s, Shard)],
                     "classify": [m[0] for m in metas if m[4]], "assemble": [i for i, _, fresh in counts if fresh]}
         return DaskResult(summary, self.rejects, len(shards), computed)

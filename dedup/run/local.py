@@ -28,6 +28,7 @@ from dedup.run import passes
 from dedup.run.options import CleanOptions, DedupMode, Level
 from dedup.run.passes import AssembleJob, Stages
 from dedup.run.pool import Pool, cpu_count
+from dedup.run.progress import Passes
 from dedup.run.summary import Summary
 
 __all__ = ["CleanOptions", "CleanRun", "DedupMode", "Level", "Summary", "as_documents", "clean_sources",
@@ -47,14 +48,6 @@ def _batches(records: Iterable[Any], size: int) -> Iterator[list[Any]]:
             batch = []
     if batch:
         yield batch
-
-
-def _progress(iterable: Iterable[Any], enabled: bool, desc: str, unit: str) -> Iterable[Any]:
-    if not enabled:
-        return iterable
-    from tqdm import tqdm
-
-    return tqdm(iterable, desc=desc, unit=unit, leave=False, dynamic_ncols=True)
 
 
 def plan_local(keys: np.ndarray, refs: np.ndarray, batches: Iterable[list[Classified]],
@@ -96,6 +89,8 @@ class CleanRun:
         self._prepared = Spill(options.tmp_dir)
         self._classified = Spill(options.tmp_dir)
         self.plan: DedupPlan | None = None
+        self.passes = Passes(options.progress, self.summary.seconds)   # wall time per pass, for --stats
+        self._documents = 0
         self._pool: Pool | None = None
         self._stages = Stages.build(options)
         try:
@@ -106,7 +101,8 @@ class CleanRun:
             keys, refs = self._pass_classify(self._pool)
             self._prepared.close()
             if options.dedup != "off":
-                self.plan = plan_local(keys, refs, self._classified, options)
+                with self.passes.timed("plan"):
+                    self.plan = plan_local(keys, refs, self._classified, options)
                 self.summary.clusters = len(self.plan.clusters)
         except BaseException:
             self.close(interrupted=True)
@@ -126,7 +122,8 @@ class CleanRun:
         from dedup.noise.corpus_stats import LineStats
 
         corpus = LineStats()
-        for prepared, stats in pool.map(passes.prepare, _batches(self._count_in(records), self.options.batch_size)):
+        batches = pool.map(passes.prepare, _batches(self._count_in(records), self.options.batch_size))
+        for prepared, stats in self.passes.bar(batches, "prepare", size=lambda done: len(done[0])):
             corpus.merge(stats)
             for item in prepared:
                 if isinstance(item, Reject):
@@ -134,10 +131,11 @@ class CleanRun:
             kept = [item for item in prepared if isinstance(item, Prepared)]
             if kept:
                 self._prepared.append(kept)
+                self._documents += len(kept)
         return corpus
 
     def _count_in(self, records: Iterable[Document | Reject]) -> Iterator[Document]:
-        for record in _progress(records, self.options.progress, "read", "doc"):
+        for record in records:
             self.summary.documents_in += 1
             if isinstance(record, Reject):
                 self._reject(record)
@@ -151,7 +149,9 @@ class CleanRun:
         key_chunks: list[np.ndarray] = []
         ref_chunks: list[np.ndarray] = []
         doc_base = 0
-        for classified, signatures, refs in pool.map(passes.classify, self._prepared):
+        results = pool.map(passes.classify, self._prepared)
+        for classified, signatures, refs in self.passes.bar(results, "classify", self._documents,
+                                                            size=lambda done: len(done[0])):
             self.summary.add_classified(classified)
             if len(signatures):
                 key_chunks.append(band_keys(signatures, self.options.minhash))
@@ -179,7 +179,8 @@ class CleanRun:
         pool = self._pool or Pool(self._stages, 1)
         self._pool = None
         with pool:
-            for batch in pool.map(passes.assemble, self._assemble_jobs()):
+            results = pool.map(passes.assemble, self._assemble_jobs())
+            for batch in self.passes.bar(results, "assemble", self._documents, size=len):
                 for cleaned in batch:
                     self.summary.add_cleaned(cleaned)
                     yield cleaned

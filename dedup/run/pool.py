@@ -47,7 +47,8 @@ def _die_with_parent() -> None:
 
 def _serve(stages: Any, tasks: Any, results: Any) -> None:
     """A worker process's main loop: run each task's pass function on `stages` until the None sentinel."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)    # Ctrl-C reaches the whole process group: the driver decides
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)   # not the driver's handler, inherited by fork
     _die_with_parent()
     while (task := tasks.get()) is not None:
         number, fn, batch = task

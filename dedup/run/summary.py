@@ -52,6 +52,7 @@ class Summary:
     clusters: int = 0
     repairs: int = 0
     rules: dict[str, int] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict, compare=False)   # wall time per pass
 
     def add_classified(self, items: Iterable[Classified]) -> None:
         for item in items:
@@ -71,7 +72,7 @@ class Summary:
             mine, theirs = getattr(self, f.name), getattr(other, f.name)
             if isinstance(mine, dict):
                 for key, n in theirs.items():
-                    _bump(mine, key, n)
+                    mine[key] = mine.get(key, 0) + n
             else:
                 setattr(self, f.name, mine + theirs)
 
@@ -89,6 +90,30 @@ class Summary:
         return (f"dedup: {self.documents_in} documents in, {self.documents_out} out, {self.rejected} rejected; "
                 f"{self.paragraphs} paragraphs, {noise} noise removed" + (f" ({by_cat})" if by_cat else "")
                 + f", {self.duplicates} duplicates dropped in {self.clusters} clusters, {self.repairs} words repaired")
+
+
+STAGE_COUNTS = {
+    "prepare": ("documents_in", "rejected"),
+    "classify": ("paragraphs", "repairs"),
+    "plan": ("clusters",),
+    "assemble": ("documents_out", "duplicates"),
+}
+
+
+def stats_report(summary: Summary, **run: Any) -> dict[str, Any]:
+    """The `--stats` JSON of a run, shaped like datatrove's `stats.json`: one entry per pass with its wall time
+    and counts, then the removals per category and per rule (`rule_of`)."""
+    stages = []
+    for name, keys in STAGE_COUNTS.items():
+        counts: dict[str, Any] = {key: getattr(summary, key) for key in keys}
+        if name == "assemble":
+            counts["noise"] = sum(summary.noise.values())
+        stages.append({"name": name, "time_stats": {"total": round(summary.seconds.get(name, 0.0), 3)},
+                       "stats": counts})
+    return {"run": run, "stages": stages,
+            "noise": {"by_category": dict(sorted(summary.noise.items(), key=lambda kv: (-kv[1], kv[0]))),
+                      "by_rule": dict(sorted(summary.rules.items(), key=lambda kv: (-kv[1], kv[0])))},
+            "total_seconds": round(sum(summary.seconds.values()), 3)}
 
 
 def summary_of(parts: Iterable[Summary]) -> Summary:
