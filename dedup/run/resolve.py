@@ -126,8 +126,8 @@ def plan_dedup(keys: np.ndarray, refs: np.ndarray, batches: Iterable[list[Classi
             links_of.setdefault(link.b, []).append(number)
     for found in result.clusters:
         canonical = found.canonical
-        canonical_id = f"{docs[canonical]}#{order[canonical][1]}"
         members = sorted(found.members, key=lambda k: order[k])
+        canonical_id = f"{docs[members[0]]}#{order[members[0]][1]}"  # the copy the output keeps, in both modes
         for rank, k in enumerate(members):
             decisions[order[k]] = Decision(found.id, canonical_id, texts[canonical], found.similarity[k], rank == 0)
         records.append(ClusterRecord(
