@@ -12,6 +12,7 @@ from dedup.config import MinHashConfig
 from dedup.index.base import (
     AddResult,
     Assignment,
+    Batch,
     Entry,
     IndexItem,
     Match,
@@ -19,7 +20,7 @@ from dedup.index.base import (
     paragraph_key,
 )
 
-__all__ = ["AddResult", "Assignment", "Entry", "IndexItem", "Match", "ParagraphIndex", "open_index",
+__all__ = ["AddResult", "Assignment", "Batch", "Entry", "IndexItem", "Match", "ParagraphIndex", "open_index",
            "paragraph_key"]
 
 

@@ -65,6 +65,20 @@ class Assignment:
     status: Status
 
 
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """The marker of one batch of `dedup clean --index`: its content id, the rows it is judged against (rows
+    below `watermark`: the index as it was when the batch first ran) and whether all of it is indexed.
+
+    Why a watermark: a rerun of a committed batch must see the index as its first run did, not its own rows
+    (which would make it match itself) nor rows that later batches added.
+    """
+
+    id: str
+    watermark: int
+    complete: bool
+
+
 @dataclass(slots=True)
 class AddResult:
     """Outcome of one `add`: counts plus one assignment per input item, in input order."""
@@ -99,12 +113,18 @@ class ParagraphIndex(ABC):
     location: str
 
     @abstractmethod
-    def add(self, items: Sequence[IndexItem]) -> AddResult:
-        """Insert a batch atomically; keys already indexed are no-ops reported as `existing`."""
+    def begin(self, batch_id: str) -> Batch:
+        """The marker of batch `batch_id` if it ran before, else a new one seeing every row indexed now."""
 
     @abstractmethod
-    def query(self, signatures: np.ndarray) -> list[list[Match]]:
-        """Verified matches for each (num_perm,) row of `signatures`, most similar first."""
+    def add(self, items: Sequence[IndexItem], batch: Batch | None = None) -> AddResult:
+        """Insert items (with `batch`, recording its marker in the same commit); keys already indexed are
+        no-ops reported as `existing`."""
+
+    @abstractmethod
+    def query(self, signatures: np.ndarray, before: int | None = None) -> list[list[Match]]:
+        """Verified matches for each (num_perm,) row of `signatures` among rows below `before` (default: all),
+        most similar first."""
 
     @abstractmethod
     def entries(self) -> Iterator[Entry]:

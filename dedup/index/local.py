@@ -7,7 +7,8 @@ one `searchsorted` — about 12 bytes per band entry, against ~40 for an SQLite 
 Layout of `PATH/`::
 
     meta.json                  build parameters and fingerprint, written once
-    MANIFEST.json              the committed segments (rows, sizes, xxh3 checksums); replaced atomically
+    MANIFEST.json              the committed segments (rows, sizes, xxh3 checksums) and batch markers
+                               (batch id -> watermark); replaced atomically
     LOCK                       flock target: exclusive for add/compact, shared while a reader maps files
     s000001.sig.u32            (rows, num_perm) signatures
     s000001.meta.u32           (rows, 2): canonical row of the cluster, paragraph index
@@ -38,6 +39,7 @@ from dedup.errors import ConfigError
 from dedup.index.base import (
     AddResult,
     Assignment,
+    Batch,
     Entry,
     IndexItem,
     Match,
@@ -252,27 +254,37 @@ class LocalIndex(ParagraphIndex):
                     found[keys[i]] = seg.start + row
         return found
 
-    def _verified(self, signatures: np.ndarray, canonical_only: bool) -> list[tuple[np.ndarray, np.ndarray, Any]]:
-        """Per segment: (query item, global row, equal slots) of candidates reaching the threshold."""
+    def _verified(self, signatures: np.ndarray, canonical_only: bool,
+                  before: int | None = None) -> list[tuple[np.ndarray, np.ndarray, Any]]:
+        """Per segment: (query item, global row, equal slots) of candidates below row `before` reaching the
+        threshold."""
         keys = mixed_band_keys(signatures, self.config)
         owner = np.repeat(np.arange(len(signatures)), keys.shape[1])
         need, out = required_matches(self.config), []
         for seg in self.segments:
+            if before is not None and seg.start >= before:
+                continue
             items, rows = seg.candidates(keys.ravel(), owner)
+            keep = np.ones(len(rows), dtype=bool) if before is None else seg.start + rows < before
             if canonical_only:
-                keep = seg.meta[rows, 0].astype(np.int64) == seg.start + rows
-                items, rows = items[keep], rows[keep]
+                keep &= seg.meta[rows, 0].astype(np.int64) == seg.start + rows
+            items, rows = items[keep], rows[keep]
             equal = equal_slots(signatures, seg.sig, items, rows)
             ok = equal >= need
             out.append((items[ok], rows[ok] + seg.start, equal[ok]))
         return out
 
-    def query(self, signatures: np.ndarray) -> list[list[Match]]:
+    def begin(self, batch_id: str) -> Batch:
+        self._refresh()
+        watermark = self.manifest.get("batches", {}).get(batch_id)
+        return Batch(batch_id, self.rows, False) if watermark is None else Batch(batch_id, int(watermark), True)
+
+    def query(self, signatures: np.ndarray, before: int | None = None) -> list[list[Match]]:
         self._refresh()
         sigs = stack_signatures(signatures, self.config)
         results: list[list[Match]] = [[] for _ in range(len(sigs))]
         canon_cache: dict[int, tuple[str, str, int, str]] = {}
-        for items, rows, equal in self._verified(sigs, canonical_only=False):
+        for items, rows, equal in self._verified(sigs, canonical_only=False, before=before):
             for item, row, eq in zip(items.tolist(), rows.tolist(), equal.tolist(), strict=True):
                 seg, local = self._segment_of(row)
                 canon = int(seg.meta[local, 0])
@@ -287,7 +299,7 @@ class LocalIndex(ParagraphIndex):
             matches.sort(key=lambda m: (-m.similarity, m.key))
         return results
 
-    def add(self, items: Sequence[IndexItem]) -> AddResult:
+    def add(self, items: Sequence[IndexItem], batch: Batch | None = None) -> AddResult:
         with self._locked(fcntl.LOCK_EX):
             self._load()
             self._remove_strays()
@@ -295,6 +307,12 @@ class LocalIndex(ParagraphIndex):
             fresh = new_items(items, set(known))
             first = self.rows
             cluster = np.zeros(0, dtype=np.int64)
+            batches = dict(self.manifest.get("batches", {}))
+            if batch is not None and batch.id not in batches:
+                batches[batch.id] = batch.watermark
+                if not fresh:  # nothing new, but a rerun must still find the marker
+                    self._write_json("MANIFEST.json", {**self.manifest, "batches": batches})
+                    self._load()
             if fresh:
                 sigs = stack_signatures([items[i].signature for i in fresh], self.config)
                 best = np.full(len(fresh), np.iinfo(np.int64).max, dtype=np.int64)
@@ -303,7 +321,7 @@ class LocalIndex(ParagraphIndex):
                 best[best == np.iinfo(np.int64).max] = -1
                 links = batch_links(sigs, self.config)
                 cluster = assign_clusters(first, best, links)
-                self._commit([items[i] for i in fresh], sigs, cluster)
+                self._commit([items[i] for i in fresh], sigs, cluster, batches)
             fresh_row = {pos: first + j for j, pos in enumerate(fresh)}
             where = {items[pos].key: row for pos, row in fresh_row.items()}
             names: dict[int, str] = {row: items[pos].key for pos, row in fresh_row.items()}
@@ -319,8 +337,9 @@ class LocalIndex(ParagraphIndex):
             new_clusters = int((cluster == np.arange(first, first + len(fresh))).sum())
             return AddResult(len(fresh), len(items) - len(fresh), new_clusters, assignments)
 
-    def _commit(self, items: list[IndexItem], sigs: np.ndarray, cluster: np.ndarray) -> None:
-        """Write one segment for a batch and publish it by replacing the manifest."""
+    def _commit(self, items: list[IndexItem], sigs: np.ndarray, cluster: np.ndarray,
+                batches: dict[str, int]) -> None:
+        """Write one segment for a batch and publish it (with the batch markers) by replacing the manifest."""
         first, n = self.rows, len(items)
         keys = mixed_band_keys(sigs, self.config).ravel()
         order = np.argsort(keys, kind="stable")
@@ -338,10 +357,11 @@ class LocalIndex(ParagraphIndex):
             "str": np.frombuffer(b"".join(strings), dtype=np.uint8), "stroff": offsets,
         }
         clusters = int(self.manifest["clusters"]) + int((cluster == np.arange(first, first + n)).sum())
-        self._publish(arrays, start=first, rows=n, clusters=clusters, keep=self.manifest["segments"])
+        self._publish(arrays, start=first, rows=n, clusters=clusters, keep=self.manifest["segments"],
+                      batches=batches)
 
     def _publish(self, arrays: dict[str, np.ndarray], *, start: int, rows: int, clusters: int,
-                 keep: list[dict[str, Any]]) -> None:
+                 keep: list[dict[str, Any]], batches: dict[str, int]) -> None:
         number = int(self.manifest["next_segment"])
         name = f"s{number:06d}"
         files = {}
@@ -355,7 +375,7 @@ class LocalIndex(ParagraphIndex):
                 os.fsync(out.fileno())
             os.replace(tmp, final)
             files[suffix] = [data.nbytes, xxhash.xxh3_64_hexdigest(raw_bytes(data))]
-        manifest = {"rows": start + rows, "clusters": clusters, "next_segment": number + 1,
+        manifest = {"rows": start + rows, "clusters": clusters, "next_segment": number + 1, "batches": batches,
                     "segments": [*keep, {"name": name, "start": start, "rows": rows, "files": files}]}
         self._write_json("MANIFEST.json", manifest)
         self._load()
@@ -389,7 +409,8 @@ class LocalIndex(ParagraphIndex):
                                                                                                      strict=True)]
                                          + [np.array([sum(len(s.blob) for s in segs)], dtype=np.uint64)]),
             }
-            self._publish(arrays, start=0, rows=self.rows, clusters=int(self.manifest["clusters"]), keep=[])
+            self._publish(arrays, start=0, rows=self.rows, clusters=int(self.manifest["clusters"]), keep=[],
+                          batches=self.manifest.get("batches", {}))
             self._remove_strays()
 
     def entries(self) -> Iterator[Entry]:

@@ -15,6 +15,7 @@ listpack-encoded, ~20 bytes per band entry)::
     :r:{row}          packed record: canonical row u32, paragraph index u32, signature (num_perm x u32),
                       doc-id length u16, doc id, key
     :t:{row}          canonical text (canonical rows only: stored once per cluster)
+    :batch:{id}       batch marker: w = watermark (rows the batch is judged against), done = 1 when complete
     :K:{shard}        paragraph key -> row, for idempotent re-adds (shard = xxh3(key) % shards, decimal)
     :B:{shard}        band u16 + band key u64 -> packed u32 rows, in insertion order (shard = band key %
                       shards as 2 raw bytes, so the script never formats numbers; hence shards <= 65536)
@@ -45,6 +46,7 @@ from dedup.errors import ConfigError
 from dedup.index.base import (
     AddResult,
     Assignment,
+    Batch,
     Entry,
     IndexItem,
     Match,
@@ -59,6 +61,7 @@ from dedup.index.base import (
 
 DEFAULT_SHARDS = 32768  # ~20 band entries per listpack hash at 20k paragraphs; raise for big indexes
 DEFAULT_BATCH = 500
+DEFAULT_TIMEOUT = 60.0  # seconds without an answer before a hung (or paused) server is an error; ?socket_timeout=
 _STATUS: dict[int, Status] = {0: "existing", 1: "joined", 2: "new-cluster"}
 
 _COMMON = """
@@ -89,9 +92,10 @@ local function key_of(rec)
   local dl = struct.unpack('<I2', rec, 9 + siglen)
   return string.sub(rec, 11 + siglen + dl)
 end
-local rprefix = base .. ':r:'
+local rprefix, marker = base .. ':r:', ARGV[5]
 local out = {}
-for i = 5, #ARGV, 5 do
+if marker ~= '' then rcall('HSETNX', marker, 'w', ARGV[6]) end  -- the first write: under OOM nothing is written
+for i = 8, #ARGV, 5 do
   local key, khash, tail, blob, text = ARGV[i], base .. ':K:' .. ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
   local existing = rcall('HGET', khash, key)
   if existing then
@@ -128,10 +132,12 @@ for i = 5, #ARGV, 5 do
     out[#out + 1] = {status, rid, bestkey}
   end
 end
+if marker ~= '' and ARGV[7] == '1' then rcall('HSET', marker, 'done', '1') end
 return out
 """
 
 QUERY_LUA = _COMMON + """
+local before = tonumber(ARGV[5])
 local results, recs, cluster_of = {}, {}, {}
 local function fetch(rid)
   if cluster_of[rid] == nil then
@@ -144,14 +150,14 @@ local function fetch(rid)
   end
   return cluster_of[rid]
 end
-for i = 5, #ARGV do
+for i = 6, #ARGV do
   local blob, rows, seen = ARGV[i], {}, {}
   for b = 0, bands - 1 do
     local v = rcall('HGET', bucket(blob, b))
     if v then
       for p = 1, #v, 4 do
         local rid = struct.unpack('<I4', v, p)
-        if not seen[rid] then
+        if not seen[rid] and (before < 0 or rid < before) then
           seen[rid] = true
           rows[#rows + 1] = rid
           fetch(fetch(rid))
@@ -171,6 +177,12 @@ def _import_redis() -> Any:
     except ImportError:
         raise ConfigError("the Redis index needs the redis client: pip install 'dedup-toolkit[redis]'") from None
     return redis
+
+
+def _reason(exc: BaseException) -> str:
+    """The first line of a redis-py error, without its 'Error N connecting to host:port.' preamble."""
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return re.sub(r"^Error \d+ connecting to \S+ ", "", text).rstrip(".")
 
 
 def parse_spec(spec: str) -> tuple[str, str, dict[str, str]]:
@@ -208,12 +220,11 @@ class RedisIndex(ParagraphIndex):
         meta = index_meta(config)
         self.base = f"{self.prefix}:{meta['fingerprint']}"
         try:
-            self.client = redis.Redis.from_url(url, socket_connect_timeout=5)
+            self.client = redis.Redis.from_url(url, socket_connect_timeout=5, socket_timeout=DEFAULT_TIMEOUT)
             self.client.ping()
             stored = self._open_meta(meta, create, shards)
         except redis.exceptions.RedisError as exc:
-            reason = re.sub(r"^Error \d+ connecting to \S+ ", "", str(exc)).rstrip(".")
-            raise ConfigError(f"cannot connect to {self.location}: {reason}") from None
+            raise ConfigError(f"cannot connect to {self.location}: {_reason(exc)}") from None
         self.shards = int(stored["shards"])
         if not 0 < self.shards <= 65536:
             raise ConfigError(f"{self.location}: shards must be a positive integer up to 65536, got {self.shards}")
@@ -247,23 +258,36 @@ class RedisIndex(ParagraphIndex):
         raw, width = packed.tobytes(), packed.itemsize * keys.shape[1]
         return [raw[at:at + width] for at in range(0, len(raw), width)]
 
-    def _add_args(self, chunk: Sequence[IndexItem], sigs: np.ndarray) -> list[Any]:
-        """Script arguments for one batch: per item key, key shard, packed record tail, band blob, text."""
+    def _add_args(self, chunk: Sequence[IndexItem], sigs: np.ndarray, marker: list[Any]) -> list[Any]:
+        """Script arguments for one chunk: the batch marker (key, watermark, last chunk?), then per item key,
+        key shard, packed record tail, band blob, text."""
         fixed = np.empty((len(chunk), 1 + self.config.num_perm), dtype="<u4")
         fixed[:, 0] = [item.index for item in chunk]
         fixed[:, 1:] = sigs
         raw, width = fixed.tobytes(), fixed.itemsize * fixed.shape[1]
-        args = self._args()
+        args = self._args() + marker
         for j, (item, blob) in enumerate(zip(chunk, self._band_blobs(sigs), strict=True)):
             doc, key = item.doc_id.encode(), item.key.encode()
             tail = b"".join([raw[j * width:(j + 1) * width], struct.pack("<H", len(doc)), doc, key])
             args += [key, xxhash.xxh3_64_intdigest(key) % self.shards, tail, blob, item.text]
         return args
 
-    def add(self, items: Sequence[IndexItem]) -> AddResult:
-        """Send batches of `batch` items, each one atomic script call; the next batch is packed while the
-        server runs the current one (one worker thread, so batches still run in order)."""
+    def begin(self, batch_id: str) -> Batch:
+        with self._errors():
+            watermark, done = self.client.hmget(self._marker(batch_id), ["w", "done"])
+            if watermark is None:
+                return Batch(batch_id, int(self.client.get(f"{self.base}:n") or 0), False)
+        return Batch(batch_id, int(watermark), done is not None)
+
+    def _marker(self, batch_id: str) -> str:
+        return f"{self.base}:batch:{batch_id}"
+
+    def add(self, items: Sequence[IndexItem], batch: Batch | None = None) -> AddResult:
+        """Send chunks of `batch` items, each one atomic script call that also records the batch marker (the
+        last one marks it complete); the next chunk is packed while the server runs the current one (one worker
+        thread, so chunks still run in order). A chunk is all or nothing, and a rerun completes the batch."""
         sigs = stack_signatures([item.signature for item in items], self.config)
+        marker = [self._marker(batch.id), batch.watermark] if batch is not None else ["", 0]
         assignments: list[Assignment] = []
         pending: deque[tuple[Future[Any], Sequence[IndexItem]]] = deque()
 
@@ -273,9 +297,10 @@ class RedisIndex(ParagraphIndex):
                 assignments.append(Assignment(item.key, cluster.decode(), _STATUS[int(status)]))
 
         with self._errors(), ThreadPoolExecutor(max_workers=1) as pool:
-            for start in range(0, len(items), self.batch):
+            for start in range(0, max(len(items), 1), self.batch):
                 chunk = items[start:start + self.batch]
-                args = self._add_args(chunk, sigs[start:start + self.batch])
+                last = "1" if start + self.batch >= len(items) else "0"
+                args = self._add_args(chunk, sigs[start:start + self.batch], [*marker, last])
                 pending.append((pool.submit(self._add, args=args), chunk))
                 if len(pending) > 1:
                     collect()
@@ -287,11 +312,22 @@ class RedisIndex(ParagraphIndex):
 
     @contextlib.contextmanager
     def _errors(self) -> Iterator[None]:
-        """A connection lost mid-run is one line for the user, like an unreachable server at open."""
+        """Any Redis failure mid-run (server gone, out of memory, no answer in time) is one line for the user,
+        like an unreachable server at open."""
+        errors = self._redis.exceptions
         try:
             yield
-        except self._redis.exceptions.ConnectionError as exc:
-            raise ConfigError(f"lost connection to {self.location}: {exc}") from None
+        except errors.TimeoutError:
+            timeout = self.client.connection_pool.connection_kwargs.get("socket_timeout")
+            raise ConfigError(f"{self.location} did not answer within {timeout:g} s (server hung or paused?); "
+                              f"nothing of the unanswered chunk is lost or half-written") from None
+        except errors.ConnectionError as exc:
+            raise ConfigError(f"lost connection to {self.location}: {_reason(exc)}") from None
+        except errors.RedisError as exc:
+            reason = _reason(exc)
+            if "OOM" in reason:
+                reason = "out of memory (maxmemory reached): " + reason
+            raise ConfigError(f"{self.location}: {reason}") from None
 
     def _parse(self, rec: bytes) -> tuple[int, int, np.ndarray, str, str]:
         """(canonical row, paragraph index, signature, doc id, key) from a packed record."""
@@ -302,13 +338,14 @@ class RedisIndex(ParagraphIndex):
         return cluster, index, np.frombuffer(rec, dtype="<u4", count=self.config.num_perm, offset=8), doc, \
             rec[cut + 2 + doc_len:].decode()
 
-    def query(self, signatures: np.ndarray) -> list[list[Match]]:
+    def query(self, signatures: np.ndarray, before: int | None = None) -> list[list[Match]]:
         sigs = stack_signatures(signatures, self.config)
         need, results = required_matches(self.config), []
         for start in range(0, len(sigs), self.batch):
             chunk = sigs[start:start + self.batch]
             with self._errors():
-                rows_per_item, flat = self._query(args=self._args() + self._band_blobs(chunk))
+                limit = -1 if before is None else before
+                rows_per_item, flat = self._query(args=[*self._args(), limit, *self._band_blobs(chunk)])
             records = {int(flat[i]): (self._parse(flat[i + 1]), flat[i + 2].decode()) for i in range(0, len(flat), 3)}
             for sig, rows in zip(chunk, rows_per_item, strict=True):
                 matches = []
@@ -326,6 +363,10 @@ class RedisIndex(ParagraphIndex):
         return results
 
     def entries(self) -> Iterator[Entry]:
+        with self._errors():
+            yield from self._entries()
+
+    def _entries(self) -> Iterator[Entry]:
         total = int(self.client.get(f"{self.base}:n") or 0)
         names: dict[int, str] = {}
         for start in range(0, total, 1000):
@@ -350,8 +391,9 @@ class RedisIndex(ParagraphIndex):
         return total
 
     def stats(self) -> dict[str, Any]:
-        rows, clusters = (int(v or 0) for v in self.client.mget([f"{self.base}:n", f"{self.base}:nc"]))
-        size = self.memory_bytes()
+        with self._errors():
+            rows, clusters = (int(v or 0) for v in self.client.mget([f"{self.base}:n", f"{self.base}:nc"]))
+            size = self.memory_bytes()
         meta = index_meta(self.config)
         return {"backend": "redis", "location": self.location, "prefix": self.prefix, "paragraphs": rows,
                 "clusters": clusters, "bytes": size, "bytes_per_paragraph": size / rows if rows else 0.0,

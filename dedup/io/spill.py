@@ -5,22 +5,32 @@ signature before any document can be written. Rather than re-reading (and re-ext
 for stdin and costly for HTML — each pass spills its per-document results here, zstd-compressed, and the next
 pass streams them back in the same order. Spilling beats a count-min sketch for us because later passes need
 the documents themselves, not only counts.
+
+The file is unlinked the moment it is created and used through its descriptor, so no exit path — an exception,
+Ctrl-C, SIGTERM, even SIGKILL or a power cut — can leave it behind: the kernel frees it with the last
+descriptor. (Versions that kept the name could: `dedup-spill-<pid>-*.zst` files of dead processes are removed
+when a spill is created.)
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import pickle
+import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 import zstandard
 
+_NAME = re.compile(r"^dedup-spill-(\d+)-.*\.zst$")
+
 
 class Spill:
-    """Append batches, then iterate them back in order; the file is deleted on `close()`.
+    """Append batches, then iterate them back in order; the space is freed on `close()`.
 
     >>> with Spill() as spill:
     ...     spill.append([1, 2]); spill.append([3])
@@ -29,12 +39,13 @@ class Spill:
     """
 
     def __init__(self, directory: str | Path | None = None, level: int = 1) -> None:
-        fd, name = tempfile.mkstemp(prefix="dedup-spill-", suffix=".zst", dir=directory)
-        os.close(fd)
+        remove_stale(directory)
+        fd, name = tempfile.mkstemp(prefix=f"dedup-spill-{os.getpid()}-", suffix=".zst", dir=directory)
+        os.unlink(name)  # nameless from now on: nothing to clean up on any exit path
         self.path = Path(name)
+        self._fd = fd
         self._level = level
-        self._raw: BinaryIO | None = open(self.path, "wb")  # noqa: SIM115 - closed in finish()/close()
-        self._writer: Any = zstandard.ZstdCompressor(level=level).stream_writer(self._raw)
+        self._writer: Any = zstandard.ZstdCompressor(level=level).stream_writer(open(os.dup(fd), "wb"))  # noqa: SIM115
         self.batches = 0
 
     def append(self, batch: Any) -> None:
@@ -48,20 +59,66 @@ class Spill:
         if self._writer is not None:
             self._writer.close()
             self._writer = None
-            self._raw = None
 
     def __iter__(self) -> Iterator[Any]:
+        """Read the batches back; each iteration has its own file position, so iterations may overlap."""
         self.finish()
-        with open(self.path, "rb") as raw, zstandard.ZstdDecompressor().stream_reader(raw) as reader:
+        if self._fd < 0:
+            raise RuntimeError("spill is closed")
+        raw = io.BufferedReader(_PositionalReader(self._fd), buffer_size=1 << 16)
+        with zstandard.ZstdDecompressor().stream_reader(raw) as reader:
             for _ in range(self.batches):
                 yield pickle.load(reader)
 
     def close(self) -> None:
         self.finish()
-        self.path.unlink(missing_ok=True)
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
 
     def __enter__(self) -> Spill:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class _PositionalReader(io.RawIOBase):
+    """Reads a descriptor with `os.pread` from its own offset, never moving (or closing) the shared one."""
+
+    def __init__(self, fd: int) -> None:
+        self._fd = fd
+        self._offset = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = os.pread(self._fd, len(buffer), self._offset)
+        buffer[:len(data)] = data
+        self._offset += len(data)
+        return len(data)
+
+
+def remove_stale(directory: str | Path | None = None) -> int:
+    """Delete named spill files of processes that no longer run (left by killed runs of older versions)."""
+    removed = 0
+    folder = Path(directory or tempfile.gettempdir())
+    with contextlib.suppress(OSError):
+        for path in folder.iterdir():
+            match = _NAME.match(path.name)
+            if match and not _alive(int(match.group(1))):
+                with contextlib.suppress(OSError):
+                    path.unlink()
+                    removed += 1
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True

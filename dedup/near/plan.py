@@ -131,8 +131,9 @@ def plan_from_pairs(pairs: np.ndarray | Sequence[Sequence[int]], docs: Sequence[
     for found in result.clusters:
         canonical = found.canonical
         members = sorted(found.members, key=lambda k: keys[k])
+        kept = where(members[0])   # the copy the output keeps, in both modes: a duplicate ref never names a dropped one
         for rank, k in enumerate(members):
-            decisions[keys[k]] = Decision(found.id, where(canonical), texts[canonical], found.similarity[k], rank == 0)
+            decisions[keys[k]] = Decision(found.id, kept, texts[canonical], found.similarity[k], rank == 0)
         links = sorted({n for k in found.members for n in links_of.get(k, ())})
         records.append(ClusterRecord(
             id=found.id,
