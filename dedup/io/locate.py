@@ -140,5 +140,5 @@ def _expand_url(source: str, glob: str | None) -> Iterator[Input | Reject]:
 
 
 def _url(fs: Any, protocol: str, path: str) -> str:
-    unstripped: str = fs.unstrip_protocol(path)
-    return unstripped if "://" in unstripped else f"{protocol}://{path}"
+    """The URL of a listed path, spelled as the user spelled the root (memory listings add a leading '/')."""
+    return f"{protocol}://{path.lstrip('/')}" if protocol == "memory" else f"{protocol}://{path}"

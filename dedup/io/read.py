@@ -156,7 +156,7 @@ def _read_warc(reader: IO[bytes], inp: Input, options: ReadOptions, kind: str) -
     skipped: Counter[str] = Counter()
     number = 0
     try:
-        for record in iter_warc(reader, skipped):
+        for record in iter_warc(reader, skipped, inp.path):
             number += 1
             if len(record.body) > options.max_record_bytes:
                 yield Reject(inp.source, number, _too_large(len(record.body), options.max_record_bytes))
@@ -173,9 +173,11 @@ def _read_warc(reader: IO[bytes], inp: Input, options: ReadOptions, kind: str) -
         yield Reject(inp.source, 0, str(error))
     except Exception as error:
         yield Reject(inp.source, number + 1, f"cannot read WARC record after {number} records: {error}")
-    if not number and not skipped:
-        yield Reject(inp.source, 0, "no WARC records")
-    summarise_skipped(inp.source, skipped)
+    if not number:
+        kinds = ", ".join(f"{kind} {n}" for kind, n in skipped.most_common()) or "no records"
+        yield Reject(inp.source, 0, f"no HTML responses or WET text in this WARC file ({kinds})")
+    else:
+        summarise_skipped(inp.source, skipped)
 
 
 def _read_parquet(raw: IO[bytes], magic: bytes, inp: Input, options: ReadOptions) -> Iterator[Document | Reject]:

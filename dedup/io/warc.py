@@ -4,13 +4,15 @@ Why: a WARC file read as text gives the WARC and HTTP headers and raw markup as 
 with fastwarc (resiliparse; several times faster) when installed, else warcio (pure Python); both come with
 `pip install 'dedup-toolkit[warc]'`. Only `response` records whose HTTP Content-Type is HTML and `conversion`
 records (WET text) are documents; requests, metadata, images and the rest are skipped and counted in one line
-on stderr. The id is the WARC-Record-ID; `url`, `warc_date` and `warc_record_id` go to metadata.
+on stderr (a note, not a reject: they were never documents).
+The id is the WARC-Record-ID; `url`, `warc_date` and `warc_record_id` go to metadata.
 """
 
 from __future__ import annotations
 
-import logging
+import io
 import re
+import sys
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,7 +20,6 @@ from typing import IO, Any
 
 __all__ = ["WarcRecord", "available_reader", "iter_warc", "summarise_skipped"]
 
-LOG = logging.getLogger("dedup")
 WARC_MAGIC = b"WARC/"
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 _CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9_.:-]+)", re.IGNORECASE)
@@ -38,13 +39,7 @@ class WarcRecord:
 
 def available_reader() -> str | None:
     """'fastwarc', 'warcio' or None — which WARC library this installation can use."""
-    for name in ("fastwarc", "warcio"):
-        try:
-            __import__(name)
-        except ImportError:
-            continue
-        return name
-    return None
+    return next((name for name in ("fastwarc", "warcio") if available_reader_named(name)), None)
 
 
 def _charset(content_type: str) -> str | None:
@@ -66,7 +61,7 @@ def _skip_reason(warc_type: str, content_type: str) -> str:
     return f"response {content_type.split(';', 1)[0].strip().lower() or 'without content type'}"
 
 
-def _fastwarc(stream: IO[bytes], skipped: Counter[str]) -> Iterator[WarcRecord]:
+def _fastwarc(stream: IO[bytes] | str, skipped: Counter[str]) -> Iterator[WarcRecord]:
     from fastwarc.warc import ArchiveIterator
 
     for record in ArchiveIterator(stream, parse_http=True):
@@ -99,20 +94,39 @@ def _warcio(stream: IO[bytes], skipped: Counter[str]) -> Iterator[WarcRecord]:
                          headers.get_header("WARC-Date") or "", record.content_stream().read(), _charset(content_type))
 
 
-def iter_warc(stream: IO[bytes], skipped: Counter[str], reader: str | None = None) -> Iterator[WarcRecord]:
-    """Usable records of an uncompressed WARC stream; every other record is counted in `skipped` by kind."""
+def iter_warc(stream: IO[bytes], skipped: Counter[str], path: str | None = None,
+              reader: str | None = None) -> Iterator[WarcRecord]:
+    """Usable records of a WARC file; every other record is counted in `skipped` by kind.
+
+    `stream` is the uncompressed content; `path` (a local path or fsspec URL) lets fastwarc open and decompress
+    the file itself, which is what makes it fast. fastwarc cannot read a stream it cannot seek (stdin): then
+    warcio reads it, or, without warcio, the stream is read into memory for fastwarc.
+    """
     name = reader or available_reader()
     if name is None:
         raise ImportError("WARC input needs fastwarc or warcio: pip install 'dedup-toolkit[warc]'")
-    yield from (_fastwarc if name == "fastwarc" else _warcio)(stream, skipped)
+    if name == "fastwarc" and path is not None:
+        yield from _fastwarc(path, skipped)
+    elif name == "warcio" or (path is None and available_reader_named("warcio")):
+        yield from _warcio(stream, skipped)
+    else:
+        yield from _fastwarc(io.BytesIO(stream.read()), skipped)
+
+
+def available_reader_named(name: str) -> bool:
+    try:
+        __import__(name)
+    except ImportError:
+        return False
+    return True
 
 
 def summarise_skipped(source: str, skipped: Counter[str]) -> None:
     """One stderr line per WARC file with skipped records: how many and of which kinds."""
     if skipped:
         kinds = ", ".join(f"{kind} {n}" for kind, n in skipped.most_common())
-        LOG.warning("dedup: %s: skipped %d WARC records that are not HTML responses or WET text (%s)",
-                    source, sum(skipped.values()), kinds)
+        print(f"dedup: {source}: skipped {sum(skipped.values())} WARC records that are not HTML responses or "
+              f"WET text ({kinds})", file=sys.stderr)
 
 
 def metadata_of(record: WarcRecord) -> dict[str, Any]:
