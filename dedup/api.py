@@ -16,7 +16,7 @@ from typing import Any
 
 from dedup.config import MinHashConfig
 from dedup.io.attributes import write_attributes
-from dedup.io.output import refuse_input_as_output
+from dedup.io.output import check_writable, refuse_input_as_output
 from dedup.io.parquet import write_parquet
 from dedup.io.read import ReadOptions, read_sources
 from dedup.io.shape import from_records
@@ -106,11 +106,12 @@ def clean_to(sources: Sequence[str], output: str, fmt: str, options: CleanOption
     An OUTPUT ending in `.parquet` is written as Parquet whatever `fmt` says; `attributes_dir` also writes
     Dolma-style attribute files (`dedup.io.attributes`).
     """
+    refuse_input_as_output(output, sources)
+    check_writable(output)
     if index is not None:
         from dedup.run.incremental import clean_with_index
 
         return clean_with_index(sources, output, fmt, options, index, on_reject)
-    refuse_input_as_output(output, sources)
     fmt = output_format(output, fmt)
     with clean_sources(sources, options, on_reject) as run, \
             atomic_output(output, "wb" if fmt == "parquet" else "w") as stream:

@@ -27,7 +27,7 @@ import zstandard
 
 from dedup.errors import OutputError
 
-__all__ = ["atomic_output", "is_remote", "refuse_input_as_output"]
+__all__ = ["atomic_output", "check_writable", "is_remote", "refuse_input_as_output"]
 
 STDOUT = "<stdout>"
 # errnos that mean "this output cannot take the bytes": raised inside the writing block, reported as the output's
@@ -229,6 +229,21 @@ def _remote(url: str, mode: Literal["w", "wb"]) -> Iterator[IO[Any]]:
     finally:
         with contextlib.suppress(OSError):
             os.unlink(tmp_name)
+
+
+def check_writable(path: str | os.PathLike[str] | None) -> None:
+    """Fail before any work when a local output obviously cannot be written (missing or read-only folder, a
+    directory in its place), instead of after a long run. Remote paths are checked when written."""
+    if path is None or str(path) == "-" or is_remote(str(path)):
+        return
+    target = Path(os.path.realpath(local_path(str(path))))
+    if target.is_dir():
+        raise OutputError(str(path), "cannot write: a directory")
+    parent = target.parent
+    if not parent.is_dir():
+        raise OutputError(str(path), f"cannot write: directory {parent} does not exist")
+    if not target.exists() and not os.access(parent, os.W_OK | os.X_OK):
+        raise OutputError(str(path), f"cannot write: directory {parent} is not writable")
 
 
 def _same_file(a: str, b: str) -> bool:

@@ -24,7 +24,7 @@ from typing import IO, Any
 
 import orjson
 
-from dedup.io.output import atomic_output
+from dedup.io.output import atomic_output, check_writable
 from dedup.io.shape import record_of
 from dedup.records import CleanedDocument, Reject
 
@@ -135,6 +135,7 @@ class RejectsWriter:
     """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
+        check_writable(path)
         self.path = path
         self.count = 0
         self._context: contextlib.AbstractContextManager[IO[bytes]] | None = None
