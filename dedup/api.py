@@ -15,8 +15,20 @@ from dataclasses import replace
 from typing import Any
 
 from dedup.config import MinHashConfig
+from dedup.io.attributes import write_attributes
+from dedup.io.output import check_writable, refuse_input_as_output
+from dedup.io.parquet import write_parquet
 from dedup.io.read import ReadOptions, read_sources
-from dedup.io.write import RejectsWriter, atomic_output, write_clusters, write_jsonl, write_text
+from dedup.io.shape import from_records
+from dedup.io.write import (
+    RejectsWriter,
+    atomic_output,
+    document_text,
+    output_format,
+    write_clusters,
+    write_jsonl,
+    write_text,
+)
 from dedup.near.plan import ClusterRecord
 from dedup.noise.classify import ClassifyConfig
 from dedup.noise.extract import ExtractConfig
@@ -33,7 +45,7 @@ def make_options(*, input_format: str = "auto", text_field: str = "text", id_fie
                  on_error: str = "fail", workers: int = 1, batch_size: int = 64, threshold: float | None = None,
                  num_perm: int | None = None, ngram: int | None = None, repair: bool = True, progress: bool = False,
                  dedup: str = "drop", level: str = "paragraph", tmp_dir: str | None = None,
-                 html_evidence: bool = True) -> CleanOptions:
+                 html_evidence: bool = True, site_field: str | None = None) -> CleanOptions:
     """Build `CleanOptions` from flat keyword arguments (the CLI's shape); None keeps a stage default.
 
     `html_evidence=False` skips the per-paragraph block context and link density of HTML pages: ~12 % less
@@ -48,7 +60,7 @@ def make_options(*, input_format: str = "auto", text_field: str = "text", id_fie
         minhash = replace(minhash, num_perm=num_perm, bands=max(1, num_perm // minhash.rows))
     return CleanOptions(
         read=ReadOptions(input_format=input_format, text_field=text_field, id_field=id_field,  # type: ignore[arg-type]
-                         glob=glob),
+                         glob=glob, site_field=site_field),
         extract=ExtractConfig(block_context=html_evidence, link_density=html_evidence),
         classify=ClassifyConfig(), minhash=minhash, rules=tuple(rules), keep=tuple(keep),
         dedup=dedup,  # type: ignore[arg-type]
@@ -57,16 +69,17 @@ def make_options(*, input_format: str = "auto", text_field: str = "text", id_fie
         tmp_dir=tmp_dir, progress=progress)
 
 
-def _records(items: Iterable[str | Document] | None, sources: Sequence[str] | None,
+def _records(items: Iterable[str | Document | dict[str, Any]] | None, sources: Sequence[str] | None,
              options: CleanOptions) -> Iterable[Document | Reject]:
     if sources is not None:
         return read_sources(list(sources), options.read)
-    return as_documents(items or [])
+    return as_documents(from_records(items or [], options.read))
 
 
-def clean(texts_or_documents: Iterable[str | Document], options: CleanOptions | None = None,
+def clean(texts_or_documents: Iterable[str | Document | dict[str, Any]], options: CleanOptions | None = None,
           **kwargs: Any) -> list[CleanedDocument]:
-    """Clean in-memory texts or `Document`s; returns one `CleanedDocument` per input, in order.
+    """Clean in-memory texts, `Document`s or dict records (an HF `datasets.Dataset` row, a datatrove/Dolma
+    record: `text_field`/`id_field` as for JSONL); returns one `CleanedDocument` per input, in order.
 
     Keyword arguments are those of `make_options` (e.g. `dedup="off"`, `rules=["my.rules"]`).
     """
@@ -76,15 +89,29 @@ def clean(texts_or_documents: Iterable[str | Document], options: CleanOptions | 
 
 
 def clean_to(sources: Sequence[str], output: str, fmt: str, options: CleanOptions,
-             on_reject: RejectHandler | None = None, index: str | None = None) -> Summary:
-    """Clean SOURCES into OUTPUT (atomically; '-' is stdout) as text or JSONL; returns the summary."""
+             on_reject: RejectHandler | None = None, index: str | None = None,
+             attributes_dir: str | None = None) -> Summary:
+    """Clean SOURCES into OUTPUT (atomically; '-' is stdout) as text, JSONL or Parquet; returns the summary.
+
+    An OUTPUT ending in `.parquet` is written as Parquet whatever `fmt` says; `attributes_dir` also writes
+    Dolma-style attribute files (`dedup.io.attributes`).
+    """
+    refuse_input_as_output(output, sources)
+    check_writable(output)
     if index is not None:
         from dedup.run.incremental import clean_with_index
 
         return clean_with_index(sources, output, fmt, options, index, on_reject)
-    with clean_sources(sources, options, on_reject) as run, atomic_output(output) as stream:
-        writer = write_jsonl if fmt == "jsonl" else write_text
-        writer(run.documents(), stream)
+    fmt = output_format(output, fmt)
+    with clean_sources(sources, options, on_reject) as run, \
+            atomic_output(output, "wb" if fmt == "parquet" else "w") as stream:
+        docs = run.documents()
+        if attributes_dir is not None:
+            docs = write_attributes(docs, attributes_dir)
+        if fmt == "parquet":
+            write_parquet(docs, stream, document_text)
+        else:
+            (write_jsonl if fmt == "jsonl" else write_text)(docs, stream)
         return run.summary
 
 

@@ -55,8 +55,11 @@ def input_options(fn: F) -> F:
     """Options every command that reads a corpus shares."""
     decorators = [
         click.argument("sources", nargs=-1, required=True),
-        click.option("--input-format", type=click.Choice(["auto", "text", "jsonl", "html"]), default="auto",
-                     show_default=True, help="How to read SOURCES; auto sniffs extension and content."),
+        click.option("--input-format", type=click.Choice(["auto", "text", "jsonl", "html", "warc", "parquet"]),
+                     default="auto", show_default=True, help="How to read SOURCES; auto sniffs extension and content."),
+        click.option("--site-field", default=None,
+                     help="Record field that names a document's site (template lines are per site) "
+                          "[default: the host of url / metadata.url]."),
         click.option("--text-field", default="text", show_default=True, help="JSONL field holding the text."),
         click.option("--id-field", default="id", show_default=True, help="JSONL field holding the document id."),
         click.option("--glob", "glob_pattern", default=None, help="File-name pattern when walking directories."),
@@ -98,7 +101,8 @@ def build_options(params: dict[str, Any], **extra: Any) -> CleanOptions:
         glob=params["glob_pattern"], rules=params["rules"], keep=params["keep"], on_error=params["on_error"],
         workers=_workers(params["workers"]), batch_size=params["batch_size"],
         threshold=params["threshold"], num_perm=params["num_perm"], ngram=params["ngram"], repair=params["repair"],
-        html_evidence=params["html_evidence"], progress=progress and not params["quiet"], **extra)
+        html_evidence=params["html_evidence"], progress=progress and not params["quiet"],
+        site_field=params["site_field"], **extra)
 
 
 def _workers(asked: int | None) -> int:
@@ -155,7 +159,10 @@ def main() -> None:
 @input_options
 @click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default="-",
               help="Output file, written atomically [default: stdout].")
-@click.option("--format", "fmt", type=click.Choice(["text", "jsonl"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "jsonl", "parquet"]), default="text", show_default=True,
+              help="Output format; an -o name ending in .parquet is Parquet, in .gz/.zst compressed.")
+@click.option("--attributes-dir", type=click.Path(file_okay=False), default=None,
+              help="Also write Dolma-style attribute files (noise and duplicate spans) here, one per input file.")
 @click.option("--dedup", "dedup_mode", type=click.Choice(["drop", "canonical"]), default="drop", show_default=True,
               help="drop: later copies of a paragraph are removed; canonical: the kept copy is its best variant.")
 @click.option("--no-dedup", is_flag=True, help="Keep near-duplicate paragraphs (noise removal only).")
@@ -190,7 +197,7 @@ def clean(**params: Any) -> None:
                 shard_size=params["shard_size"], overwrite=params["overwrite"], on_reject=report)
         else:
             summary = api.clean_to(params["sources"], params["output"], params["fmt"], options, on_reject=report,
-                                   index=params["index_spec"])
+                                   index=params["index_spec"], attributes_dir=params["attributes_dir"])
     finally:
         close()
     finish(params, summary, "clean")

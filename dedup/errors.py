@@ -32,3 +32,12 @@ class RuleError(ConfigError):
         self.line = line
         self.reason = reason
         super().__init__(f"{source}:{line}: {reason}")
+
+
+class OutputError(DedupError):
+    """An output that cannot be written: `path: reason` (missing directory, disk full, not a writable target)."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(f"{path}: {reason}")

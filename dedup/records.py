@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any, Literal
+from urllib.parse import urlparse
 
 Label = Literal["content", "noise"]
 
@@ -20,7 +21,8 @@ class Document:
     """One input record: an article, a page or a JSONL line.
 
     `source` and `line` say where it came from (file path and 1-based line for JSONL, 0 for whole files),
-    so any later error or removal can point back to the input.
+    so any later error or removal can point back to the input. `fields` is the input record minus its text and
+    id, exactly as read (written back unchanged); `site` is the value of `--site-field` when one was given.
     """
 
     id: str
@@ -29,6 +31,8 @@ class Document:
     source: str = ""
     line: int = 0
     is_html: bool = False
+    fields: dict[str, Any] | None = None
+    site: str | None = None
 
 
 @dataclass(slots=True, frozen=True)
@@ -85,6 +89,8 @@ class DuplicateRef:
     cluster: str
     canonical: str
     similarity: float
+    start: int = -1  # the paragraph's span in the document's text (-1: not known)
+    end: int = -1
 
 
 @dataclass(slots=True, frozen=True)
@@ -119,7 +125,8 @@ class CleanedDocument:
     source: str = ""
     line: int = 0
     indexes: list[int] = field(default_factory=list)
-
+    fields: dict[str, Any] | None = None
+    site: str | None = None
 
 @dataclass(slots=True)
 class Prepared:
@@ -148,3 +155,43 @@ class Classified:
         if index < 0:
             return "\n".join(t for t in self.kept if t)
         return next(t for p, t in zip(self.paragraphs, self.kept, strict=True) if p.index == index) or ""
+
+
+
+def url_host(url: Any) -> str | None:
+    """'https://www.News.example.org/a' → 'news.example.org'; None for anything that is not a URL with a host."""
+    if not isinstance(url, str) or not url.strip():
+        return None
+    try:
+        host = urlparse(url if "//" in url else f"//{url}").hostname or ""
+    except ValueError:
+        return None
+    return host.removeprefix("www.") or None
+
+
+def site_of(metadata: dict[str, Any], site: str | None = None) -> str | None:
+    """The site a document belongs to, for template detection and per-source reports; None if it names none.
+
+    An explicit `site` (the `--site-field` value) wins; otherwise the host of `url`, then of `metadata.url`.
+    Fields such as `source` are not used by default: datatrove and Dolma put the dataset's name there, the same
+    for every document, and one "site" spanning a whole corpus turns its common headings into template lines.
+    """
+    if site is not None and site.strip():
+        return site.strip().casefold()
+    host = url_host(metadata.get("url"))
+    nested = metadata.get("metadata")
+    if host is None and isinstance(nested, dict):
+        host = url_host(nested.get("url"))
+    return host
+
+
+def field_value(record: dict[str, Any], name: str) -> str | None:
+    """A site field's value as text, looked up at the top level and then under `metadata` (a URL gives its host)."""
+    value = record.get(name)
+    nested = record.get("metadata")
+    if value is None and isinstance(nested, dict):
+        value = nested.get(name)
+    if value is None or isinstance(value, (dict, list)):
+        return None
+    text = str(value).strip()
+    return (url_host(text) if "://" in text else None) or text or None

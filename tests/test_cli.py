@@ -31,11 +31,12 @@ def test_clean_jsonl_records(runner: CliRunner, seeds_dir: Path) -> None:
     records = [json.loads(line) for line in result.stdout.splitlines()]
     assert len(records) == 5
     for record in records:
-        assert set(record) >= {"id", "text", "metadata", "removed", "duplicates"}
-        for removal in record["removed"]:
-            assert set(removal) >= {"index", "text", "category", "reason"}
+        assert list(record) == ["id", "text", "metadata"]
+        assert set(record["metadata"]["dedup"]) >= {"file", "removed", "duplicates"}
+        for removal in record["metadata"]["dedup"]["removed"]:
+            assert set(removal) >= {"index", "text", "category", "reason", "start", "end"}
             assert removal["reason"]
-    assert sum(len(r["duplicates"]) for r in records) >= 7
+    assert sum(len(r["metadata"]["dedup"]["duplicates"]) for r in records) >= 7
 
 
 def test_no_dedup_keeps_every_copy(runner: CliRunner, seeds_dir: Path) -> None:

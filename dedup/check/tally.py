@@ -28,7 +28,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
-from urllib.parse import urlparse
 
 from dedup.check.model import (
     DUPLICATE_DOCUMENT_SHARE,
@@ -52,7 +51,7 @@ from dedup.check.model import (
     share,
 )
 from dedup.noise.corpus_stats import line_hash
-from dedup.records import CleanedDocument, Document, Reject
+from dedup.records import CleanedDocument, Document, Reject, site_of
 
 if TYPE_CHECKING:  # the pipeline is imported when a run starts, so the model and renderers load on their own
     from dedup.near.plan import ClusterRecord
@@ -60,24 +59,15 @@ if TYPE_CHECKING:  # the pipeline is imported when a run starts, so the model an
     from dedup.run.options import CleanOptions
 
 EXAMPLE_CHARS = 300
-SOURCE_KEYS = ("source", "site", "sitename", "hostname", "domain")
 
 
 def source_key(doc: CleanedDocument) -> str | None:
-    """A document's source for the per-source table: a source/site field, else the URL host; None if neither.
+    """A document's site for the per-source table (`dedup.records.site_of`); None when it names none.
 
-    A `source` that is just the input path (what the plain-text reader records) names a file, not a site, and
-    is ignored: a per-file table of one document each says nothing the per-category figures do not.
+    The input file is not a site: a per-file table of one document each says nothing the per-category figures
+    do not.
     """
-    for key in SOURCE_KEYS:
-        value = doc.metadata.get(key)
-        if isinstance(value, str) and value.strip() and value != doc.source:
-            return value.strip().casefold()
-    url = doc.metadata.get("url")
-    if isinstance(url, str) and url.strip():
-        host = urlparse(url if "//" in url else f"//{url}").hostname or ""
-        return host.removeprefix("www.") or None
-    return None
+    return site_of(doc.metadata, doc.site)
 
 
 def _cut(text: str) -> str:

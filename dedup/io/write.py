@@ -1,8 +1,4 @@
-"""Writers for cleaned documents and rejects; every file output is atomic.
-
-A crashed or interrupted run must never leave a half-written output that looks complete, nor destroy the
-previous good output: files are written to a temporary file in the target directory and `os.replace`d into
-place only when the writer finished without an exception.
+"""Writers for cleaned documents and rejects; every file output goes through `dedup.io.output.atomic_output`.
 
 Plain-text format (`write_text`): a document's paragraphs are separated by one blank line. With more than one
 document, each is introduced by a header line `==> <id> <==` and documents are separated by a blank line — the
@@ -10,9 +6,10 @@ convention of `head`/`tail` on several files, so readers know it already and `gr
 boundaries. A single document is written bare (again like `head`), so `dedup clean article.txt` prints just the
 clean text.
 
-JSONL format (`write_jsonl`): one object per document with the keys, in this order, `id`, `text`, `metadata`,
-`removed` (objects with `index, text, category, reason, start, end`) and `duplicates` (objects with
-`index, text, cluster, canonical, similarity`).
+JSONL format (`write_jsonl`): one object per document: `id`, `text`, the input record's other fields unchanged,
+and `metadata` — the incoming metadata object with `dedup` added: `removed` (objects with `index, text,
+category, reason, start, end`), `duplicates` (`index, text, cluster, canonical, similarity`), `repairs`, moved
+`byline`/`dateline`/`title_suffix` and the input `file`/`line` (see `dedup.io.shape`).
 """
 
 from __future__ import annotations
@@ -21,25 +18,24 @@ import contextlib
 import dataclasses
 import io
 import os
-import sys
-import tempfile
-from collections.abc import Iterable, Iterator
-from pathlib import Path
+from collections.abc import Iterable
 from types import TracebackType
-from typing import IO, Any, Literal
+from typing import IO, Any
 
 import orjson
 
-from dedup.records import CleanedDocument, DuplicateRef, Reject, Removal
+from dedup.io.output import atomic_output, check_writable
+from dedup.io.shape import record_of
+from dedup.records import CleanedDocument, Reject
 
 __all__ = [
     "RejectsWriter",
     "atomic_output",
     "cleaned_to_dict",
-    "duplicate_to_dict",
+    "document_text",
     "join_paragraphs",
+    "output_format",
     "reject_to_dict",
-    "removal_to_dict",
     "write_clusters",
     "write_jsonl",
     "write_text",
@@ -49,44 +45,6 @@ PARAGRAPH_SEPARATOR = "\n\n"
 _JSON_OPTIONS = orjson.OPT_APPEND_NEWLINE | orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY
 
 
-def _file_mode(target: Path) -> int:
-    """Permissions the output would get from a plain open(): the old file's mode, or 0o666 minus the umask."""
-    try:
-        return os.stat(target).st_mode & 0o7777
-    except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
-
-
-@contextlib.contextmanager
-def atomic_output(path: str | os.PathLike[str] | None, mode: Literal["w", "wb"] = "w") -> Iterator[IO[Any]]:
-    """Open `path` for writing so that it appears complete or not at all; None or '-' is stdout.
-
-    On an exception inside the block the temporary file is removed and an existing `path` stays untouched.
-    Text mode writes UTF-8 with '\\n' line ends on every platform.
-    """
-    if path is None or str(path) == "-":
-        stream: IO[Any] = sys.stdout.buffer if mode == "wb" else sys.stdout
-        yield stream
-        stream.flush()
-        return
-    target = Path(path)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        handle: IO[Any] = os.fdopen(fd, "wb") if mode == "wb" else os.fdopen(fd, "w", encoding="utf-8", newline="")
-        with handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp_name, _file_mode(target))
-        os.replace(tmp_name, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp_name)
-        raise
-
-
 def join_paragraphs(paragraphs: Iterable[str]) -> str:
     """The text of a cleaned document: paragraphs separated by one blank line."""
     return PARAGRAPH_SEPARATOR.join(paragraphs)
@@ -94,6 +52,15 @@ def join_paragraphs(paragraphs: Iterable[str]) -> str:
 
 def _doc_text(doc: CleanedDocument) -> str:
     return doc.text if doc.text or not doc.paragraphs else join_paragraphs(doc.paragraphs)
+
+
+document_text = _doc_text
+
+
+def output_format(output: str | None, fmt: str) -> str:
+    """The format to write: `fmt`, except that a name ending in `.parquet` is always Parquet."""
+    name = (output or "").lower()
+    return "parquet" if name.endswith(".parquet") else fmt
 
 
 def write_text(docs: Iterable[CleanedDocument], stream: IO[str], headers: bool | None = None) -> int:
@@ -128,21 +95,9 @@ def _write_one(stream: IO[str], doc: CleanedDocument, header: bool, first: bool)
         stream.write(text + "\n")
 
 
-def removal_to_dict(removal: Removal) -> dict[str, Any]:
-    return {"index": removal.index, "text": removal.text, "category": removal.category, "reason": removal.reason,
-            "start": removal.start, "end": removal.end}
-
-
-def duplicate_to_dict(dup: DuplicateRef) -> dict[str, Any]:
-    return {"index": dup.index, "text": dup.text, "cluster": dup.cluster, "canonical": dup.canonical,
-            "similarity": dup.similarity}
-
-
 def cleaned_to_dict(doc: CleanedDocument) -> dict[str, Any]:
-    """The JSONL record of a cleaned document (stable key order)."""
-    return {"id": doc.id, "text": _doc_text(doc), "metadata": doc.metadata,
-            "removed": [removal_to_dict(r) for r in doc.removed],
-            "duplicates": [duplicate_to_dict(d) for d in doc.duplicates]}
+    """The JSONL record of a cleaned document (`dedup.io.shape.record_of`)."""
+    return record_of(doc, _doc_text(doc))
 
 
 def reject_to_dict(reject: Reject) -> dict[str, Any]:
@@ -180,6 +135,7 @@ class RejectsWriter:
     """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
+        check_writable(path)
         self.path = path
         self.count = 0
         self._context: contextlib.AbstractContextManager[IO[bytes]] | None = None

@@ -6,7 +6,7 @@ hashes of normalised lines are stored (never the strings), and per line at most 
 enough to tell "one site" from "many sites". Instances are plain picklable data and merge associatively, so
 workers count their batches and the main process merges.
 
->>> from dedup.records import Document, Paragraph
+>>> from dedup.records import Document, Paragraph, site_of
 >>> stats = LineStats()
 >>> for i, site in enumerate(["a.com", "a.com", "b.org"]):
 ...     doc = Document(str(i), "Get the app\\nText.", {"url": f"https://{site}/x"})
@@ -19,16 +19,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
-from urllib.parse import urlparse
 
 import xxhash
 
 from dedup.noise.rules import normalise
-from dedup.records import Document, Paragraph
+from dedup.records import Document, Paragraph, site_of
 
 MAX_SOURCES = 16
 MAX_LINE_CHARS = 400   # longer paragraphs are stories, not template lines: the dedup stage handles those
-SOURCE_KEYS = ("source", "site", "sitename", "hostname", "domain")
 
 
 def line_hash(text: str) -> int | None:
@@ -40,17 +38,8 @@ def line_hash(text: str) -> int | None:
 
 
 def source_of(doc: Document) -> str:
-    """Where a document comes from: a metadata source/site field, the URL host, or the input file."""
-    for key in SOURCE_KEYS:
-        value = doc.metadata.get(key)
-        if isinstance(value, str) and value.strip():
-            return value.strip().casefold()
-    url = doc.metadata.get("url")
-    if isinstance(url, str) and url:
-        host = urlparse(url if "//" in url else f"//{url}").hostname or ""
-        if host:
-            return host.removeprefix("www.")
-    return doc.source or doc.id
+    """Where a document comes from (`dedup.records.site_of`), or else its input file."""
+    return site_of(doc.metadata, doc.site) or doc.source or doc.id
 
 
 class LineStats:

@@ -19,6 +19,7 @@ import numpy as np
 
 from dedup.errors import InputError
 from dedup.io.read import read_sources
+from dedup.io.shape import from_records
 from dedup.io.spill import Spill
 from dedup.near.bands import band_keys, candidate_pairs
 from dedup.near.plan import Canonical, ClusterRecord, DedupPlan, Member, plan_from_pairs, share_of
@@ -224,11 +225,16 @@ class CleanRun:
         self.close(interrupted=kind is not None)
 
 
-def clean_sources(sources: Sequence[str], options: CleanOptions | None = None,
+def clean_sources(sources: Sequence[str] | Iterable[dict[str, Any]], options: CleanOptions | None = None,
                   on_reject: Callable[[Reject], None] | None = None) -> CleanRun:
-    """Start a run over files/directories/globs/`-`; iterate `run.documents()`, then read `run.summary`."""
+    """Start a run over files/directories/globs/`-`/URLs, or over dict records (an HF `Dataset` or
+    `IterableDataset`); iterate `run.documents()`, then read `run.summary`."""
     options = options or CleanOptions()
-    return CleanRun(read_sources(list(sources), options.read), options, on_reject)
+    if isinstance(sources, str):
+        raise TypeError("clean_sources takes a list of paths, not one string")
+    if isinstance(sources, Sequence) and all(isinstance(s, str) for s in sources):
+        return CleanRun(read_sources(list(sources), options.read), options, on_reject)
+    return CleanRun(from_records(sources, options.read), options, on_reject)
 
 
 def as_documents(items: Iterable[str | Document]) -> Iterator[Document]:

@@ -91,7 +91,7 @@ def assemble(item: Classified, doc_ordinal: int, plan: DedupPlan | None, mode: s
         decision = plan.decision(doc_ordinal, paragraph.index) if plan is not None and mode != "off" else None
         if decision is not None and not decision.first:
             duplicates.append(DuplicateRef(paragraph.index, text, decision.cluster, decision.canonical,
-                                           decision.similarity))
+                                           decision.similarity, paragraph.start, paragraph.end))
             continue
         if decision is not None and mode == "canonical":
             text = decision.canonical_text
@@ -104,7 +104,7 @@ def assemble(item: Classified, doc_ordinal: int, plan: DedupPlan | None, mode: s
         metadata["repairs"] = [{"index": i, "from": glued, "to": fixed} for i, glued, fixed in item.repairs]
     return CleanedDocument(id=item.doc.id, text="\n\n".join(kept), metadata=metadata, paragraphs=kept,
                            removed=removed, duplicates=duplicates, source=item.doc.source, line=item.doc.line,
-                           indexes=indexes)
+                           indexes=indexes, fields=item.doc.fields, site=item.doc.site)
 
 
 def _settle(item: Classified, survivors: list[_Kept], classifier: Classifier, metadata: dict[str, Any],

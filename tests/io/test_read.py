@@ -32,7 +32,7 @@ def test_text_file_is_one_document_named_by_file(tmp_path: Path) -> None:
     assert rejects == []
     assert [d.id for d in docs] == [seed.name]
     assert docs[0].text == seed.read_text(encoding="utf-8")
-    assert docs[0].metadata == {"source": str(seed)}
+    assert docs[0].metadata == {} and docs[0].source == str(seed)  # the file is the source, not a metadata field
     assert (docs[0].line, docs[0].is_html) == (0, False)
 
 

@@ -97,14 +97,18 @@ def test_write_jsonl_schema_and_round_trip() -> None:
     lines = out.getvalue().splitlines()
     assert len(lines) == 2
     first = orjson.loads(lines[0])
-    assert list(first) == ["id", "text", "metadata", "removed", "duplicates"]
-    assert first["metadata"] == {"url": "https://e.com", "tags": "{'x'}"}
-    assert first["removed"] == [{"index": 1, "text": "Advertisement", "category": "advertisement",
-                                 "reason": "rule ads:3", "start": 7, "end": 20}]
-    assert first["duplicates"] == [{"index": 2, "text": "Same story.", "cluster": "c0ffee", "canonical": "d0:4",
-                                    "similarity": 0.91}]
+    assert list(first) == ["id", "text", "metadata"]
+    assert list(first["metadata"]) == ["url", "tags", "dedup"]
+    assert (first["metadata"]["url"], first["metadata"]["tags"]) == ("https://e.com", "{'x'}")
+    own = first["metadata"]["dedup"]
+    assert (own["file"], own["line"]) == ("in.jsonl", 3)
+    assert own["removed"] == [{"index": 1, "text": "Advertisement", "category": "advertisement",
+                               "reason": "rule ads:3", "start": 7, "end": 20}]
+    assert own["duplicates"] == [{"index": 2, "text": "Same story.", "cluster": "c0ffee", "canonical": "d0:4",
+                                  "similarity": 0.91, "start": -1, "end": -1}]
     second = orjson.loads(lines[1])
-    assert (second["text"], second["removed"], second["duplicates"]) == ("A.\n\nB.", [], [])
+    assert (second["text"], second["metadata"]["dedup"]["removed"], second["metadata"]["dedup"]["duplicates"]) == (
+        "A.\n\nB.", [], [])
 
 
 def test_write_jsonl_to_text_stream_matches_binary() -> None:
