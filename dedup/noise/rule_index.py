@@ -14,6 +14,8 @@ import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
+import regex
+
 from dedup.noise.literals import required_literals
 
 if TYPE_CHECKING:
@@ -121,6 +123,9 @@ class RuleIndex:
         pieces = [regex_pieces(rule) for rule in self.regexes]
         self.always = frozenset(number for number, found in enumerate(pieces) if not found)
         self.regex_finder = Finder(_filed_many(pieces), automaton)
+        # compiled on first use: a run meets a fraction of the rules, and packaged ones come from the cache
+        # uncompiled (a pickled pattern is recompiled on load anyway)
+        self.compiled: list[Any] = [rule.compiled for rule in self.regexes]
 
     def candidates(self, text: str, norm: str, n_words: int, timeout: float) -> Iterator[tuple[Rule, bool]]:
         """Matching rules (rule, fuzzy?) in order of strength: exact phrase, prefix, contains, regex, fuzzy."""
@@ -137,10 +142,16 @@ class RuleIndex:
         if self.regexes:
             for number in sorted(self.regex_finder.found(fold(text)) | self.always):
                 rule = self.regexes[number]
-                if _fits(rule, n_words) and _search(rule, text, timeout):
+                if _fits(rule, n_words) and _search(rule, self._compiled(number), text, timeout):
                     yield rule, False
         if self.fuzzy and 0 < len(norm) <= FUZZY_LINE_CHARS + 2:
             yield from ((rule, True) for rule in self._fuzzy(norm))
+
+    def _compiled(self, number: int) -> Any:
+        pattern = self.compiled[number]
+        if pattern is None:
+            pattern = self.compiled[number] = compile_rule(self.regexes[number].pattern)
+        return pattern
 
     def _fuzzy(self, norm: str) -> list[Rule]:
         """The phrases within their allowed edits of the line, in file order.
@@ -185,9 +196,14 @@ def _fits(rule: Rule, n_words: int) -> bool:
     return rule.max_words is None or n_words <= rule.max_words
 
 
-def _search(rule: Rule, text: str, timeout: float) -> bool:
+def compile_rule(pattern: str) -> Any:
+    """A rule regex as every rule is compiled: case-insensitive, `regex` version 0 semantics."""
+    return regex.compile(pattern, regex.IGNORECASE | regex.VERSION0)
+
+
+def _search(rule: Rule, pattern: Any, text: str, timeout: float) -> bool:
     try:
-        return rule.compiled.search(text, timeout=timeout) is not None
+        return pattern.search(text, timeout=timeout) is not None
     except TimeoutError:
         warnings.warn(RuleTimeoutWarning(f"{rule.location}: regex {rule.pattern[:60]!r} timed out after "
                                          f"{timeout}s on a {len(text)}-character line; treated as no match"),

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -42,8 +42,11 @@ from typing import Any, Literal
 
 import regex
 
+from dedup import __version__
 from dedup.errors import RuleError
-from dedup.noise.rule_index import RuleIndex, RuleTimeoutWarning, allowed_edits, edit_distance
+from dedup.noise.literals import repeat_problem
+from dedup.noise.rule_index import RuleIndex, RuleTimeoutWarning, allowed_edits, compile_rule, edit_distance
+from dedup.noise.tables import load_or_build
 
 __all__ = ["Rule", "RuleError", "RuleMatch", "RuleSet", "RuleTimeoutWarning", "allowed_edits", "clean",
            "edit_distance", "normalise", "parse_rules"]
@@ -155,9 +158,12 @@ def _parse_line(line: str, source: str, number: int) -> Rule:
                                             "regex rules)")
     pattern = pattern.strip()
     if sep == "regex":
+        problem = repeat_problem(pattern)
+        if problem is not None:
+            raise RuleError(source, number, f"regex refused: {problem}")
         try:
-            compiled = regex.compile(pattern, regex.IGNORECASE | regex.VERSION0)
-        except (regex.error, ValueError) as exc:
+            compiled = compile_rule(pattern)
+        except (regex.error, ValueError, OverflowError, RecursionError, MemoryError) as exc:
             raise RuleError(source, number, f"regex does not compile: {exc}") from None
         if not pattern:
             raise RuleError(source, number, "empty regex")
@@ -177,22 +183,48 @@ def _split_kind(line: str) -> tuple[str, str, str]:
 
 
 @lru_cache(maxsize=1)
-def _packaged() -> tuple[Rule, ...]:
-    """The shipped rule files, parsed once (immutable data, so caching cannot change results)."""
-    rules: list[Rule] = []
+def _packaged_index() -> RuleIndex:
+    """The shipped rule files, parsed and indexed once per process — from the on-disk table cache when the
+    files (and the code reading them) are unchanged; immutable data, so caching cannot change results."""
     folder = resources.files("dedup") / "rules"
-    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
-        if entry.name.endswith(".rules"):
-            rules.extend(parse_rules(entry.read_text(encoding="utf-8"), f"dedup/rules/{entry.name}"))
-    return tuple(rules)
+    files = [(e.name, e.read_bytes()) for e in sorted(folder.iterdir(), key=lambda e: e.name)
+             if e.name.endswith(".rules")]
+    code = [Path(__file__).with_name(name).read_bytes() for name in ("rules.py", "rule_index.py", "literals.py")]
+    parts = [__version__, regex.__version__, _automaton_version(), *code, *(b for f in files for b in f)]
+    return load_or_build("rules", parts, lambda: _build_packaged(files))
+
+
+def _build_packaged(files: list[tuple[str, bytes]]) -> RuleIndex:
+    rules: list[Rule] = []
+    for name, data in files:
+        rules.extend(parse_rules(data.decode("utf-8"), f"dedup/rules/{name}"))   # every regex compiles here
+    return RuleIndex(replace(rule, compiled=None) for rule in rules)
+
+
+def _automaton_version() -> str:
+    try:
+        import ahocorasick
+    except ImportError:
+        return "pure"
+    return str(getattr(ahocorasick, "__version__", "ahocorasick"))
+
+
+def _packaged() -> tuple[Rule, ...]:
+    return _packaged_index().rules
 
 
 def _read(path: str | Path) -> list[Rule]:
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RuleError(str(path), 0, f"cannot read rule file: {exc}") from None
+        data = path.read_bytes()
+    except OSError as exc:
+        raise RuleError(str(path), 0, f"cannot read rule file: {exc.strerror or exc}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        column = exc.start - data.rfind(b"\n", 0, exc.start)
+        raise RuleError(str(path), line, f"not UTF-8 (byte {data[exc.start]:#04x} at column {column})") from None
     return parse_rules(text, str(path))
 
 
@@ -206,9 +238,9 @@ class RuleSet:
     True
     """
 
-    def __init__(self, noise: Iterable[Rule] = (), keep: Iterable[Rule] = (),
+    def __init__(self, noise: Iterable[Rule] | RuleIndex = (), keep: Iterable[Rule] = (),
                  timeout: float = DEFAULT_TIMEOUT) -> None:
-        self._noise = RuleIndex(noise)
+        self._noise = noise if isinstance(noise, RuleIndex) else RuleIndex(noise)
         self._keep = RuleIndex(keep)
         self.timeout = timeout
         # a pure function of (rules, line): memoised per rule set, because corpora repeat lines (templates,
@@ -217,7 +249,7 @@ class RuleSet:
 
     @classmethod
     def default(cls) -> RuleSet:
-        return cls(_packaged())
+        return cls(_packaged_index())
 
     @property
     def noise_rules(self) -> tuple[Rule, ...]:

@@ -12,7 +12,7 @@ from typing import Any
 
 import regex
 
-from dedup.noise.rule_index import allowed_edits, edit_distance
+from dedup.noise.rule_index import allowed_edits, compile_rule, edit_distance
 from dedup.noise.rules import Rule, RuleMatch, RuleTimeoutWarning, clean, normalise
 
 _FUZZY_LINE_CHARS = 40
@@ -159,7 +159,7 @@ def _has_needed(rule: Rule, lowered: str) -> bool:
 
 def _search(rule: Rule, text: str, timeout: float) -> bool:
     try:
-        return rule.compiled.search(text, timeout=timeout) is not None
+        return (rule.compiled or compile_rule(rule.pattern)).search(text, timeout=timeout) is not None
     except TimeoutError:
         warnings.warn(RuleTimeoutWarning(f"{rule.location}: regex {rule.pattern[:60]!r} timed out after "
                                          f"{timeout}s on a {len(text)}-character line; treated as no match"),

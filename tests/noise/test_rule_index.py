@@ -12,6 +12,8 @@ import regex
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from dedup.noise import rules as rules_module
+from dedup.noise import tables
 from dedup.noise.literals import required_literals
 from dedup.noise.rule_index import Finder, RuleIndex, allowed_edits, edit_distance, fold, regex_pieces
 from dedup.noise.rules import RuleSet, parse_rules
@@ -151,3 +153,37 @@ def test_finder_without_keys_finds_nothing() -> None:
     assert Finder({}).found("anything") == set()
     rule = parse_rules("x  regex: ^\\s*$\n", "x.rules")[0]
     assert regex_pieces(rule) == ()
+
+
+def test_table_cache_is_reused_rebuilt_when_corrupt_and_optional(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[int] = []
+
+    def build() -> dict[str, int]:
+        calls.append(1)
+        return {"built": len(calls)}
+
+    monkeypatch.setenv("DEDUP_CACHE_DIR", str(tmp_path / "cache"))
+    assert tables.load_or_build("t", ["a"], build) == {"built": 1}
+    assert tables.load_or_build("t", ["a"], build) == {"built": 1} and len(calls) == 1   # read back
+    assert tables.load_or_build("t", ["b"], build) == {"built": 2}                      # other inputs
+    for stored in (tmp_path / "cache").glob("t-*.pickle"):
+        stored.write_bytes(b"not a pickle")
+    assert tables.load_or_build("t", ["a"], build) == {"built": 3}                      # corrupt: rebuilt
+    assert not list((tmp_path / "cache").glob(".*.tmp"))
+    blocked = tmp_path / "file"
+    blocked.write_text("x", encoding="utf-8")
+    monkeypatch.setenv("DEDUP_CACHE_DIR", str(blocked / "sub"))                         # cannot be created
+    assert tables.load_or_build("t", ["a"], build) == {"built": 4}
+    monkeypatch.setenv("DEDUP_CACHE_DIR", "off")
+    assert tables.cache_dir() is None and tables.load_or_build("t", ["a"], build) == {"built": 5}
+
+
+def test_cached_rule_index_matches_a_fresh_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DEDUP_CACHE_DIR", str(tmp_path))
+    built = rules_module._packaged_index.__wrapped__()
+    loaded = rules_module._packaged_index.__wrapped__()       # the second comes from the file
+    assert list(tmp_path.glob("rules-*.pickle")) and loaded is not built
+    assert loaded.rules == built.rules
+    lines = [*seed_lines(), *PLANTED]
+    assert [RuleSet(loaded)._match(t) for t in lines] == [RuleSet(built)._match(t) for t in lines]
