@@ -5,23 +5,42 @@ Exit codes follow Click's convention: 0 success, 1 a `check` threshold exceeded,
 
 from __future__ import annotations
 
+import importlib
 import signal
 import sys
+import warnings
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from dedup import api
 from dedup.errors import DedupError
-from dedup.records import Reject
-from dedup.run.options import CleanOptions
 from dedup.run.pool import cpu_count
-from dedup.run.summary import Summary
+
+if TYPE_CHECKING:
+    from dedup.records import Reject
+    from dedup.run.options import CleanOptions
+    from dedup.run.summary import Summary
 
 EXIT_INTERRUPTED = 130   # 128 + SIGINT, what shells report for a run stopped by Ctrl-C
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _Deferred:
+    """`dedup.api`, imported when a command first uses it: `dedup --version`/`--help` skip ~0.5 CPU-s of imports."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(importlib.import_module("dedup.api"), name)
+
+
+api: Any = _Deferred()
+
+
+def _one_line_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                      file: Any = None, line: str | None = None) -> None:
+    """Warnings as one `dedup: warning: …` line, without Python's echo of the warning's source line."""
+    click.echo(f"dedup: warning: {message}", err=True)
 
 
 class DedupGroup(click.Group):
@@ -30,6 +49,7 @@ class DedupGroup(click.Group):
     interrupt unwinds through the same `with` blocks as an error)."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        warnings.showwarning = _one_line_warning   # set before pool workers fork, so they inherit it
         previous = signal.signal(signal.SIGTERM, _interrupt)
         try:
             return super().invoke(ctx)
@@ -95,6 +115,7 @@ def input_options(fn: F) -> F:
 
 def build_options(params: dict[str, Any], **extra: Any) -> CleanOptions:
     """Map CLI parameters onto the library's option objects."""
+
     progress = params["progress"] if params["progress"] is not None else sys.stderr.isatty()
     return api.make_options(
         input_format=params["input_format"], text_field=params["text_field"], id_field=params["id_field"],

@@ -4,6 +4,7 @@
     python scripts/bench.py --size 1000000                       # datasketch steps sampled + extrapolated
     python scripts/bench.py --size 5000 --sections signatures html
     python scripts/bench.py --redis                              # only the Redis comparison (temporary server)
+    python scripts/bench.py --profile --size 20000               # only the CPU-per-stage tables (text, HTML)
     python scripts/bench.py --sections end_to_end redis --redis-url redis://127.0.0.1:6379/0   # FLUSHES db 0
 
 Corpus: `synthetic.corpus(size, seed)` paragraphs (sources, syndicated copies with word edits, splits, merges,
@@ -46,6 +47,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import synthetic
 from bench_corpus import documents
 from bench_measure import directory_bytes, measure, run_cli
+from bench_profile import section_profile
 from bench_report import markdown, summary_rows
 from synthetic import Item
 
@@ -319,6 +321,7 @@ def section_end_to_end(ctx: Context) -> dict[str, Any]:
         out[f"workers_{workers}"] = {
             "seconds": run["seconds"], "cpu_seconds": run["cpu_seconds"],
             "paragraphs_per_second": round(summary["paragraphs"] / run["seconds"]),
+            "cpu_seconds_per_100k_paragraphs": round(run["cpu_seconds"] * 100_000 / max(1, summary["paragraphs"]), 1),
             "max_process_rss_bytes": run["max_process_rss_bytes"], "tree_pss_bytes": run["tree_pss_bytes"],
             "peak_rss_bytes": _peak(run), "output_bytes": target.stat().st_size, **summary}
         outputs.append(target)
@@ -417,8 +420,9 @@ SECTIONS: dict[str, Callable[[Context], dict[str, Any]]] = {
     "end_to_end": section_end_to_end,
     "index": section_index,
     "redis": section_redis,
+    "profile": section_profile,
 }
-DEFAULT_SECTIONS = [name for name in SECTIONS if name != "redis"]
+DEFAULT_SECTIONS = [name for name in SECTIONS if name not in {"redis", "profile"}]
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -432,6 +436,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help=f"sections to run [{' '.join(DEFAULT_SECTIONS)}; with --redis: redis]")
     parser.add_argument("--redis", action="store_true",
                         help="run the Redis comparison (alone unless --sections also names others)")
+    parser.add_argument("--profile", action="store_true",
+                        help="CPU per stage of `dedup clean` on text JSONL and HTML (alone unless --sections)")
+    parser.add_argument("--profile-size", type=int, default=20_000,
+                        help="corpus paragraphs for --profile's text run [20000]")
+    parser.add_argument("--profile-copies", type=int, default=5, help="copies of each HTML fixture page [5]")
     parser.add_argument("--redis-url", default=None,
                         help="an idle Redis server for --redis; it is FLUSHED [default: a temporary redis-server]")
     parser.add_argument("--redis-size", type=int, default=20_000,
@@ -447,9 +456,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--keep-files", action="store_true", help="keep the working directory")
     parser.add_argument("--json", metavar="OUT", help="also write the results as JSON")
     args = parser.parse_args(argv)
-    sections = list(args.sections) if args.sections else ([] if args.redis else list(DEFAULT_SECTIONS))
-    if args.redis and "redis" not in sections:
-        sections.append("redis")
+    alone = args.redis or args.profile
+    sections = list(args.sections) if args.sections else ([] if alone else list(DEFAULT_SECTIONS))
+    for flag in ("profile", "redis"):
+        if getattr(args, flag) and flag not in sections:
+            sections.append(flag)
     args.sections = sections
     return args
 

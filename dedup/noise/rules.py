@@ -33,9 +33,8 @@ A bad line raises `RuleError` with `file:line`.
 from __future__ import annotations
 
 import unicodedata
-import warnings
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -43,7 +42,14 @@ from typing import Any, Literal
 
 import regex
 
+from dedup import __version__
 from dedup.errors import RuleError
+from dedup.noise.literals import repeat_problem
+from dedup.noise.rule_index import RuleIndex, RuleTimeoutWarning, allowed_edits, compile_rule, edit_distance
+from dedup.noise.tables import load_or_build
+
+__all__ = ["Rule", "RuleError", "RuleMatch", "RuleSet", "RuleTimeoutWarning", "allowed_edits", "clean",
+           "edit_distance", "normalise", "parse_rules"]
 
 Kind = Literal["phrase", "prefix", "contains", "regex"]
 KINDS: tuple[str, ...] = ("phrase", "prefix", "contains", "regex")
@@ -52,19 +58,18 @@ MATCH_MEMO_SIZE = 1 << 16
 _CATEGORY = regex.compile(r"[a-z][a-z0-9-]*")
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "`": "'",
                          "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00ab": '"', "\u00bb": '"'})
+_QUOTE_CHARS = tuple(chr(code) for code in _QUOTES)
 _TAGS = regex.compile(r"\[/?[a-z]+\]|</?[a-z][^>]{0,200}>", regex.I)
 _NON_WORD = regex.compile(r"[^\w']+")
 _SPACE = regex.compile(r"\s+")
-_FUZZY_LINE_CHARS = 40
-
-
-class RuleTimeoutWarning(UserWarning):
-    """A regex rule ran out of time on a line; the rule was treated as not matching that line."""
 
 
 def clean(text: str) -> str:
     """The form regex rules see: NFKC, typographic quotes folded to ASCII, whitespace collapsed."""
-    return _SPACE.sub(" ", unicodedata.normalize("NFKC", text).translate(_QUOTES)).strip()
+    text = unicodedata.normalize("NFKC", text)
+    if any(quote in text for quote in _QUOTE_CHARS):   # `translate` walks every character; most lines have none
+        text = text.translate(_QUOTES)
+    return _SPACE.sub(" ", text).strip()
 
 
 def normalise(text: str) -> str:
@@ -73,13 +78,13 @@ def normalise(text: str) -> str:
     >>> normalise("We don’t spam! Read our [link]privacy policy[/link].")
     "we don't spam read our privacy policy"
     """
-    text = _TAGS.sub(" ", clean(text)).casefold()
-    return " ".join(w.strip("'_") for w in _NON_WORD.sub(" ", text).split() if w.strip("'_"))
+    return _normalise_clean(clean(text))
 
 
-def allowed_edits(phrase: str) -> int:
-    """How many typos a phrase tolerates: none below 8 characters (too many real words are that close)."""
-    return 0 if len(phrase) < 8 else 1 if len(phrase) < 20 else 2
+def _normalise_clean(cleaned: str) -> str:
+    """`normalise` of a text that is already `clean` (which is idempotent)."""
+    text = _TAGS.sub(" ", cleaned).casefold()
+    return " ".join(filter(None, (w.strip("'_") for w in _NON_WORD.sub(" ", text).split())))
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,9 +158,12 @@ def _parse_line(line: str, source: str, number: int) -> Rule:
                                             "regex rules)")
     pattern = pattern.strip()
     if sep == "regex":
+        problem = repeat_problem(pattern)
+        if problem is not None:
+            raise RuleError(source, number, f"regex refused: {problem}")
         try:
-            compiled = regex.compile(pattern, regex.IGNORECASE | regex.VERSION0)
-        except (regex.error, ValueError) as exc:
+            compiled = compile_rule(pattern)
+        except (regex.error, ValueError, OverflowError, RecursionError, MemoryError) as exc:
             raise RuleError(source, number, f"regex does not compile: {exc}") from None
         if not pattern:
             raise RuleError(source, number, "empty regex")
@@ -174,191 +182,49 @@ def _split_kind(line: str) -> tuple[str, str, str]:
     return line[:match.start()], match.group(1), line[match.end():]
 
 
-def _deletes(word: str, depth: int) -> set[str]:
-    """All strings reachable by deleting up to `depth` characters (the SymSpell trick for fast fuzzy lookup)."""
-    out = {word}
-    frontier = {word}
-    for _ in range(depth):
-        frontier = {w[:i] + w[i + 1:] for w in frontier for i in range(len(w))}
-        out |= frontier
-    return out
-
-
-def edit_distance(a: str, b: str, limit: int) -> int:
-    """Optimal-string-alignment distance, or limit + 1 once it is certainly above `limit`."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    prev2: list[int] = []
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, start=1):
-        cur = [i] + [0] * len(b)
-        for j, cb in enumerate(b, start=1):
-            cost = 0 if ca == cb else 1
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                cur[j] = min(cur[j], prev2[j - 2] + 1)
-        if min(cur) > limit:
-            return limit + 1
-        prev2, prev = prev, cur
-    return prev[-1]
-
-
-class _Index:
-    """Lookup structures over one list of rules, built once (rules are immutable afterwards)."""
-
-    def __init__(self, rules: Iterable[Rule]) -> None:
-        self.rules = tuple(rules)
-        self.exact: dict[str, Rule] = {}
-        self.fuzzy: dict[str, list[Rule]] = {}
-        self.prefix: dict[str, list[Rule]] = {}
-        self.contains: list[Rule] = []
-        self.regexes: list[Rule] = []
-        for rule in self.rules:
-            if rule.kind == "phrase":
-                self.exact.setdefault(rule.pattern, rule)
-                if len(rule.pattern) <= _FUZZY_LINE_CHARS:
-                    for key in _deletes(rule.pattern, allowed_edits(rule.pattern)):
-                        self.fuzzy.setdefault(key, []).append(rule)
-            elif rule.kind == "prefix":
-                self.prefix.setdefault(rule.pattern.split()[0], []).append(rule)
-            elif rule.kind == "contains":
-                self.contains.append(rule)
-            else:
-                self.regexes.append(rule)
-        self.screen, self.unscreened = _screen(self.regexes)
-
-    def candidates(self, text: str, norm: str, n_words: int, timeout: float) -> Iterator[tuple[Rule, bool]]:
-        """Matching rules (rule, fuzzy?) in order of strength: exact phrase, prefix, contains, regex, fuzzy."""
-        if norm in self.exact:
-            yield self.exact[norm], False
-        first = norm.split(" ", 1)[0]
-        for rule in self.prefix.get(first, ()):
-            if (norm == rule.pattern or norm.startswith(rule.pattern + " ")) and _fits(rule, n_words):
-                yield rule, False
-        padded = f" {norm} "
-        for rule in self.contains:
-            if f" {rule.pattern} " in padded and _fits(rule, n_words):
-                yield rule, False
-        lowered = text.lower()
-        for rule in self.regexes if self._may_match(text, timeout) else self.unscreened:
-            if _fits(rule, n_words) and _has_needed(rule, lowered) and _search(rule, text, timeout):
-                yield rule, False
-        if 0 < len(norm) <= _FUZZY_LINE_CHARS + 2:
-            yield from ((rule, True) for rule in self._fuzzy(norm))
-
-    def _may_match(self, text: str, timeout: float) -> bool:
-        """One match of the combined start-of-line pattern instead of one per rule (see `_screen`)."""
-        if self.screen is None:
-            return True
-        try:
-            return self.screen.match(text, timeout=timeout) is not None
-        except TimeoutError:
-            return True   # let each rule try (and time out) on its own, so the slow rule is named
-
-    def _fuzzy(self, norm: str) -> list[Rule]:
-        found: dict[int, Rule] = {}
-        depth = 2 if len(norm) >= 18 else 1   # phrases under 20 characters tolerate one edit only
-        for key in _deletes(norm, depth) if len(norm) >= 7 else ():
-            for rule in self.fuzzy.get(key, ()):
-                limit = allowed_edits(rule.pattern)
-                if id(rule) not in found and edit_distance(norm, rule.pattern, limit) <= limit:
-                    found[id(rule)] = rule
-        return sorted(found.values(), key=lambda r: (r.source, r.line))
-
-
-_NOT_EMBEDDABLE = regex.compile(r"\\[1-9]|\\g<|\(\?P[=<]|\(\?<(?![=!])|\(\?[a-zA-Z-]+\)")
-
-
-def _has_top_level_bar(pattern: str) -> bool:
-    """True when `pattern` has an alternation outside every group (`^a|b`): then `^` anchors only one branch."""
-    depth, escaped, in_class = 0, False, False
-    for char in pattern:
-        if escaped:
-            escaped = False
-        elif char == "\\":
-            escaped = True
-        elif in_class:
-            in_class = char != "]"
-        elif char == "[":
-            in_class = True
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-        elif char == "|" and depth == 0:
-            return True
-    return False
-
-
-def _anchored_body(rule: Rule) -> str | None:
-    """The rule's pattern without its leading `^` (a leading `(?-i)` scoped to it), when it can join the
-    combined start-of-line pattern; None otherwise."""
-    pattern = rule.pattern
-    scoped = pattern.startswith("(?-i)")
-    body = pattern[len("(?-i)"):] if scoped else pattern
-    if not body.startswith("^") or _has_top_level_bar(body) or _NOT_EMBEDDABLE.search(body):
-        return None
-    return f"(?-i:{body[1:]})" if scoped else f"(?:{body[1:]})"
-
-
-def _screen(rules: list[Rule]) -> tuple[Any, list[Rule]]:
-    """The rules anchored at the start of the line as one alternation tried at position 0; the others.
-
-    Most regex rules look at the start of a line (`^\\W*also read…`); a content line fails all of them, and one
-    `match` of the alternation costs about as much as one of them. Only a pre-check: when it matches, every
-    rule still runs in its own order, with its own `max_words` and timeout, so results are unchanged.
-    """
-    bodies: list[str] = []
-    others: list[Rule] = []
-    for rule in rules:
-        body = _anchored_body(rule)
-        if body is None:
-            others.append(rule)
-        else:
-            bodies.append(body)
-    if len(bodies) < 2:
-        return None, list(rules)
-    try:
-        return regex.compile("|".join(bodies), regex.IGNORECASE | regex.VERSION0), others
-    except (regex.error, ValueError):
-        return None, list(rules)
-
-
-def _fits(rule: Rule, n_words: int) -> bool:
-    return rule.max_words is None or n_words <= rule.max_words
-
-
-def _has_needed(rule: Rule, lowered: str) -> bool:
-    return not rule.needs or any(piece in lowered for piece in rule.needs)
-
-
-def _search(rule: Rule, text: str, timeout: float) -> bool:
-    try:
-        return rule.compiled.search(text, timeout=timeout) is not None
-    except TimeoutError:
-        warnings.warn(RuleTimeoutWarning(f"{rule.location}: regex {rule.pattern[:60]!r} timed out after "
-                                         f"{timeout}s on a {len(text)}-character line; treated as no match"),
-                      stacklevel=4)
-        return False
-
-
 @lru_cache(maxsize=1)
-def _packaged() -> tuple[Rule, ...]:
-    """The shipped rule files, parsed once (immutable data, so caching cannot change results)."""
-    rules: list[Rule] = []
+def _packaged_index() -> RuleIndex:
+    """The shipped rule files, parsed and indexed once per process — from the on-disk table cache when the
+    files (and the code reading them) are unchanged; immutable data, so caching cannot change results."""
     folder = resources.files("dedup") / "rules"
-    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
-        if entry.name.endswith(".rules"):
-            rules.extend(parse_rules(entry.read_text(encoding="utf-8"), f"dedup/rules/{entry.name}"))
-    return tuple(rules)
+    files = [(e.name, e.read_bytes()) for e in sorted(folder.iterdir(), key=lambda e: e.name)
+             if e.name.endswith(".rules")]
+    code = [Path(__file__).with_name(name).read_bytes() for name in ("rules.py", "rule_index.py", "literals.py")]
+    parts = [__version__, regex.__version__, _automaton_version(), *code, *(b for f in files for b in f)]
+    return load_or_build("rules", parts, lambda: _build_packaged(files))
+
+
+def _build_packaged(files: list[tuple[str, bytes]]) -> RuleIndex:
+    rules: list[Rule] = []
+    for name, data in files:
+        rules.extend(parse_rules(data.decode("utf-8"), f"dedup/rules/{name}"))   # every regex compiles here
+    return RuleIndex(replace(rule, compiled=None) for rule in rules)
+
+
+def _automaton_version() -> str:
+    try:
+        import ahocorasick
+    except ImportError:
+        return "pure"
+    return str(getattr(ahocorasick, "__version__", "ahocorasick"))
+
+
+def _packaged() -> tuple[Rule, ...]:
+    return _packaged_index().rules
 
 
 def _read(path: str | Path) -> list[Rule]:
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RuleError(str(path), 0, f"cannot read rule file: {exc}") from None
+        data = path.read_bytes()
+    except OSError as exc:
+        raise RuleError(str(path), 0, f"cannot read rule file: {exc.strerror or exc}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        column = exc.start - data.rfind(b"\n", 0, exc.start)
+        raise RuleError(str(path), line, f"not UTF-8 (byte {data[exc.start]:#04x} at column {column})") from None
     return parse_rules(text, str(path))
 
 
@@ -372,10 +238,10 @@ class RuleSet:
     True
     """
 
-    def __init__(self, noise: Iterable[Rule] = (), keep: Iterable[Rule] = (),
+    def __init__(self, noise: Iterable[Rule] | RuleIndex = (), keep: Iterable[Rule] = (),
                  timeout: float = DEFAULT_TIMEOUT) -> None:
-        self._noise = _Index(noise)
-        self._keep = _Index(keep)
+        self._noise = noise if isinstance(noise, RuleIndex) else RuleIndex(noise)
+        self._keep = RuleIndex(keep)
         self.timeout = timeout
         # a pure function of (rules, line): memoised per rule set, because corpora repeat lines (templates,
         # syndicated copies) and the output is classified twice (pass 2, then `assemble`'s settling)
@@ -383,7 +249,7 @@ class RuleSet:
 
     @classmethod
     def default(cls) -> RuleSet:
-        return cls(_packaged())
+        return cls(_packaged_index())
 
     @property
     def noise_rules(self) -> tuple[Rule, ...]:
@@ -408,7 +274,7 @@ class RuleSet:
 
     def _match(self, text: str) -> RuleMatch | None:
         cleaned = clean(text)
-        norm = normalise(cleaned)
+        norm = _normalise_clean(cleaned)
         n_words = len(norm.split())
         for index, keep in ((self._keep, True), (self._noise, False)):
             for rule, fuzzy in index.candidates(cleaned, norm, n_words, self.timeout):

@@ -14,10 +14,14 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from functools import cache, lru_cache
+from pathlib import Path
 
 import justext
 import numpy as np
 import regex
+
+from dedup import __version__
+from dedup.noise.tables import load_or_build
 
 _WORD = regex.compile(r"[\p{L}\p{M}']+")
 FALLBACK = "English"
@@ -40,12 +44,21 @@ def _script(word: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _inverted() -> tuple[tuple[str, ...], dict[str, np.ndarray]]:
-    """The languages in alphabetical order, and stop word -> numbers of the languages whose list has it.
+def _inverted() -> tuple[tuple[str, ...], dict[str, int], np.ndarray, np.ndarray]:
+    """The languages in alphabetical order, and the stop words of all of them inverted: word -> its row, and
+    row i's language numbers are numbers[starts[i]:starts[i + 1]] (flat arrays: 150k small arrays would
+    cost more to unpickle than to build).
 
     Only words in a list's own script count for the guess: some jusText lists were built from web text that
     carried English (Marathi's has 250 English stop words), and a Devanagari list must not win on English.
+    Reading ~100 lists costs ~0.5 CPU-s, so the table is kept in the on-disk table cache.
     """
+    parts: list[bytes | str] = [__version__, justext_version(), np.__version__, Path(__file__).read_bytes()]
+    return load_or_build("stoplists", parts, _flat_inverted)
+
+
+def _flat_inverted() -> tuple[tuple[str, ...], dict[str, int], np.ndarray, np.ndarray]:
+    """(languages, word -> row, row start offsets, language numbers), as `_inverted` returns them."""
     languages = tuple(sorted(justext.get_stoplists()))
     index: dict[str, list[int]] = {}
     for number, language in enumerate(languages):
@@ -54,7 +67,20 @@ def _inverted() -> tuple[tuple[str, ...], dict[str, np.ndarray]]:
         for word, script in scripts.items():
             if script == native:
                 index.setdefault(word, []).append(number)
-    return languages, {word: np.array(numbers, dtype=np.int64) for word, numbers in index.items()}
+    words = tuple(sorted(index))
+    lengths = [len(index[word]) for word in words]
+    starts = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    numbers = np.array([n for word in words for n in index[word]], dtype=np.int64)
+    return languages, {word: row for row, word in enumerate(words)}, starts, numbers
+
+
+def justext_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("jusText")
+    except PackageNotFoundError:
+        return "unknown"
 
 
 def guess_language(text: str | Iterable[str], min_tokens: int = 8) -> tuple[str, float]:
@@ -66,8 +92,9 @@ def guess_language(text: str | Iterable[str], min_tokens: int = 8) -> tuple[str,
     tokens = words(text) if isinstance(text, str) else list(text)
     if len(tokens) < min_tokens:
         return FALLBACK, 0.0
-    languages, index = _inverted()
-    found = [(index[token], count) for token, count in Counter(tokens).items() if token in index]
+    languages, index, starts, flat = _inverted()
+    found = [(flat[starts[row]:starts[row + 1]], count) for token, count in Counter(tokens).items()
+             if (row := index.get(token)) is not None]
     if not found:
         return FALLBACK, 0.0
     numbers = np.concatenate([n for n, _ in found])

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from dedup.errors import RuleError
+from dedup.noise.rule_index import compile_rule
 from dedup.noise.rules import RuleSet, RuleTimeoutWarning, edit_distance, normalise, parse_rules
 
 
@@ -38,6 +39,9 @@ def test_parse_comments_blank_lines_kinds_and_options() -> None:
     ("advertisement needs=ad||x regex: ad", "unknown option"),
     ("advertisement  phrase: !!!", "empty after normalisation"),
     ("advertisement  regex: (unclosed", "regex does not compile"),
+    ("advertisement  regex: a{1000000000}", "repeat count {1000000000} is above"),   # compiling would never end
+    ("advertisement  regex: (?:(?:a{100}){100}){100}", "nested repeat counts multiply to 1000000"),
+    ("advertisement  regex: " + "a" * 6000, "characters long"),
 ])
 def test_bad_line_raises_rule_error_with_file_and_line(tmp_path: Path, line: str, message: str) -> None:
     path = write(tmp_path, f"# header\n\n{line}\n")
@@ -324,5 +328,35 @@ def test_packaged_needs_never_change_a_match_on_the_dev_lines() -> None:
     for text in (clean(t) for t in texts):
         lowered = text.lower()
         for rule in guarded:
-            if rule.compiled.search(text) is not None:
+            if compile_rule(rule.pattern).search(text) is not None:
                 assert any(piece in lowered for piece in rule.needs), (rule.location, text)
+
+
+def test_rule_file_with_invalid_utf8_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.rules"
+    path.write_bytes("promo  phrase: Get the app\n# caf\u00e9 rules\n".encode("latin-1"))
+    with pytest.raises(RuleError) as info:
+        RuleSet.default().extended(path)
+    assert info.value.line == 2 and "not UTF-8 (byte 0xe9 at column 6)" in str(info.value)
+
+
+def test_every_packaged_regex_compiles() -> None:
+    """Packaged regexes are compiled on first use (from the table cache); each must compile."""
+    for rule in RuleSet.default().noise_rules:
+        if rule.kind == "regex":
+            assert compile_rule(rule.pattern) is not None, rule.location
+
+
+def test_rule_timeout_is_one_stderr_line_from_the_cli(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    rules = write(tmp_path, "promo  regex: ^(a|aa)+$\n")
+    page = tmp_path / "page.txt"
+    page.write_text("a" * 3000 + "b\n\nThe council met on Monday.\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-c", "from dedup.cli import main; main()", "clean", str(page),
+                           "--rules", str(rules), "--workers", "1"], capture_output=True, text=True, timeout=120)
+    warned = [line for line in done.stderr.splitlines() if "timed out" in line]
+    assert done.returncode == 0 and len(warned) == 1
+    assert warned[0].startswith(f"dedup: warning: {rules}:1: regex ") and "treated as no match" in warned[0]
+    assert not [line for line in done.stderr.splitlines() if line.startswith("  ")]   # no echoed source line
