@@ -8,6 +8,10 @@ Seeds: paragraphs = non-empty lines of ../shared/seeds minus the gold noise line
 scored like ../shared/tools/score_seeds.py --part clusters (required pairs linked, links outside required +
 allowed pairs). Synthetic (scripts/synthetic.py): recall = copies (<= 10% word edits) clustered with their
 source; false = unrelated paragraphs in any cluster; chained = clusters mixing two sources.
+
+Clusters come from `find_clusters`, which signs and bands the paragraphs and then calls
+`dedup.near.plan.plan_from_pairs`, the function every `dedup clean` engine ends in: what is tuned here is what
+a run does.
 """
 
 from __future__ import annotations

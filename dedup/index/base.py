@@ -104,7 +104,7 @@ class ParagraphIndex(ABC):
     """A persistent, incrementally growing index of paragraph signatures; see the module docstring.
 
     >>> from dedup.index import open_index                      # doctest: +SKIP
-    >>> with open_index("idx", MinHashConfig(), create=True) as index:
+    >>> with open_index("idx", MinHashConfig(), create=True) as index:  # doctest: +SKIP
     ...     index.add(items).new_clusters
     ...     index.query(signatures)[0][0].canonical_text
     """

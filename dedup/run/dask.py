@@ -33,7 +33,7 @@ from typing import Any, Literal
 import numpy as np
 
 from dedup.config import MinHashConfig
-from dedup.errors import ConfigError, InputError
+from dedup.errors import ConfigError
 from dedup.io.read import read_sources
 from dedup.io.write import atomic_output, write_jsonl, write_text
 from dedup.near.bands import band_keys, candidate_pairs, sorted_unique
@@ -44,7 +44,7 @@ from dedup.run import shards as stage
 from dedup.run.options import CleanOptions
 from dedup.run.progress import Passes
 from dedup.run.shards import Shard, ShardClassified, ShardDone, ShardJob, ShardLayout, run_fingerprint
-from dedup.run.summary import Summary, summary_of
+from dedup.run.summary import Rejects, Summary, summary_of
 
 DASK_HINT = "the Dask engine needs: pip install 'dedup-toolkit[dask]'"
 SPLIT_EVERY = 8          # fan-in of the LineStats tree reduction
@@ -165,8 +165,7 @@ class _DaskRun:
         self.client = client
         self.job = job
         self.partitions = partitions
-        self.on_reject = on_reject
-        self.rejects: list[Reject] = []
+        self.rejects = Rejects(job.options.on_error, on_reject)
         self.cuts: list[tuple[int, int]] = []
 
     def run(self, sources: Sequence[str], shard_size: int, output: str | None, fmt: str) -> DaskResult:
@@ -212,7 +211,7 @@ class _DaskRun:
         summary.seconds.update(timer.seconds)
         computed = {"prepare": [i for i, s in enumerate(shards) if not isinstance(s, Shard)],
                     "classify": [m[0] for m in metas if m[4]], "assemble": [i for i, _, fresh in counts if fresh]}
-        return DaskResult(summary, self.rejects, len(shards), computed)
+        return DaskResult(summary, self.rejects.kept, len(shards), computed)
 
     def _aligned(self, values: list[Any], ship: bool = False) -> Any:
         """A bag partitioned like the shards, item i = values[i]: `bag.map(f, shards, aligned)` hands each task
@@ -231,7 +230,7 @@ class _DaskRun:
         A shard whose checkpoints exist is not shipped at all. Read rejects stop the run here, in input order,
         exactly as `CleanRun` stops, when `on_error` is "fail".
         """
-        layout, fail = self.job.layout, self.job.options.on_error == "fail"
+        layout, fail = self.job.layout, self.rejects.on_error == "fail"
         known = layout.shard_count() if layout is not None else None
         if layout is not None and known is not None and all(layout.has("classified", i) and layout.has("stats", i)
                                                              for i in range(known)):
@@ -242,7 +241,7 @@ class _DaskRun:
             index = len(shards)
             first = next((r for r in chunk if isinstance(r, Reject)), None)
             if fail and first is not None:
-                raise InputError(first.source, first.line, first.reason)
+                self.rejects.take(first)   # raises: a failing run stops at the first bad record, as CleanRun does
             if layout is not None and layout.has("classified", index) and layout.has("stats", index):
                 shards.append(Shard(index, None))
             else:
@@ -251,12 +250,8 @@ class _DaskRun:
 
     def _report(self, rejects: list[Reject]) -> None:
         """Extract and read rejects of all shards, in input order: the first stops a failing run."""
-        if rejects and self.job.options.on_error == "fail":
-            raise InputError(rejects[0].source, rejects[0].line, rejects[0].reason)
-        self.rejects = rejects
-        if self.on_reject is not None:
-            for reject in rejects:
-                self.on_reject(reject)
+        for reject in rejects:
+            self.rejects.take(reject)
 
     # -- cross-document ------------------------------------------------------------------------------------
     def _resolve(self, classified: Any, doc_offsets: list[int],

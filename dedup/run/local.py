@@ -17,7 +17,6 @@ from typing import Any
 
 import numpy as np
 
-from dedup.errors import InputError
 from dedup.io.read import read_sources
 from dedup.io.shape import from_records
 from dedup.io.spill import Spill
@@ -30,7 +29,7 @@ from dedup.run.options import CleanOptions, DedupMode, Level
 from dedup.run.passes import AssembleJob, Stages
 from dedup.run.pool import Pool, cpu_count
 from dedup.run.progress import Passes
-from dedup.run.summary import Summary
+from dedup.run.summary import Rejects, Summary
 
 __all__ = ["CleanOptions", "CleanRun", "DedupMode", "Level", "Summary", "as_documents", "clean_sources",
            "default_workers"]
@@ -85,8 +84,8 @@ class CleanRun:
         options = options or CleanOptions()
         self.options = options
         self.summary = Summary()
-        self.rejects: list[Reject] = []
-        self._on_reject = on_reject
+        self._rejects = Rejects(options.on_error, on_reject)
+        self.rejects = self._rejects.kept
         self._prepared = Spill(options.tmp_dir)
         self._classified = Spill(options.tmp_dir)
         self.plan: DedupPlan | None = None
@@ -112,11 +111,7 @@ class CleanRun:
     # -- pass 1 -------------------------------------------------------------------------------------------
     def _reject(self, reject: Reject) -> None:
         self.summary.rejected += 1
-        if self.options.on_error == "fail":
-            raise InputError(reject.source, reject.line, reject.reason)
-        self.rejects.append(reject)
-        if self._on_reject is not None:
-            self._on_reject(reject)
+        self._rejects.take(reject)
 
     def _pass_prepare(self, records: Iterable[Document | Reject], pool: Pool) -> Any:
         """Pass 1; returns the corpus line statistics, merged over all batches."""

@@ -55,8 +55,8 @@ def _serve(stages: Any, tasks: Any, results: Any) -> None:
         try:
             results.put((number, True, fn(stages, batch)))
         except Exception as error:
-            try:
-                pickle.dumps(error)
+            try:   # the driver must be able to rebuild it (an exception with a custom __init__ may not)
+                pickle.loads(pickle.dumps(error))
             except Exception:
                 error = RuntimeError(f"{type(error).__name__}: {error}")
             results.put((number, False, error))

@@ -15,11 +15,12 @@ the work was split.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
-from dedup.records import CleanedDocument
+from dedup.errors import InputError
+from dedup.records import CleanedDocument, Reject
 
 if TYPE_CHECKING:
     from dedup.run.passes import Classified
@@ -90,6 +91,24 @@ class Summary:
         return (f"dedup: {self.documents_in} documents in, {self.documents_out} out, {self.rejected} rejected; "
                 f"{self.paragraphs} paragraphs, {noise} noise removed" + (f" ({by_cat})" if by_cat else "")
                 + f", {self.duplicates} duplicates dropped in {self.clusters} clusters, {self.repairs} words repaired")
+
+
+@dataclass(slots=True)
+class Rejects:
+    """What every engine does with a record it cannot read or extract: with `on_error` "fail" the first one
+    stops the run (an `InputError` naming file and line); with "skip" it is kept, in input order, and handed
+    to `on_reject` (the CLI's rejects file and stderr note). Engines count them in `Summary.rejected`."""
+
+    on_error: str
+    on_reject: Callable[[Reject], None] | None = None
+    kept: list[Reject] = field(default_factory=list)
+
+    def take(self, reject: Reject) -> None:
+        if self.on_error == "fail":
+            raise InputError(reject.source, reject.line, reject.reason)
+        self.kept.append(reject)
+        if self.on_reject is not None:
+            self.on_reject(reject)
 
 
 STAGE_COUNTS = {

@@ -123,6 +123,7 @@ def _dev_pages(limit_pages: int) -> dict[str, list[dict]]:
     return dict(sorted(pages.items())[:limit_pages])
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not LINES.exists(), reason="dev data not available")
 def test_dev_sample_keeps_ground_truth_lines() -> None:
     """Content lines (snippet-labelled `content` and inside WCXB's ground truth) must be kept.
@@ -162,6 +163,7 @@ LINE_POOL = st.one_of(SENTENCES, st.sampled_from([
     "with many words in it.", "Pros", "Logo-favicon"]))
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None)
 @given(st.lists(LINE_POOL, min_size=1, max_size=12))
 def test_invariants(lines: list[str]) -> None:

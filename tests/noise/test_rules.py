@@ -306,6 +306,7 @@ def test_needs_skips_the_regex_only_on_lines_without_its_literals(tmp_path: Path
     assert rules.match("We earn a living from the farm.") is None      # the regex alone would match
 
 
+@pytest.mark.slow
 def test_packaged_needs_never_change_a_match_on_the_dev_lines() -> None:
     """Each `needs=` in the packaged rules is a necessary condition: on real lines (the dev set and the seeds)
     every line its regex matches holds one of the literals, so the pre-check skips only sure misses."""

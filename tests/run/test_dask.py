@@ -104,6 +104,7 @@ def parts(directory: Path, ext: str = "jsonl") -> bytes:
     return b"".join(p.read_bytes() for p in sorted(directory.glob(f"part-*.{ext}")))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("mode", "fmt", "shard_size"), [("drop", "jsonl", 2), ("canonical", "text", 1),
                                                          ("off", "jsonl", 3)])
 def test_fixtures_byte_identical(scheduler: str, tmp_path: Path, mode: str, fmt: str, shard_size: int) -> None:
@@ -120,6 +121,7 @@ def test_fixtures_byte_identical(scheduler: str, tmp_path: Path, mode: str, fmt:
         assert result.summary.duplicates > 0 and result.summary.clusters > 0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("shard_size", "partitions"), [(1000, 1), (17, 4)])
 def test_generated_corpus_byte_identical(scheduler: str, tmp_path: Path, corpus: list[str],
                                          reference: tuple[bytes, Summary], shard_size: int, partitions: int) -> None:
@@ -131,6 +133,7 @@ def test_generated_corpus_byte_identical(scheduler: str, tmp_path: Path, corpus:
     assert result.summary.duplicates > 50 and sum(result.summary.noise.values()) > 50
 
 
+@pytest.mark.slow
 def test_resume_recomputes_only_the_missing_shard(scheduler: str, tmp_path: Path, corpus: list[str],
                                                   reference: tuple[bytes, Summary]) -> None:
     """Part files concatenate to the local JSONL; a lost shard (part, marker, checkpoint) is all a rerun does."""
@@ -154,6 +157,7 @@ def test_resume_recomputes_only_the_missing_shard(scheduler: str, tmp_path: Path
     assert third.computed["assemble"] == [] and third.summary == first.summary   # finished: no cluster needed
 
 
+@pytest.mark.slow
 def test_other_fingerprint_is_a_config_error(scheduler: str, tmp_path: Path) -> None:
     out = tmp_path / "out"
     run_dask([str(SEEDS)], make_options(), scheduler=scheduler, output_dir=str(out), shard_size=3)
@@ -165,6 +169,7 @@ def test_other_fingerprint_is_a_config_error(scheduler: str, tmp_path: Path) -> 
     assert parts(out) == local([str(SEEDS)], make_options(threshold=0.7))
 
 
+@pytest.mark.slow
 def test_rejects_in_input_order(scheduler: str, tmp_path: Path) -> None:
     bad = tmp_path / "bad.jsonl"
     bad.write_bytes(b'{"id": "a", "text": "A fine paragraph about the weather in Oslo today."}\n{broken\n'
@@ -242,6 +247,7 @@ def test_bucket_pairs_keep_the_big_bucket_window() -> None:
     assert got.tolist() == expected.tolist()
 
 
+@pytest.mark.slow
 def test_cli_engine_dask_matches_local_cli(scheduler: str, tmp_path: Path) -> None:
     """`dedup clean --engine dask --scheduler ADDR` prints what the local engine prints, part files included."""
     from click.testing import CliRunner

@@ -93,6 +93,7 @@ SENTENCES = [line for path in sorted(Path(__file__).resolve().parents[2].joinpat
              for line in seed_lines(path)]
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.lists(st.sampled_from(SENTENCES), min_size=1, max_size=8), min_size=1, max_size=4))
 def test_clean_invents_nothing_keeps_order_and_is_idempotent(corpus: list[list[str]]) -> None:
@@ -112,6 +113,7 @@ def test_clean_invents_nothing_keeps_order_and_is_idempotent(corpus: list[list[s
 SECTION_LABELS = ["Politics", "World", "Back to Blogs", "Local News", "Advertisement", "Share this article"]
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.tuples(st.lists(st.sampled_from(SECTION_LABELS), max_size=4), st.sampled_from(SENTENCES[:12]),
                           st.lists(st.sampled_from(SENTENCES), min_size=1, max_size=6)), min_size=1, max_size=4),
@@ -153,6 +155,7 @@ def _generated_corpus(path: Path, size: int, seed: int) -> None:
     path.write_bytes(b"".join(orjson.dumps(record) + b"\n" for record in documents(corpus(size, seed), seed)))
 
 
+@pytest.mark.slow
 @settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                  HealthCheck.too_slow])
 @given(seed=st.integers(0, 10_000), workers=st.integers(2, 3), batch_size=st.integers(1, 40),

@@ -1,0 +1,62 @@
+"""The local engine's process pool: results in input order, worker errors raised in the caller, no process left."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import pytest
+
+from dedup.errors import InputError
+from dedup.run.pool import Pool
+
+
+def slow_square(stages: int, n: int) -> tuple[int, int]:
+    time.sleep(0.01 * (n % 3))   # uneven batches: later ones may finish first
+    return n * n + stages, os.getpid()
+
+
+def fail_on_five(stages: int, n: int) -> int:
+    if n == 5:
+        raise ValueError(f"bad batch {n}")
+    if n == 7:
+        raise InputError("in.jsonl", 7, "broken record")   # cannot be rebuilt by pickle: sent as its message
+    return n
+
+
+def die_on_three(stages: int, n: int) -> int:
+    if n == 3:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return n
+
+
+def test_results_come_back_in_order_from_several_processes() -> None:
+    with Pool(100, 2) as pool:
+        processes = list(pool.processes)
+        results = list(pool.map(slow_square, range(20)))
+    assert [r for r, _ in results] == [n * n + 100 for n in range(20)]
+    assert {pid for _, pid in results} <= {p.pid for p in processes} and len({pid for _, pid in results}) == 2
+    assert not any(p.is_alive() for p in processes)
+
+
+def test_one_worker_runs_inline() -> None:
+    with Pool(1, 1) as pool:
+        assert pool.processes == []
+        assert [pid for _, pid in pool.map(slow_square, range(3))] == [os.getpid()] * 3
+
+
+def test_a_worker_error_is_raised_in_the_caller_and_stops_the_pool() -> None:
+    with pytest.raises(ValueError, match="bad batch 5"), Pool(0, 2) as pool:
+        processes = list(pool.processes)
+        list(pool.map(fail_on_five, range(10)))
+    assert not any(p.is_alive() for p in processes)
+    with pytest.raises(RuntimeError, match=r"InputError: in\.jsonl:7: broken record"), Pool(0, 2) as pool:
+        list(pool.map(fail_on_five, range(6, 10)))
+
+
+def test_a_killed_worker_is_an_error_not_a_hang() -> None:
+    with pytest.raises(RuntimeError, match="exited unexpectedly"), Pool(0, 2) as pool:
+        processes = list(pool.processes)
+        list(pool.map(die_on_three, range(10)))
+    assert not any(p.is_alive() for p in processes)
