@@ -15,6 +15,7 @@ from dataclasses import replace
 from typing import Any
 
 from dedup.config import MinHashConfig
+from dedup.errors import ConfigError
 from dedup.io.attributes import write_attributes
 from dedup.io.output import check_writable, refuse_input_as_output
 from dedup.io.parquet import write_parquet
@@ -98,11 +99,14 @@ def clean_to(sources: Sequence[str], output: str, fmt: str, options: CleanOption
     """
     refuse_input_as_output(output, sources)
     check_writable(output)
+    fmt = output_format(output, fmt)
+    if index is not None and (fmt == "parquet" or attributes_dir is not None):
+        raise ConfigError("--index writes text or JSONL only: Parquet output and --attributes-dir need a run "
+                          "without --index")
     if index is not None:
         from dedup.run.incremental import clean_with_index
 
         return clean_with_index(sources, output, fmt, options, index, on_reject)
-    fmt = output_format(output, fmt)
     with clean_sources(sources, options, on_reject) as run, \
             atomic_output(output, "wb" if fmt == "parquet" else "w") as stream:
         docs = run.documents()
@@ -126,6 +130,10 @@ def clean_on_dask(sources: Sequence[str], options: CleanOptions, *, output: str 
     """
     from dedup.run.dask import run_dask
 
+    if output_format(output, fmt) == "parquet":
+        raise ConfigError("the Dask engine writes text or JSONL: use --engine local for Parquet output")
+    refuse_input_as_output(output, sources)
+    check_writable(output)
     result = run_dask(sources, options, scheduler=scheduler, output=output, output_dir=output_dir,
                       fmt="jsonl" if fmt == "jsonl" else "text", shard_size=shard_size, overwrite=overwrite,
                       on_reject=on_reject)

@@ -207,6 +207,8 @@ def clean(**params: Any) -> None:
         raise click.UsageError(f"--{dask_only[0].replace('_', '-')} needs --engine dask")
     if params["engine"] == "dask" and params["index_spec"] is not None:
         raise click.UsageError("--index works with --engine local only")
+    if params["engine"] == "dask" and params["attributes_dir"] is not None:
+        raise click.UsageError("--attributes-dir works with --engine local only")
     if params["output_dir"] is not None and params["output"] != "-":
         raise click.UsageError("give either -o/--output or --output-dir, not both")
     report, close = reject_reporter(params)

@@ -6,6 +6,7 @@ import gzip
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 import dedup
@@ -53,3 +54,13 @@ def test_clean_accepts_dict_records_like_hf_dataset_rows() -> None:
     assert [d.text for d in from_dicts] == [d.text for d in from_files]
     assert [d.id for d in from_dicts] == [r["id"] for r in rows]
     assert from_dicts[0].fields == {k: v for k, v in rows[0].items() if k not in ("id", "text")}
+
+
+def test_clean_and_clean_sources_take_hf_datasets() -> None:
+    datasets = pytest.importorskip("datasets")
+    rows = [json.loads(line) for line in SEEDS_JSONL.read_text(encoding="utf-8").splitlines()]
+    table = datasets.Dataset.from_list(rows)
+    expected = [d.text for d in dedup.clean(rows)]
+    assert [d.text for d in dedup.clean(table)] == expected
+    with dedup.clean_sources(table.to_iterable_dataset()) as run:
+        assert [d.text for d in run.documents()] == expected

@@ -203,3 +203,11 @@ def test_input_format_option_forces_parquet_and_warc(tmp_path: Path) -> None:
     docs, rejects = split(read_sources([str(path)], ReadOptions(input_format="parquet")))
     assert rejects == [] and len(docs) == 5 and docs[0].fields is not None and docs[0].fields["source"] == \
         "seeds-dataset"
+
+
+@pytest.mark.parametrize("extra", [["--index", "IDX"], ["--engine", "dask"]])
+def test_parquet_output_where_it_is_not_written_is_refused(tmp_path: Path, extra: list[str]) -> None:
+    args = [a.replace("IDX", str(tmp_path / "idx")) for a in extra]
+    _, err, code = clean(str(SEEDS_JSONL), "-o", str(tmp_path / "out.parquet"), *args, ok=False)
+    assert code == 2 and err.count("\n") == 1 and "Parquet" in err
+    assert not (tmp_path / "out.parquet").exists()
