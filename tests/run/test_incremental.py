@@ -5,7 +5,9 @@ Local index directory and a real `redis-server` (tests/redis_server.py); no mock
 
 from __future__ import annotations
 
+import gzip
 import hashlib
+import itertools
 import json
 from itertools import count
 from pathlib import Path
@@ -109,7 +111,7 @@ def test_a_reused_id_is_a_new_document_not_a_rerun(runner: CliRunner, index_spec
     """Tuesday's `story` is an updated Monday `story` (the same paragraphs at the same positions, then new
     ones): its copies of Monday are dropped exactly as when it had another name, not taken for itself."""
     first = SEEDS[0].read_text(encoding="utf-8")
-    second = first.rstrip() + "\nOfficials in San Salvador said on Tuesday that the first flights could leave next week.\n"
+    second = first.rstrip() + "\nOfficials said on Tuesday that the first flights could leave next week.\n"
     monday = jsonl(tmp_path / "monday.jsonl", [("story", first)])
     clean(runner, [monday], index_spec)
     same_name = clean(runner, [jsonl(tmp_path / "tuesday.jsonl", [("story", second)])], index_spec)
@@ -170,3 +172,30 @@ def test_other_config_is_refused_with_one_line(runner: CliRunner, tmp_path: Path
     error = [line for line in result.stderr.splitlines() if line.startswith("dedup: error:")]
     assert len(error) == 1 and "fingerprint" in error[0]
     assert tree_digest(index) == before
+
+
+@pytest.fixture(scope="module")
+def dev_pages(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The first 200 dev pages (`html` field) as JSONL."""
+    source = Path(__file__).resolve().parents[3] / "shared" / "data" / "dev" / "wcxb-dev.jsonl.gz"
+    if not source.exists():
+        pytest.skip(f"dev data not found at {source}")
+    path = tmp_path_factory.mktemp("dev") / "pages.jsonl"
+    with gzip.open(source, "rt", encoding="utf-8") as lines, open(path, "w", encoding="utf-8") as out:
+        for line in itertools.islice(lines, 200):
+            record = json.loads(line)
+            out.write(json.dumps({"id": record["id"], "html": record["html"]}) + "\n")
+    return path
+
+
+@pytest.mark.slow
+def test_rerun_on_200_dev_pages_is_byte_identical(runner: CliRunner, index_spec: str, dev_pages: Path) -> None:
+    def run() -> list[dict]:
+        return clean(runner, [dev_pages], index_spec, "--input-format", "html", "--text-field", "html",
+                     "--workers", "2")
+
+    first = run()
+    before = index_state(runner, index_spec)
+    assert run() == first
+    assert index_state(runner, index_spec) == before
+    assert len(first) == 200 and sum(len(r["duplicates"]) for r in first) > 0
