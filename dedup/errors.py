@@ -19,6 +19,10 @@ class InputError(DedupError):
         where = f"{source}:{line}" if line else source
         super().__init__(f"{where}: {reason}")
 
+    def __reduce__(self) -> tuple[type, tuple[str, int, str]]:
+        """Rebuilt from its fields, so an error raised in a pool worker reaches the driver as itself (exit 2)."""
+        return type(self), (self.source, self.line, self.reason)
+
 
 class ConfigError(DedupError):
     """Bad configuration: a rule file, an index with another fingerprint, an unreachable Redis."""
@@ -33,6 +37,9 @@ class RuleError(ConfigError):
         self.reason = reason
         super().__init__(f"{source}:{line}: {reason}")
 
+    def __reduce__(self) -> tuple[type, tuple[str, int, str]]:
+        return type(self), (self.source, self.line, self.reason)
+
 
 class OutputError(DedupError):
     """An output that cannot be written: `path: reason` (missing directory, disk full, not a writable target)."""
@@ -41,3 +48,6 @@ class OutputError(DedupError):
         self.path = path
         self.reason = reason
         super().__init__(f"{path}: {reason}")
+
+    def __reduce__(self) -> tuple[type, tuple[str, str]]:
+        return type(self), (self.path, self.reason)

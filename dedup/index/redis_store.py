@@ -221,10 +221,11 @@ class RedisIndex(ParagraphIndex):
         self.base = f"{self.prefix}:{meta['fingerprint']}"
         try:
             self.client = redis.Redis.from_url(url, socket_connect_timeout=5, socket_timeout=DEFAULT_TIMEOUT)
+        except ValueError as exc:
+            raise ConfigError(f"{self.location}: {exc}") from None
+        with self._errors(opening=True):
             self.client.ping()
             stored = self._open_meta(meta, create, shards)
-        except redis.exceptions.RedisError as exc:
-            raise ConfigError(f"cannot connect to {self.location}: {_reason(exc)}") from None
         self.shards = int(stored["shards"])
         if not 0 < self.shards <= 65536:
             raise ConfigError(f"{self.location}: shards must be a positive integer up to 65536, got {self.shards}")
@@ -311,22 +312,23 @@ class RedisIndex(ParagraphIndex):
         return AddResult(added, len(items) - added, new, assignments)
 
     @contextlib.contextmanager
-    def _errors(self) -> Iterator[None]:
-        """Any Redis failure mid-run (server gone, out of memory, no answer in time) is one line for the user,
-        like an unreachable server at open."""
+    def _errors(self, opening: bool = False) -> Iterator[None]:
+        """Any Redis failure (server unreachable or gone, out of memory, no answer in time) is one line."""
         errors = self._redis.exceptions
         try:
             yield
         except errors.TimeoutError:
-            timeout = self.client.connection_pool.connection_kwargs.get("socket_timeout")
+            timeout = self.client.connection_pool.connection_kwargs.get("socket_timeout") or 0
             raise ConfigError(f"{self.location} did not answer within {timeout:g} s (server hung or paused?); "
-                              f"nothing of the unanswered chunk is lost or half-written") from None
+                              f"a chunk is indexed whole or not at all, so a rerun completes the batch") from None
         except errors.ConnectionError as exc:
-            raise ConfigError(f"lost connection to {self.location}: {_reason(exc)}") from None
+            what = "cannot connect to" if opening else "lost connection to"
+            raise ConfigError(f"{what} {self.location}: {_reason(exc)}") from None
         except errors.RedisError as exc:
-            reason = _reason(exc)
-            if "OOM" in reason:
-                reason = "out of memory (maxmemory reached): " + reason
+            reason = re.sub(r"\.? script: \w+, on @user_script:\d+\.?$", "", _reason(exc))
+            if "maxmemory" in reason:
+                reason = (f"out of memory ({reason}); the index holds whole chunks of this batch only: free memory "
+                          f"or raise maxmemory, then rerun to complete it")
             raise ConfigError(f"{self.location}: {reason}") from None
 
     def _parse(self, rec: bytes) -> tuple[int, int, np.ndarray, str, str]:
