@@ -63,6 +63,9 @@ def input_options(fn: F) -> F:
                           "as noise evidence; off is ~12% faster."),
         click.option("--repair/--no-repair", default=True, show_default=True,
                      help="Split glued words (\"hasoffered\" → \"has offered\")."),
+        click.option("--drop-empty", is_flag=True,
+                     help="Leave pages without main content out of the output (default: an empty record "
+                          "whose metadata.empty_reason says why)."),
         click.option("--progress/--no-progress", default=None,
                      help="Progress bar on stderr [default: on when stderr is a terminal]."),
     ]
@@ -79,7 +82,7 @@ def build_options(params: dict[str, Any], **extra: Any) -> CleanOptions:
         glob=params["glob_pattern"], rules=params["rules"], keep=params["keep"], on_error=params["on_error"],
         workers=params["workers"] or default_workers(), batch_size=params["batch_size"],
         threshold=params["threshold"], num_perm=params["num_perm"], ngram=params["ngram"], repair=params["repair"],
-        html_evidence=params["html_evidence"], progress=progress, **extra)
+        html_evidence=params["html_evidence"], drop_empty=params["drop_empty"], progress=progress, **extra)
 
 
 def reject_reporter(params: dict[str, Any]) -> tuple[Callable[[Reject], None], Callable[[], None]]:

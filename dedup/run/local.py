@@ -26,7 +26,7 @@ from dedup.io.read import ReadOptions
 from dedup.io.spill import Spill
 from dedup.near.bands import band_keys
 from dedup.noise.classify import ClassifyConfig
-from dedup.noise.extract import ExtractConfig
+from dedup.noise.extract import ExtractConfig, is_empty
 from dedup.records import CleanedDocument, Document, Reject
 from dedup.run.passes import AssembleJob, Classified, Prepared, StageRunner, Worker
 from dedup.run.resolve import Canonical, ClusterRecord, Decision, DedupPlan, Member, content_id, plan_dedup
@@ -49,6 +49,7 @@ class CleanOptions:
     dedup: DedupMode = "drop"
     level: Level = "paragraph"
     repair: bool = True
+    drop_empty: bool = False      # pages without main content: left out of the output (still counted)
     corpus_stats: bool = True
     workers: int = 1
     batch_size: int = 64
@@ -69,13 +70,17 @@ class Summary:
     duplicates: int = 0
     clusters: int = 0
     repairs: int = 0
+    empty: int = 0            # documents without main content (output empty, or dropped: `dropped_empty`)
+    dropped_empty: int = 0
 
     def line(self) -> str:
         noise = sum(self.noise.values())
         by_cat = ", ".join(f"{k} {v}" for k, v in sorted(self.noise.items(), key=lambda kv: (-kv[1], kv[0])))
         return (f"dedup: {self.documents_in} documents in, {self.documents_out} out, {self.rejected} rejected; "
                 f"{self.paragraphs} paragraphs, {noise} noise removed" + (f" ({by_cat})" if by_cat else "")
-                + f", {self.duplicates} duplicates dropped in {self.clusters} clusters, {self.repairs} words repaired")
+                + f", {self.duplicates} duplicates dropped in {self.clusters} clusters, {self.repairs} words repaired"
+                + (f", {self.empty} without main content" + (" (dropped)" if self.dropped_empty else "")
+                   if self.empty else ""))
 
 
 def default_workers() -> int:
@@ -251,6 +256,11 @@ class CleanRun:
                     for removal in cleaned.removed:
                         self.summary.noise[removal.category] = self.summary.noise.get(removal.category, 0) + 1
                     self.summary.duplicates += len(cleaned.duplicates)
+                    if is_empty(cleaned):
+                        self.summary.empty += 1
+                        if self.options.drop_empty:
+                            self.summary.dropped_empty += 1
+                            continue
                     self.summary.documents_out += 1
                     yield cleaned
         finally:

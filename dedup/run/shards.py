@@ -46,6 +46,7 @@ from dedup.config import fingerprint
 from dedup.errors import ConfigError
 from dedup.io.write import atomic_output, write_jsonl, write_text
 from dedup.noise.corpus_stats import LineStats
+from dedup.noise.extract import is_empty
 from dedup.records import CleanedDocument, Document, Reject
 from dedup.run.local import CleanOptions, Summary
 from dedup.run.passes import Classified, Prepared, Worker
@@ -90,7 +91,7 @@ def run_fingerprint(sources: Sequence[str], options: CleanOptions, fmt: str, sha
         "read": fingerprint(options.read), "extract": fingerprint(options.extract),
         "rules": [[p, _file_digest(p)] for p in options.rules], "keep": [[p, _file_digest(p)] for p in options.keep],
         "dedup": options.dedup, "level": options.level, "repair": options.repair,
-        "corpus_stats": options.corpus_stats, "on_error": options.on_error,
+        "corpus_stats": options.corpus_stats, "on_error": options.on_error, "drop_empty": options.drop_empty,
         "fmt": fmt, "shard_size": shard_size, "inputs": [_input_identity(s) for s in sources],
     }
     return hashlib.sha1(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
@@ -323,7 +324,10 @@ def assemble_shard(item: ShardClassified, decisions: dict[tuple[int, int], Decis
     plan = None if mode == "off" else DedupPlan(decisions, [])
     settler = job.worker().settler()
     docs = [assemble(c, doc_offset + pos, plan, mode, settler) for pos, c in enumerate(item.classified)]
-    counts = shard_counts(item, docs)
+    empty = sum(1 for d in docs if is_empty(d))
+    if job.options.drop_empty:
+        docs = [d for d in docs if not is_empty(d)]
+    counts = {**shard_counts(item, docs), "empty": empty, "dropped_empty": empty if job.options.drop_empty else 0}
     if layout is None:
         return ShardDone(item.index, counts, docs, True)
     with atomic_output(layout.part(item.index)) as stream:
@@ -354,6 +358,8 @@ def summary_of(counts: Iterable[dict[str, Any]]) -> Summary:
         summary.paragraphs += c["paragraphs"]
         summary.repairs += c["repairs"]
         summary.duplicates += c["duplicates"]
+        summary.empty += c.get("empty", 0)
+        summary.dropped_empty += c.get("dropped_empty", 0)
         for category, n in c["noise"].items():
             summary.noise[category] = summary.noise.get(category, 0) + n
     return summary
