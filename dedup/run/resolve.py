@@ -16,6 +16,7 @@ from dedup.config import MinHashConfig
 from dedup.near.bands import candidate_pairs
 from dedup.near.neardup import resolve_candidates
 from dedup.near.shingle import normalise
+from dedup.near.verify import in_page_copy
 from dedup.run.passes import Classified
 
 
@@ -102,10 +103,18 @@ def _text_at(item: Classified, index: int) -> str:
     return next(t for p, t in zip(item.paragraphs, item.kept, strict=True) if p.index == index) or ""
 
 
+def _recurs_in_page(first: int, member: int, order: list[tuple[int, int]], texts: list[str],
+                    config: MinHashConfig) -> bool:
+    """The kept copy is in the member's own document, and the member is not a long near-exact copy of it."""
+    return order[first][0] == order[member][0] and not in_page_copy(texts[first], texts[member], config)
+
+
 def plan_dedup(keys: np.ndarray, refs: np.ndarray, batches: Iterable[list[Classified]],
                config: MinHashConfig) -> DedupPlan:
     """Cluster the run's signed paragraphs from their LSH band keys (`candidates.band_keys`, one row per
-    signature row of `refs`); the earliest copy of each cluster is kept, later ones dropped. Candidates are
+    signature row of `refs`); the earliest copy of each cluster is kept, later ones dropped — a later one in
+    the kept copy's own document only when it is a long near-exact copy (`dedup.near.verify.in_page_copy`).
+    Candidates are
     verified on the texts, so the signatures themselves are not needed here (and need not be kept)."""
     if len(keys) < 2:
         return DedupPlan({}, [])
@@ -129,6 +138,8 @@ def plan_dedup(keys: np.ndarray, refs: np.ndarray, batches: Iterable[list[Classi
         canonical_id = f"{docs[canonical]}#{order[canonical][1]}"
         members = sorted(found.members, key=lambda k: order[k])
         for rank, k in enumerate(members):
+            if rank and _recurs_in_page(members[0], k, order, texts, config):
+                continue   # a line its page repeats by design: kept as it is (cross-document copies still go)
             decisions[order[k]] = Decision(found.id, canonical_id, texts[canonical], found.similarity[k], rank == 0)
         records.append(ClusterRecord(
             id=found.id,
