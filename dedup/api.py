@@ -46,7 +46,8 @@ def make_options(*, input_format: str = "auto", text_field: str = "text", id_fie
                  on_error: str = "fail", workers: int = 1, batch_size: int = 64, threshold: float | None = None,
                  num_perm: int | None = None, ngram: int | None = None, repair: bool = True, progress: bool = False,
                  dedup: str = "drop", level: str = "paragraph", tmp_dir: str | None = None,
-                 html_evidence: bool = True, site_field: str | None = None) -> CleanOptions:
+                 html_evidence: bool = True, site_field: str | None = None,
+                 drop_empty: bool = False) -> CleanOptions:
     """Build `CleanOptions` from flat keyword arguments (the CLI's shape); None keeps a stage default.
 
     `html_evidence=False` skips the per-paragraph block context and link density of HTML pages: ~12 % less
@@ -66,7 +67,7 @@ def make_options(*, input_format: str = "auto", text_field: str = "text", id_fie
         classify=ClassifyConfig(), minhash=minhash, rules=tuple(rules), keep=tuple(keep),
         dedup=dedup,  # type: ignore[arg-type]
         level=level,  # type: ignore[arg-type]
-        repair=repair, workers=workers, batch_size=batch_size, on_error=on_error,  # type: ignore[arg-type]
+        repair=repair, drop_empty=drop_empty, workers=workers, batch_size=batch_size, on_error=on_error,  # type: ignore[arg-type]
         tmp_dir=tmp_dir, progress=progress)
 
 
@@ -185,7 +186,7 @@ def explain_lines(sources: Sequence[str], options: CleanOptions,
             yield f"     {'':<25}why: {verdict.reason}" + (f" → kept {kept[:60]!r}" if verdict.keep and kept else "")
             for key, moved in verdict.moved:
                 yield f"     {'':<25}moved to metadata[{key!r}]: {moved!r}"
-        for index, glued, fixed in item.repairs:
+        for index, glued, fixed, _ in item.repairs:
             yield f"     repaired paragraph {index}: {glued!r} → {fixed!r}"
 
 

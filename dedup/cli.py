@@ -104,6 +104,9 @@ def input_options(fn: F) -> F:
                           "as noise evidence; off is ~12% faster."),
         click.option("--repair/--no-repair", default=True, show_default=True,
                      help="Split glued words (\"hasoffered\" → \"has offered\")."),
+        click.option("--drop-empty", is_flag=True,
+                     help="Leave pages without main content out of the output (default: an empty record "
+                          "whose metadata.dedup.empty_reason says why)."),
         click.option("--progress/--no-progress", default=None,
                      help="Progress bar on stderr [default: on when stderr is a terminal]."),
         click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary line on stderr."),
@@ -123,7 +126,7 @@ def build_options(params: dict[str, Any], **extra: Any) -> CleanOptions:
         workers=_workers(params["workers"]), batch_size=params["batch_size"],
         threshold=params["threshold"], num_perm=params["num_perm"], ngram=params["ngram"], repair=params["repair"],
         html_evidence=params["html_evidence"], progress=progress and not params["quiet"],
-        site_field=params["site_field"], **extra)
+        site_field=params["site_field"], drop_empty=params["drop_empty"], **extra)
 
 
 def _workers(asked: int | None) -> int:

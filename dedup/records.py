@@ -141,14 +141,14 @@ class Classified:
     """A document after classification and repair (pass 2 of a run).
 
     `kept[i]` is the text paragraph i contributes to the output (its keep span, repaired), or None for noise.
-    `repairs` are (paragraph index, glued, fixed) triples.
+    `repairs` are (paragraph index, glued, fixed, offset in the document's text) tuples.
     """
 
     doc: Document
     paragraphs: list[Paragraph]
     verdicts: list[Verdict]
     kept: list[str | None]
-    repairs: list[tuple[int, str, str]] = field(default_factory=list)
+    repairs: list[tuple[int, str, str, int]] = field(default_factory=list)
 
     def unit_text(self, index: int) -> str:
         """The clusterable text of paragraph `index`, or of the whole document for index -1."""
@@ -195,3 +195,11 @@ def field_value(record: dict[str, Any], name: str) -> str | None:
         return None
     text = str(value).strip()
     return (url_host(text) if "://" in text else None) or text or None
+
+
+EMPTY = "empty_reason"   # metadata key of a page without main content: the reason it is empty
+
+
+def is_empty(doc: Document | CleanedDocument) -> bool:
+    """True for a page that had no main content: an empty document whose metadata says why (`EMPTY`)."""
+    return EMPTY in doc.metadata and not doc.text

@@ -27,7 +27,7 @@ import numpy as np
 from dedup.config import MinHashConfig
 from dedup.near.shingle import shingle_sets
 from dedup.near.stars import ClusterResult, build_clusters
-from dedup.near.verify import verify_pairs
+from dedup.near.verify import in_page_copy, verify_pairs
 
 Key = tuple[Any, int]
 
@@ -114,7 +114,8 @@ def plan_from_pairs(pairs: np.ndarray | Sequence[Sequence[int]], docs: Sequence[
                     texts: Sequence[str], config: MinHashConfig, *, include_singletons: bool = False,
                     lang: str = "en") -> DedupPlan:
     """The plan for units 0..n-1 (`docs[k]` document id, `keys[k]` order key, `texts[k]` text) from candidate
-    pairs of unit numbers: the earliest copy of each cluster is kept, later ones are dropped."""
+    pairs of unit numbers: the earliest copy of each cluster is kept, later ones are dropped — a later one in
+    the kept copy's own document only when it is a long near-exact copy (`dedup.near.verify.in_page_copy`)."""
     pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
     result = resolve_candidates(pairs, texts, keys, config, include_singletons=include_singletons, lang=lang)
     links_of: dict[int, list[int]] = {}   # member -> its part-of links, so each cluster finds its own directly
@@ -133,6 +134,8 @@ def plan_from_pairs(pairs: np.ndarray | Sequence[Sequence[int]], docs: Sequence[
         members = sorted(found.members, key=lambda k: keys[k])
         kept = where(members[0])   # the copy the output keeps, in both modes: a duplicate ref never names a dropped one
         for rank, k in enumerate(members):
+            if rank and keys[k][0] == keys[members[0]][0] and not in_page_copy(texts[members[0]], texts[k], config):
+                continue   # a line its page repeats by design: kept as it is (cross-document copies still go)
             decisions[keys[k]] = Decision(found.id, kept, texts[canonical], found.similarity[k], rank == 0)
         links = sorted({n for k in found.members for n in links_of.get(k, ())})
         records.append(ClusterRecord(

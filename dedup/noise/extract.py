@@ -46,16 +46,19 @@ from trafilatura.metadata import (
     set_date_params,
 )
 from trafilatura.settings import Extractor
-from trafilatura.utils import load_html, normalize_unicode
+from trafilatura.utils import HTML_PARSER, load_html, normalize_unicode
 from trafilatura.xml import xmltotxt
 
 from dedup.noise.segment import segment
-from dedup.records import Document, Reject
+from dedup.records import EMPTY, Document, Reject
 
-__all__ = ["METADATA_FIELDS", "ExtractConfig", "extract"]
+__all__ = ["METADATA_FIELDS", "NO_CONTENT", "ExtractConfig", "extract"]
 
 METADATA_FIELDS = ("title", "author", "date", "url", "sitename", "description")
 _LIST_MARKER = "- "
+NO_CONTENT = "no main content extracted from HTML"
+MAX_DEPTH = 256   # libxml2's nesting limit without XML_PARSE_HUGE
+GLUE_RUN = 40     # letters kept on each side of a tag boundary (repair leaves longer words alone)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +84,10 @@ class ExtractConfig:
 def extract(doc: Document, config: ExtractConfig = ExtractConfig()) -> Document | Reject:
     """Replace an HTML document's text by its main content; non-HTML documents pass through unchanged.
 
+    A page without main content is not an error: it becomes an empty document whose `metadata["empty_reason"]`
+    says why (nested too deep or a 10 MB attribute, when the parser's limits were the cause); a record that
+    is not HTML at all is a `Reject`.
+
     >>> page = "<html><body><article><p>" + "A sentence of the story. " * 8 + "</p></article></body></html>"
     >>> extract(Document("d1", page, is_html=True)).text.startswith("A sentence of the story.")
     True
@@ -88,23 +95,42 @@ def extract(doc: Document, config: ExtractConfig = ExtractConfig()) -> Document 
     if not doc.is_html:
         return doc
     tree = load_html(doc.text)
+    limit = parser_limit()
     if tree is None:
-        return Reject(doc.source, doc.line, "not parseable as HTML", doc.text[:200])
+        return Reject(doc.source, doc.line, "not parseable as HTML" + (f": {limit}" if limit else ""), doc.text[:200])
     options = config.extractor()
     found = bare_extraction(tree, options=options)  # works on a copy: `tree` stays intact for metadata/links
     text = _text(found, options) if found is not None else ""
     if not text.strip():
-        return Reject(doc.source, doc.line, "no main content extracted from HTML", doc.text[:200])
+        reason = NO_CONTENT + (f": {limit}" if limit else "")
+        return replace(doc, text="", metadata={**doc.metadata, EMPTY: reason}, is_html=False)
     metadata = dict(doc.metadata)
     if config.metadata != "off":
         known_url = doc.metadata.get("url") if isinstance(doc.metadata.get("url"), str) else None
         for key, value in _metadata(tree, known_url, thorough=config.metadata == "full").items():
             metadata.setdefault(key, value)
+    nodes = _TEXT_NODES(tree)
+    metadata["_glue"] = tag_boundaries(nodes)
     if config.link_density or config.block_context:
-        densities, contexts = _block_info(tree, text)
+        densities, contexts = _block_info(nodes, text)
         metadata["_link_density"] = densities
         metadata["_block_context"] = contexts
     return replace(doc, text=text, metadata=metadata, is_html=False)
+
+
+def parser_limit() -> str | None:
+    """Why the HTML parser stopped reading the page, when it hit one of libxml2's safety limits on the last
+    parse (trafilatura's shared parser keeps its error log): the text past that point is not in the tree."""
+    for error in HTML_PARSER.error_log:
+        if error.type_name != "ERR_RESOURCE_LIMIT":
+            continue
+        if "depth" in error.message.lower():
+            return (f"the page nests elements more than {MAX_DEPTH} levels deep (the HTML parser's limit), so its "
+                    "text below that depth was not read")
+        return ("an attribute or text node of the page is over 10 MB (the HTML parser's limit), so the page was "
+                "read only up to it")
+    return None
+
 
 
 def _text(found: Any, options: Extractor) -> str:
@@ -178,6 +204,33 @@ def _key(text: str) -> str:
     return "".join(text.split())
 
 
+_HEAD_LETTERS = re.compile(rf"[^\W\d_]{{1,{GLUE_RUN}}}")
+_TAIL_LETTERS = re.compile(rf"[^\W\d_]{{1,{GLUE_RUN}}}$")
+_NO_BREAK = re.compile(rf"([^\W\d_]{{1,{GLUE_RUN}}})[\xa0\u2007\u202f]([^\W\d_]{{1,{GLUE_RUN}}})")
+
+
+def tag_boundaries(nodes: list[Any]) -> list[str]:
+    """"left|right" for lower-case letter runs that meet at a tag boundary of the page (with or without
+    whitespace there: trafilatura drops the tail space of inline elements such as `<code>` too) or across a
+    no-break space. Where the extracted text has such a run glued ("hasoffered"), a space was lost: the
+    evidence glued-word repair needs (`dedup.noise.repair`), sorted so the metadata is deterministic."""
+    found: set[str] = set()
+    left: str | None = None
+    for node in nodes:
+        chunk = str(node)
+        if "\xa0" in chunk or "\u2007" in chunk or "\u202f" in chunk:
+            found.update(f"{a}|{b}" for a, b in _NO_BREAK.findall(chunk) if (a + b).islower())
+        stripped = chunk.strip()
+        if not stripped:
+            continue
+        head = _HEAD_LETTERS.match(stripped)
+        if left is not None and head is not None and (left + head.group(0)).islower():
+            found.add(f"{left}|{head.group(0)}")
+        tail = _TAIL_LETTERS.search(stripped)
+        left = tail.group(0) if tail is not None else None
+    return sorted(normalize_unicode(pair) if not pair.isascii() else pair for pair in found)
+
+
 _TEXT_NODES = etree.XPath("//body//text()[normalize-space()][not(parent::script or parent::style "
                           "or parent::noscript or parent::template or parent::title)]")
 
@@ -207,9 +260,8 @@ class _Stream:
         return False
 
 
-def _stream(tree: Any) -> _Stream:
-    """All text nodes of the body at once (XPath, in C), cleaned in one pass; chunk offsets from the lengths."""
-    nodes = _TEXT_NODES(tree)
+def _stream(nodes: list[Any]) -> _Stream:
+    """All text nodes of the body (one XPath call, in C), cleaned in one pass; chunk offsets from the lengths."""
     joined = "\x00".join(nodes)
     if not joined.isascii():
         joined = _ZERO_WIDTH.sub("", normalize_unicode(joined))
@@ -276,14 +328,14 @@ def _locate(stream: _Stream, key: str, cursor: int) -> tuple[int, int]:
     return -1, -1
 
 
-def _block_info(tree: Any, text: str) -> tuple[list[float | None], list[dict[str, Any] | None]]:
+def _block_info(nodes: list[Any], text: str) -> tuple[list[float | None], list[dict[str, Any] | None]]:
     """Link density and block context of each output paragraph, in one walk of the page.
 
     The page text is laid out as one whitespace-free stream in document order; each paragraph of `text` is
     found in it at or after the previous paragraph's match (trafilatura keeps document order), so a line
     from a `<br>`-split block, a list item or a table cell is matched to the element its text starts in.
     """
-    stream = _stream(tree)
+    stream = _stream(nodes)
     densities: list[float | None] = []
     contexts: list[dict[str, Any] | None] = []
     cursor = 0

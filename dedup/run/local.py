@@ -178,8 +178,8 @@ class CleanRun:
             results = pool.map(passes.assemble, self._assemble_jobs())
             for batch in self.passes.bar(results, "assemble", self._documents, size=len):
                 for cleaned in batch:
-                    self.summary.add_cleaned(cleaned)
-                    yield cleaned
+                    if self.summary.add_cleaned(cleaned, self.options.drop_empty):
+                        yield cleaned
 
     def _assemble_jobs(self) -> Iterator[AssembleJob]:
         grouped = self.plan.by_position() if self.plan is not None and self.options.dedup != "off" else None

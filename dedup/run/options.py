@@ -28,6 +28,7 @@ class CleanOptions:
     dedup: DedupMode = "drop"
     level: Level = "paragraph"
     repair: bool = True
+    drop_empty: bool = False      # pages without main content: left out of the output (still counted)
     workers: int = 1
     batch_size: int = 64
     on_error: Literal["fail", "skip"] = "fail"

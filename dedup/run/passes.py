@@ -23,7 +23,7 @@ from dedup.near.sign import Signer
 from dedup.noise.classify import Classifier
 from dedup.noise.corpus_stats import LineStats
 from dedup.noise.extract import ExtractConfig, extract
-from dedup.noise.repair import repair_glued
+from dedup.noise.repair import repair_document
 from dedup.noise.rules import RuleSet
 from dedup.noise.segment import segment
 from dedup.noise.stoplists import guess_language, words
@@ -103,16 +103,24 @@ def _classify_one(stages: Stages, item: Prepared) -> Classified:
     words_of = [words(p.text) for p in item.paragraphs]
     language, coverage = guess_language(itertools.chain.from_iterable(words_of))
     verdicts = stages.classifier.classify(item.doc, item.paragraphs, language, words_of)
-    kept: list[str | None] = []
-    repairs: list[tuple[int, str, str]] = []
+    kept = [kept_text(paragraph, verdict) for paragraph, verdict in zip(item.paragraphs, verdicts, strict=True)]
     lang = WORDFREQ_CODES.get(language) if stages.repair and coverage > 0 else None
-    for paragraph, verdict in zip(item.paragraphs, verdicts, strict=True):
-        text = kept_text(paragraph, verdict)
-        if text is not None and lang is not None:
-            text, fixes = repair_glued(text, lang)
-            repairs.extend((paragraph.index, glued, fixed) for glued, fixed in fixes)
-        kept.append(text)
+    repairs = repair_kept(item, kept, lang) if lang is not None else []
     return Classified(item.doc, item.paragraphs, verdicts, kept, repairs)
+
+
+def repair_kept(item: Prepared, kept: list[str | None], lang: str) -> list[tuple[int, str, str, int]]:
+    """Repair the kept texts in place (see `dedup.noise.repair`); each repair with its paragraph index and its
+    offset in the document's text."""
+    repairs: list[tuple[int, str, str, int]] = []
+    glue = item.doc.metadata.get("_glue")
+    fixed = repair_document(kept, lang, item.doc.text, glue if isinstance(glue, list) else None)
+    for k, (paragraph, (text, fixes)) in enumerate(zip(item.paragraphs, fixed, strict=True)):
+        if fixes:
+            base = paragraph.start + max(0, paragraph.text.find(kept[k] or ""))
+            repairs.extend((paragraph.index, f.glued, f.fixed, base + f.offset) for f in fixes)
+            kept[k] = text
+    return repairs
 
 
 def classify(stages: Stages, batch: list[Prepared]) -> ClassifyResult:

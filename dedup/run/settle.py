@@ -101,7 +101,8 @@ def assemble(item: Classified, doc_ordinal: int, plan: DedupPlan | None, mode: s
     kept = [k.text for k in survivors]
     indexes = [k.source.index for k in survivors]
     if item.repairs:
-        metadata["repairs"] = [{"index": i, "from": glued, "to": fixed} for i, glued, fixed in item.repairs]
+        metadata["repairs"] = [{"index": i, "offset": offset, "from": glued, "to": fixed}
+                               for i, glued, fixed, offset in item.repairs]
     return CleanedDocument(id=item.doc.id, text="\n\n".join(kept), metadata=metadata, paragraphs=kept,
                            removed=removed, duplicates=duplicates, source=item.doc.source, line=item.doc.line,
                            indexes=indexes, fields=item.doc.fields, site=item.doc.site)

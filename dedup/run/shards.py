@@ -91,6 +91,7 @@ def run_fingerprint(sources: Sequence[str], options: CleanOptions, fmt: str, sha
         "read": fingerprint(options.read), "extract": fingerprint(options.extract),
         "rules": [[p, _file_digest(p)] for p in options.rules], "keep": [[p, _file_digest(p)] for p in options.keep],
         "dedup": options.dedup, "level": options.level, "repair": options.repair, "on_error": options.on_error,
+        "drop_empty": options.drop_empty,
         "fmt": fmt, "shard_size": shard_size, "inputs": [_input_identity(s) for s in sources],
     }
     return hashlib.sha1(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
@@ -319,8 +320,8 @@ def assemble_shard(item: ShardClassified, decisions: dict[tuple[int, int], Decis
     if layout is not None and layout.is_done(item.index):
         return ShardDone(item.index, Summary.from_dict(layout.done_counts(item.index)), None, False)
     plan = None if job.options.dedup == "off" else DedupPlan(decisions, [])
-    docs = passes.assemble(job.stages(), (item.classified, doc_offset, plan))
-    counts = shard_summary(item, docs)
+    counts, docs = shard_summary(item, passes.assemble(job.stages(), (item.classified, doc_offset, plan)),
+                                 job.options.drop_empty)
     if layout is None:
         return ShardDone(item.index, counts, docs, True)
     with atomic_output(layout.part(item.index)) as stream:
@@ -329,10 +330,9 @@ def assemble_shard(item: ShardClassified, decisions: dict[tuple[int, int], Decis
     return ShardDone(item.index, counts, None, True)
 
 
-def shard_summary(item: ShardClassified, docs: Sequence[CleanedDocument]) -> Summary:
-    """The shard's share of the run's `Summary`, by the fold `CleanRun` uses."""
+def shard_summary(item: ShardClassified, docs: Sequence[CleanedDocument],
+                  drop_empty: bool = False) -> tuple[Summary, list[CleanedDocument]]:
+    """The shard's share of the run's `Summary`, by the fold `CleanRun` uses, and the documents it outputs."""
     summary = Summary(documents_in=item.documents_in, rejected=len(item.rejects))
     summary.add_classified(item.classified)
-    for doc in docs:
-        summary.add_cleaned(doc)
-    return summary
+    return summary, [doc for doc in docs if summary.add_cleaned(doc, drop_empty)]

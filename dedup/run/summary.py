@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
 from dedup.errors import InputError
-from dedup.records import CleanedDocument, Reject
+from dedup.records import CleanedDocument, Reject, is_empty
 
 if TYPE_CHECKING:
     from dedup.run.passes import Classified
@@ -52,6 +52,8 @@ class Summary:
     duplicates: int = 0
     clusters: int = 0
     repairs: int = 0
+    empty: int = 0            # documents without main content (in the output empty, or dropped: `dropped_empty`)
+    dropped_empty: int = 0
     rules: dict[str, int] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict, compare=False)   # wall time per pass
 
@@ -60,12 +62,19 @@ class Summary:
             self.paragraphs += len(item.paragraphs)
             self.repairs += len(item.repairs)
 
-    def add_cleaned(self, doc: CleanedDocument) -> None:
+    def add_cleaned(self, doc: CleanedDocument, drop_empty: bool = False) -> bool:
+        """Count one assembled document; False when it stays out of the output (no main content, `drop_empty`)."""
         for removal in doc.removed:
             _bump(self.noise, removal.category)
             _bump(self.rules, rule_of(removal.reason))
         self.duplicates += len(doc.duplicates)
+        if is_empty(doc):
+            self.empty += 1
+            if drop_empty:
+                self.dropped_empty += 1
+                return False
         self.documents_out += 1
+        return True
 
     def merge(self, other: Summary) -> None:
         """Add another part's counts (`clusters` is the run's, not a part's: the caller sets it)."""
@@ -90,7 +99,9 @@ class Summary:
         by_cat = ", ".join(f"{k} {v}" for k, v in sorted(self.noise.items(), key=lambda kv: (-kv[1], kv[0])))
         return (f"dedup: {self.documents_in} documents in, {self.documents_out} out, {self.rejected} rejected; "
                 f"{self.paragraphs} paragraphs, {noise} noise removed" + (f" ({by_cat})" if by_cat else "")
-                + f", {self.duplicates} duplicates dropped in {self.clusters} clusters, {self.repairs} words repaired")
+                + f", {self.duplicates} duplicates dropped in {self.clusters} clusters, {self.repairs} words repaired"
+                + (f", {self.empty} without main content" + (" (dropped)" if self.dropped_empty else "")
+                   if self.empty else ""))
 
 
 @dataclass(slots=True)
@@ -115,7 +126,7 @@ STAGE_COUNTS = {
     "prepare": ("documents_in", "rejected"),
     "classify": ("paragraphs", "repairs"),
     "plan": ("clusters",),
-    "assemble": ("documents_out", "duplicates"),
+    "assemble": ("documents_out", "duplicates", "empty", "dropped_empty"),
 }
 
 

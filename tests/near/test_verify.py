@@ -6,9 +6,11 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import dedup
 from dedup.config import MinHashConfig
 from dedup.near.shingle import shingle_hashes
-from dedup.near.verify import overlap, similarity, verify_pairs
+from dedup.near.verify import in_page_copy, overlap, recurs_by_design, similarity, verify_pairs
+from dedup.records import Document
 
 A = "The country will continue accepting Salvadoran deportees who illegally entered the United States of America"
 B = "Critics warned that such a plan could indicate democratic backsliding according to several rights groups"
@@ -44,3 +46,50 @@ def test_merge_is_duplicate_of_at_most_one_part() -> None:
     config = MinHashConfig(threshold=0.3)  # even a lax Jaccard threshold cannot chain A and B through A+B
     links = verify_pairs(np.array([[0, 2], [1, 2]]), sets(A, B, A + " " + B), config)
     assert sum(lk.kind == "duplicate" for lk in links) <= 1
+
+
+# a product listing as scraped (one paragraph per line): names, prices, list items and forum-style rows that
+# the page repeats by design, and one long paragraph that the page (a teaser block) shows twice
+LISTING = """Best laptops for students in 2025: our picks after three months of testing
+Dell XPS 13 Laptop, 13.4-inch FHD+ display, Intel Core Ultra 7, 16GB RAM, 512GB SSD
+Starting at $574 with free shipping and returns
+Dell XPS 13 Laptop, 13.4-inch FHD+ display, Intel Core Ultra 5, 8GB RAM, 256GB SSD
+Starting at $574 with free shipping and returns
+- Battery life: up to 14 hours of video playback in our test
+- Battery life: up to 12 hours of video playback in our test
+Re: Best budget laptop for students | 14 replies | 2,310 views
+Re: Best budget laptop for gamers | 11 replies | 1,904 views
+We tested every laptop on this list for at least two weeks of daily use, running the same battery, display and \
+keyboard tests on each, and we paid for all of them ourselves so that no manufacturer could decide what we say.
+Lenovo IdeaPad Slim 5, 14-inch OLED display, AMD Ryzen 7, 16GB RAM, 1TB SSD
+We tested every laptop on this list for at least two weeks of daily use, running the same battery, display and \
+keyboard tests on each, and we paid for all of them ourselves so that no manufacturer could decide what we say."""
+
+
+def test_in_page_copy_needs_two_long_near_exact_paragraphs() -> None:
+    config = MinHashConfig()
+    long_line = LISTING.splitlines()[9]
+    assert in_page_copy(long_line, long_line, config)
+    assert not in_page_copy(long_line, long_line.replace("two weeks", "a month").replace("daily", "heavy")
+                            .replace("battery, display", "screen, speaker"), config)
+    assert not in_page_copy("Starting at $574 with free shipping and returns",
+                            "Starting at $574 with free shipping and returns", config)
+    assert not in_page_copy("- " + long_line, "- " + long_line, config)        # list items recur by design
+    assert recurs_by_design("Re: Best budget laptop for students | 14 replies | 2,310 views")
+
+
+def test_lines_a_page_repeats_by_design_are_kept() -> None:
+    cleaned = dedup.clean([Document("listing", LISTING)])[0]
+    lines = LISTING.splitlines()
+    kept = cleaned.paragraphs
+    for line in [*lines[1:9], lines[10]]:
+        assert kept.count(line) == lines.count(line), line     # names, prices, list items, rows: all copies
+    assert kept.count(lines[9]) == 1                            # the long paragraph shown twice: one copy
+    assert [(d.index, d.text) for d in cleaned.duplicates] == [(11, lines[11])]
+
+
+def test_copies_in_other_documents_still_go() -> None:
+    other = "Our deal of the week\nDell XPS 13 Laptop, 13.4-inch FHD+ display, Intel Core Ultra 7, 16GB RAM, 512GB SSD"
+    first, second = dedup.clean([Document("listing", LISTING), Document("deal", other)])
+    assert first.duplicates == [] or all(d.index == 11 for d in first.duplicates)
+    assert [d.text for d in second.duplicates] == [LISTING.splitlines()[1]]

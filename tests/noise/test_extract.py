@@ -7,11 +7,13 @@ from pathlib import Path
 
 import pytest
 import trafilatura
+from click.testing import CliRunner
 
+from dedup.cli import main
 from dedup.io.read import ReadOptions, read_sources
-from dedup.noise.extract import METADATA_FIELDS, ExtractConfig, extract
+from dedup.noise.extract import METADATA_FIELDS, NO_CONTENT, ExtractConfig, extract
 from dedup.noise.segment import segment
-from dedup.records import Document, Reject
+from dedup.records import EMPTY, Document, Reject, is_empty
 from tests.helpers_io import HTML_PAGES, SEEDS, split
 
 EXPECTED_METADATA = {
@@ -115,14 +117,43 @@ def test_link_density_opt_in_is_aligned_with_paragraphs() -> None:
     assert story and all(d == 0.0 for d in story)
 
 
-def test_page_without_content_is_rejected() -> None:
-    page = "<html><head><title>T</title></head><body><script>var a = 1;</script><img src=x.png></body></html>"
-    assert trafilatura.extract(page) is None
-    result = extract(Document("nav", page, {}, "nav.html", 0, True))
-    assert isinstance(result, Reject)
-    assert result.message() == "nav.html: no main content extracted from HTML"
-    empty = extract(Document("e", "", {}, "e.html", 0, True))
-    assert isinstance(empty, Reject)
+NAV_ONLY = "<html><head><title>T</title></head><body><script>var a = 1;</script><img src=x.png></body></html>"
+STORY = "<p>" + "A sentence of the story goes on for a while here. " * 10 + "</p>"
+
+
+def test_page_without_content_is_an_empty_document_with_its_reason() -> None:
+    assert trafilatura.extract(NAV_ONLY) is None
+    result = extract(Document("nav", NAV_ONLY, {"k": 1}, "nav.html", 0, True))
+    assert isinstance(result, Document) and is_empty(result)
+    assert result.text == "" and result.metadata == {"k": 1, EMPTY: NO_CONTENT}
+    assert isinstance(extract(Document("e", "", {}, "e.html", 0, True)), Reject)   # not HTML at all
+
+
+@pytest.mark.parametrize(("page", "why"), [
+    ("<html><body>" + "<div>" * 300 + STORY + "</div>" * 300 + "</body></html>", "more than 256 levels deep"),
+    ('<html><body><div data-blob="' + "x" * (10 * 1024 * 1024 + 16) + '">' + STORY + "</div></body></html>",
+     "over 10 MB"),
+])
+def test_parser_limits_say_why_the_page_is_empty(page: str, why: str) -> None:
+    result = extract(Document("p", page, {}, "p.html", 0, True))
+    assert isinstance(result, Document) and is_empty(result)
+    assert result.metadata[EMPTY].startswith(NO_CONTENT) and why in result.metadata[EMPTY]
+
+
+def test_cli_outputs_or_drops_a_page_without_content(tmp_path: Path, runner: CliRunner) -> None:
+    (tmp_path / "nav.html").write_text(NAV_ONLY, encoding="utf-8")
+    result = runner.invoke(main, ["clean", str(tmp_path / "nav.html"), str(WIRE), "--format", "jsonl",
+                                  "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["id"] for r in records] == ["nav.html", WIRE.name]
+    assert records[0]["text"] == "" and records[0]["metadata"]["dedup"][EMPTY] == NO_CONTENT
+    assert "1 without main content" in result.stderr
+    dropped = runner.invoke(main, ["clean", str(tmp_path / "nav.html"), str(WIRE), "--format", "jsonl",
+                                   "--workers", "1", "--drop-empty"])
+    assert dropped.exit_code == 0, dropped.output
+    assert [json.loads(line)["id"] for line in dropped.stdout.splitlines()] == [WIRE.name]
+    assert "2 documents in, 1 out, 0 rejected" in dropped.stderr and "(dropped)" in dropped.stderr
 
 
 def test_plain_documents_pass_through() -> None:
