@@ -32,6 +32,7 @@ from typing import IO, Any, Literal
 import orjson
 
 from dedup.io.locate import STDIN, Input, expand, open_input
+from dedup.io.options import ReadOptions
 from dedup.io.parquet import PARQUET_MAGIC, iter_rows
 from dedup.io.shape import document_from_record
 from dedup.io.streams import CHUNK, DECOMPRESSION_ERRORS, HEAD_BYTES, Decompressed, Prefixed, read_head, read_up_to
@@ -41,8 +42,6 @@ from dedup.records import Document, Reject
 
 __all__ = ["ReadOptions", "read_sources"]
 
-InputFormat = Literal["auto", "text", "jsonl", "html", "warc", "parquet"]
-FORMATS = ("auto", "text", "jsonl", "html", "warc", "parquet")
 
 GZIP_MAGIC = b"\x1f\x8b"
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
@@ -53,31 +52,6 @@ HTML_EXTENSIONS = {".html", ".htm", ".xhtml"}
 TEXT_EXTENSIONS = {".txt", ".text", ".md"}
 COMPRESSED_EXTENSIONS = {".gz", ".gzip", ".zst", ".zstd"}
 _CHARSET = re.compile(rb"""charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
-
-
-@dataclass(frozen=True, slots=True)
-class ReadOptions:
-    """How to turn input files into documents.
-
-    `input_format="auto"` decides per file: `.jsonl`/`.ndjson` → JSONL, `.html`/`.htm` or content starting
-    like an HTML page → HTML, a non-`.txt` file starting with `{` → JSONL, content starting with `WARC/` →
-    WARC (`dedup.io.warc`), the Parquet magic → Parquet, anything else → one text document. `"html"` marks
-    every document as HTML, including the text field of JSONL records. `site_field` names the record field
-    that groups documents into sites (`dedup.records.site_of`).
-    """
-
-    input_format: InputFormat = "auto"
-    text_field: str = "text"
-    id_field: str = "id"
-    glob: str | None = None
-    max_record_bytes: int = 16 * 2**20
-    site_field: str | None = None
-
-    def __post_init__(self) -> None:
-        if self.input_format not in FORMATS:
-            raise ValueError(f"input_format must be one of {', '.join(FORMATS)}, got {self.input_format!r}")
-        if self.max_record_bytes < 1:
-            raise ValueError(f"max_record_bytes must be positive, got {self.max_record_bytes}")
 
 
 def read_sources(sources: Sequence[str], options: ReadOptions = ReadOptions()) -> Iterator[Document | Reject]:

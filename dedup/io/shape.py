@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from dedup.records import CleanedDocument, Document, DuplicateRef, Removal, field_value
 
 if TYPE_CHECKING:
-    from dedup.io.read import ReadOptions
+    from dedup.io.options import ReadOptions
 
 __all__ = ["DEDUP_KEY", "OWN_KEYS", "dedup_section", "document_from_record", "from_records", "record_of"]
 
