@@ -60,7 +60,7 @@ from dedup.index.base import (
 )
 
 DEFAULT_SHARDS = 32768  # ~20 band entries per listpack hash at 20k paragraphs; raise for big indexes
-DEFAULT_BATCH = 500
+DEFAULT_BATCH = 100  # paragraphs per script call: small chunks overlap packing with the server's run
 DEFAULT_TIMEOUT = 60.0  # seconds without an answer before a hung (or paused) server is an error; ?socket_timeout=
 _STATUS: dict[int, Status] = {0: "existing", 1: "joined", 2: "new-cluster"}
 
@@ -93,7 +93,8 @@ local function key_of(rec)
   return string.sub(rec, 11 + siglen + dl)
 end
 local rprefix, marker = base .. ':r:', ARGV[5]
-local out = {}
+local out, first = {}, tonumber(rcall('GET', base .. ':n') or '0')
+local nextrow, clusters = first, 0  -- counters written once per chunk, not once per paragraph
 if marker ~= '' then rcall('HSETNX', marker, 'w', ARGV[6]) end  -- the first write: under OOM nothing is written
 for i = 8, #ARGV, 5 do
   local key, khash, tail, blob, text = ARGV[i], base .. ':K:' .. ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
@@ -102,7 +103,8 @@ for i = 8, #ARGV, 5 do
     local cl = struct.unpack('<I4', rcall('GETRANGE', rprefix .. existing, 0, 3))
     out[#out + 1] = {0, tonumber(existing), key_of(rcall('GET', rprefix .. cl))}
   else
-    local rid = rcall('INCR', base .. ':n') - 1
+    local rid = nextrow
+    nextrow = nextrow + 1
     local entry = struct.pack('<I4', rid)
     local best, bestkey, seen = -1, key, {}
     for b = 0, bands - 1 do
@@ -125,13 +127,15 @@ for i = 8, #ARGV, 5 do
     if best < 0 then
       cl, status = rid, 2
       rcall('SET', base .. ':t:' .. rid, text)
-      rcall('INCR', base .. ':nc')
+      clusters = clusters + 1
     end
     rcall('SET', rprefix .. rid, struct.pack('<I4', cl) .. tail)
     rcall('HSET', khash, key, rid)
     out[#out + 1] = {status, rid, bestkey}
   end
 end
+if nextrow > first then rcall('SET', base .. ':n', nextrow) end
+if clusters > 0 then rcall('INCRBY', base .. ':nc', clusters) end
 if marker ~= '' and ARGV[7] == '1' then rcall('HSET', marker, 'done', '1') end
 return out
 """
