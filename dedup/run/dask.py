@@ -35,6 +35,7 @@ import numpy as np
 from dedup.config import MinHashConfig
 from dedup.errors import ConfigError
 from dedup.io.read import read_sources
+from dedup.io.unique_ids import unique_ids
 from dedup.io.write import atomic_output, write_jsonl, write_text
 from dedup.near.bands import band_keys, candidate_pairs, sorted_unique
 from dedup.near.plan import Decision, plan_from_pairs, share_of
@@ -235,7 +236,7 @@ class _DaskRun:
         if layout is not None and known is not None and all(layout.has("classified", i) and layout.has("stats", i)
                                                              for i in range(known)):
             return [Shard(i, None) for i in range(known)]   # every shard checkpointed: no need to read at all
-        records = read_sources(list(sources), self.job.options.read)
+        records = unique_ids(read_sources(list(sources), self.job.options.read))
         shards: list[Any] = []
         while chunk := list(islice(records, shard_size)):
             index = len(shards)

@@ -26,39 +26,12 @@ from dedup.io.spill import Spill
 from dedup.near.shingle import shingle_hashes, tokens
 from dedup.near.sign import Signer
 from dedup.near.verify import classify, similarity
-from dedup.records import CleanedDocument, Document, DuplicateRef, Reject
+from dedup.records import CleanedDocument, DuplicateRef, Reject
 from dedup.run.options import CleanOptions
 from dedup.run.summary import Summary
 
 QUERY_BATCH = 256
 log = logging.getLogger("dedup")
-
-
-def unique_ids(records: Iterable[Document | Reject]) -> Iterator[Document | Reject]:
-    """Rename a record whose id an earlier record of the batch already has to `id~2`, `id~3`, … (in input
-    order, so deterministically), with one warning: `doc#index` references and the index need unique ids."""
-    seen: set[str] = set()
-    repeats: dict[str, int] = {}
-    warned = False
-    for record in records:
-        if isinstance(record, Document):
-            if record.id in seen:
-                number = repeats.get(record.id, 1)
-                while f"{record.id}~{number}" in seen or number == 1:
-                    number += 1
-                repeats[record.id] = number
-                unique = f"{record.id}~{number}"
-                if not warned:
-                    log.warning("dedup: warning: %s: id %r repeats an earlier record's; renamed %r (later repeats "
-                                "of any id are renamed the same way)", _where(record), record.id, unique)
-                    warned = True
-                record = replace(record, id=unique)
-            seen.add(record.id)
-        yield record
-
-
-def _where(record: Document) -> str:
-    return f"{record.source}:{record.line}" if record.line else record.source or record.id
 
 
 def _seen_before(matches: list[Match], text: str, config: MinHashConfig) -> Match | None:
@@ -163,7 +136,7 @@ def run_with_index(sources: Sequence[str], output: str, fmt: str, options: Clean
 
     options = replace(options, dedup="drop" if options.dedup == "off" else options.dedup)
     with open_index(spec, options.minhash, create=True) as index, Spill(options.tmp_dir) as staged:
-        with CleanRun(unique_ids(read_sources(list(sources), options.read)), options, on_reject) as run:
+        with CleanRun(read_sources(list(sources), options.read), options, on_reject) as run:
             batch = index.begin(_stage(run.documents(), staged))
             summary = run.summary
         state = _Filter(index, Signer(options.minhash), options.minhash.min_tokens, batch.watermark)

@@ -20,6 +20,7 @@ import numpy as np
 from dedup.io.read import read_sources
 from dedup.io.shape import from_records
 from dedup.io.spill import Spill
+from dedup.io.unique_ids import unique_ids
 from dedup.near.bands import band_keys, candidate_pairs
 from dedup.near.plan import Canonical, ClusterRecord, DedupPlan, Member, plan_from_pairs, share_of
 from dedup.near.stars import cluster_id
@@ -95,7 +96,7 @@ class CleanRun:
         self._stages = Stages.build(options)
         try:
             with Pool(self._stages, options.workers) as pool:
-                corpus = self._pass_prepare(records, pool)
+                corpus = self._pass_prepare(unique_ids(records), pool)
             self._stages = self._stages.with_corpus(corpus)
             self._pool = Pool(self._stages, options.workers)   # kept for pass 3: its rule memos are warm
             keys, refs = self._pass_classify(self._pool)
