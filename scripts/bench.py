@@ -47,6 +47,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import synthetic
 from bench_corpus import documents
 from bench_measure import directory_bytes, measure, run_cli
+from bench_peers import section_peers
 from bench_profile import section_profile
 from bench_report import markdown, summary_rows
 from synthetic import Item
@@ -421,8 +422,9 @@ SECTIONS: dict[str, Callable[[Context], dict[str, Any]]] = {
     "index": section_index,
     "redis": section_redis,
     "profile": section_profile,
+    "peers": section_peers,
 }
-DEFAULT_SECTIONS = [name for name in SECTIONS if name not in {"redis", "profile"}]
+DEFAULT_SECTIONS = [name for name in SECTIONS if name not in {"redis", "profile", "peers"}]
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

@@ -24,9 +24,11 @@ Format (UTF-8, one rule per line; blank lines and lines starting with `#` are ig
 
 `max_words=N` limits a rule to lines of at most N words (keeps a broad pattern away from long sentences).
 `needs=a|b|c` (regex rules) names literal pieces of which every match contains at least one, in lower case
-("commission|compensat"): a line holding none of them skips the regex. Why: a dozen unanchored alternations
-searched on every line were a third of the rule-matching time; a substring test is ~50× cheaper. A wrong
-`needs` loses matches — the test suite checks each packaged one on the dev lines.
+("commission|compensat"): a line holding none of them skips the regex. Without it the pieces are read from
+the pattern itself (`literals.required_literals`), so `needs=` is only for what that cannot see. A wrong
+`needs` loses matches — the test suite checks each packaged one on the dev lines. Matching is one pass per
+line (`rule_index`): the pieces of all regexes and all `contains:` phrases go through one automaton.
+User regexes are refused (`RuleError`) when compiling them could hang or exhaust memory (`a{1000000000}`).
 A bad line raises `RuleError` with `file:line`.
 """
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from typing import Any
 
 import regex
@@ -50,6 +51,7 @@ class ReferenceIndex:
                 self.contains.append(rule)
             else:
                 self.regexes.append(rule)
+        self.regexes = [replace(r, compiled=r.compiled or compile_rule(r.pattern)) for r in self.regexes]
         self.screen, self.unscreened = _screen(self.regexes)
 
     def candidates(self, text: str, norm: str, n_words: int, timeout: float) -> Iterator[tuple[Rule, bool]]:
@@ -159,7 +161,7 @@ def _has_needed(rule: Rule, lowered: str) -> bool:
 
 def _search(rule: Rule, text: str, timeout: float) -> bool:
     try:
-        return (rule.compiled or compile_rule(rule.pattern)).search(text, timeout=timeout) is not None
+        return rule.compiled.search(text, timeout=timeout) is not None
     except TimeoutError:
         warnings.warn(RuleTimeoutWarning(f"{rule.location}: regex {rule.pattern[:60]!r} timed out after "
                                          f"{timeout}s on a {len(text)}-character line; treated as no match"),

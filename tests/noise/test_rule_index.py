@@ -61,6 +61,7 @@ def test_same_matches_as_the_reference_on_a_dev_sample_and_the_seeds() -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(3600)
 def test_same_matches_as_the_reference_on_every_dev_line() -> None:
     assert assert_same_as_reference(RuleSet.default(), dev_lines(1)) > 500
 
