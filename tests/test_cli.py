@@ -188,3 +188,22 @@ def test_interrupt_stops_workers_and_leaves_no_files(tmp_path: Path) -> None:
         assert not [c for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE]
         assert not out.exists() and list(tmp_path.glob(f".{out.name}*")) == []
         assert list(work.iterdir()) == []
+
+
+@pytest.mark.parametrize("engine", ["local", pytest.param("dask", marks=pytest.mark.slow)])
+def test_repeated_ids_are_made_unique_on_every_run(runner: CliRunner, seeds_dir: Path, tmp_path: Path,
+                                                   caplog: pytest.LogCaptureFixture, engine: str) -> None:
+    """Without an index too: `doc#index` refs need unique ids, so a repeat becomes `id~2` with one warning."""
+    texts = [p.read_text(encoding="utf-8") for p in sorted(seeds_dir.glob("*.txt"))[:3]]
+    batch = tmp_path / "batch.jsonl"
+    batch.write_text("".join(json.dumps({"id": i, "text": t}) + "\n" for i, t in zip("aab", texts, strict=True)),
+                     encoding="utf-8")
+    with caplog.at_level("WARNING", logger="dedup"):
+        result = invoke(runner, "clean", str(batch), "--format", "jsonl", "--workers", "1", "--engine", engine)
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["id"] for r in records] == ["a", "a~2", "b"]
+    assert all(d["canonical"].rsplit("#", 1)[0] in {"a", "a~2", "b"}
+               for r in records for d in r["metadata"]["dedup"]["duplicates"])
+    warnings = [r.getMessage() for r in caplog.records if r.name == "dedup"]
+    assert len(warnings) == 1 and "batch.jsonl:2: id 'a' repeats" in warnings[0]

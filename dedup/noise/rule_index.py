@@ -12,16 +12,36 @@ from __future__ import annotations
 import itertools
 import warnings
 from collections.abc import Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
 import regex
 
 from dedup.noise.literals import required_literals
 
-if TYPE_CHECKING:
-    from dedup.noise.rules import Rule
-
 FUZZY_LINE_CHARS = 40
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One parsed rule line."""
+
+    category: str
+    kind: str
+    pattern: str          # normalised phrase, or the regex source
+    source: str
+    line: int
+    max_words: int | None = None
+    compiled: Any = None  # regex.Pattern for kind == "regex"
+    needs: tuple[str, ...] = ()   # lower-case literals, one of which every regex match contains
+
+    @property
+    def location(self) -> str:
+        return f"{self.source}:{self.line}"
+
+    @property
+    def name(self) -> str:
+        return f"{self.kind}:{self.pattern}"
 
 
 class RuleTimeoutWarning(UserWarning):

@@ -47,7 +47,7 @@ import regex
 from dedup import __version__
 from dedup.errors import RuleError
 from dedup.noise.literals import repeat_problem
-from dedup.noise.rule_index import RuleIndex, RuleTimeoutWarning, allowed_edits, compile_rule, edit_distance
+from dedup.noise.rule_index import Rule, RuleIndex, RuleTimeoutWarning, allowed_edits, compile_rule, edit_distance
 from dedup.noise.tables import load_or_build
 
 __all__ = ["Rule", "RuleError", "RuleMatch", "RuleSet", "RuleTimeoutWarning", "allowed_edits", "clean",
@@ -87,28 +87,6 @@ def _normalise_clean(cleaned: str) -> str:
     """`normalise` of a text that is already `clean` (which is idempotent)."""
     text = _TAGS.sub(" ", cleaned).casefold()
     return " ".join(filter(None, (w.strip("'_") for w in _NON_WORD.sub(" ", text).split())))
-
-
-@dataclass(frozen=True, slots=True)
-class Rule:
-    """One parsed rule line."""
-
-    category: str
-    kind: str
-    pattern: str          # normalised phrase, or the regex source
-    source: str
-    line: int
-    max_words: int | None = None
-    compiled: Any = None  # regex.Pattern for kind == "regex"
-    needs: tuple[str, ...] = ()   # lower-case literals, one of which every regex match contains
-
-    @property
-    def location(self) -> str:
-        return f"{self.source}:{self.line}"
-
-    @property
-    def name(self) -> str:
-        return f"{self.kind}:{self.pattern}"
 
 
 @dataclass(frozen=True, slots=True)
