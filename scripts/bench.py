@@ -15,7 +15,8 @@ Sections (`section_<name>(ctx) -> dict`, listed in SECTIONS): signatures, candid
 timed step in a forked child, best CPU time of `--repeat`, with its peak RSS growth), html (fixture pages, CPU
 time, interleaved rounds), end_to_end (`dedup clean --workers 1` and `2` as subprocesses: wall clock, peak RSS,
 byte-identical outputs), index (bytes per indexed paragraph: arrays, local index on disk via `dedup index add`
-and via the library), redis (scripts/bench_redis.py's comparison on the same paragraphs). The run ends with a
+and via the library), redis (scripts/bench_redis.py's comparison on the same paragraphs), warc (records/s of
+dedup's WARC reader vs the library alone), dask (driver peak RSS at N and 4N paragraphs). The run ends with a
 markdown table: ours, reference, ratio, goal, met.
 
 Sampling: datasketch's steps run on at most `--ref-sample` paragraphs (default 100,000) and are extrapolated
@@ -414,6 +415,30 @@ def section_redis(ctx: Context) -> dict[str, Any]:
     return out
 
 
+def section_warc(ctx: Context) -> dict[str, Any]:
+    """scripts/bench_warc.py: records/s of dedup's WARC reader against the chosen library reading the same WARC."""
+    from bench_warc import build_warc, warc_read_speed
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "pages.warc.gz"
+        build_warc(path, ctx.args.warc_pages)
+        out = warc_read_speed(path)
+    out["notes"] = [f"warc: {ctx.args.warc_pages:,} HTML responses (plus request records); dedup reads "
+                    f"{out.get('dedup_vs_library', 0):.2f}× the records/s of {out.get('library', '?')} alone"]
+    return out
+
+
+def section_dask(ctx: Context) -> dict[str, Any]:
+    """scripts/bench_dask.py: the Dask driver's peak RSS at N and 4N paragraphs (flat = within ±20 %)."""
+    from bench_dask import driver_growth
+
+    out = driver_growth(ctx.args.dask_paragraphs)
+    out["notes"] = [f"dask: driver peak RSS {out['runs'][0]['sampled_peak_rss'] / 2**20:.1f} MB at "
+                    f"{out['runs'][0]['paragraphs']:,} paragraphs, {out['runs'][1]['sampled_peak_rss'] / 2**20:.1f} MB "
+                    f"at {out['runs'][1]['paragraphs']:,} ({100 * out['growth']:+.1f} %)"]
+    return out
+
+
 SECTIONS: dict[str, Callable[[Context], dict[str, Any]]] = {
     "signatures": section_signatures,
     "candidates": section_candidates,
@@ -423,8 +448,10 @@ SECTIONS: dict[str, Callable[[Context], dict[str, Any]]] = {
     "redis": section_redis,
     "profile": section_profile,
     "peers": section_peers,
+    "warc": section_warc,
+    "dask": section_dask,
 }
-DEFAULT_SECTIONS = [name for name in SECTIONS if name not in {"redis", "profile", "peers"}]
+DEFAULT_SECTIONS = [name for name in SECTIONS if name not in {"redis", "profile", "peers", "dask"}]
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -454,6 +481,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--e2e-size", type=int, default=None,
                         help="paragraphs for the end_to_end runs [all of --size]")
     parser.add_argument("--html-seconds", type=float, default=3.0, help="CPU seconds per HTML variant [3]")
+    parser.add_argument("--warc-pages", type=int, default=1000, help="HTML responses in the warc section's WARC [1000]")
+    parser.add_argument("--dask-paragraphs", type=int, default=4000,
+                        help="N for the dask section (driver peak RSS at N and 4N) [4000]")
     parser.add_argument("--tmp-dir", default=None, help="where the corpus JSONL and outputs go [system temp]")
     parser.add_argument("--keep-files", action="store_true", help="keep the working directory")
     parser.add_argument("--json", metavar="OUT", help="also write the results as JSON")

@@ -99,6 +99,20 @@ def main() -> int:
     if args.driver:
         return driver(args)
 
+    result = driver_growth(args.paragraphs, args.workers, args.shard_size, args.seed)
+    mb = 1 << 20
+    print(f"{'paragraphs':>10} {'documents':>9} {'shards':>6} {'dups':>6} {'band keys':>10} "
+          f"{'peak RSS (psutil)':>17} {'ru_maxrss':>10} {'seconds':>8}")
+    for r in result["runs"]:
+        print(f"{r['paragraphs']:>10} {r['documents']:>9} {r['shards']:>6} {r['duplicates']:>6} "
+              f"{r['band_key_bytes'] / mb:>8.1f}MB {r['sampled_peak_rss'] / mb:>15.1f}MB "
+              f"{r['ru_maxrss'] / mb:>8.1f}MB {r['seconds']:>8.1f}")
+    print(f"driver peak RSS from N to 4N: {100 * result['growth']:+.1f} % (flat means within ±20 %)")
+    return 0 if abs(result["growth"]) <= 0.2 else 1
+
+
+def driver_growth(paragraphs: int, workers: int = 2, shard_size: int = 100, seed: int = 1) -> dict[str, Any]:
+    """The driver's peak RSS at N and 4N paragraphs against one LocalCluster, and its growth (4N / N − 1)."""
     import logging
 
     from distributed import LocalCluster
@@ -106,25 +120,17 @@ def main() -> int:
     from dedup.config import MinHashConfig
 
     bands = MinHashConfig().bands
-    rows = []
+    runs = []
     with tempfile.TemporaryDirectory() as tmp, LocalCluster(
-            n_workers=args.workers, threads_per_worker=1, processes=True, dashboard_address=None,
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
             silence_logs=logging.CRITICAL) as cluster:
         work = Path(tmp)
-        for size in (args.paragraphs, 4 * args.paragraphs):
+        for size in (paragraphs, 4 * paragraphs):
             corpus = work / f"corpus-{size}.jsonl"
-            write_corpus(corpus, size, args.seed)
-            rows.append(measure(corpus, cluster.scheduler_address, work, args.shard_size))
-    mb = 1 << 20
-    print(f"{'paragraphs':>10} {'documents':>9} {'shards':>6} {'dups':>6} {'band keys':>10} "
-          f"{'peak RSS (psutil)':>17} {'ru_maxrss':>10} {'seconds':>8}")
-    for r in rows:
-        print(f"{r['paragraphs']:>10} {r['documents']:>9} {r['shards']:>6} {r['duplicates']:>6} "
-              f"{r['paragraphs'] * bands * 8 / mb:>8.1f}MB {r['sampled_peak_rss'] / mb:>15.1f}MB "
-              f"{r['ru_maxrss'] / mb:>8.1f}MB {r['seconds']:>8.1f}")
-    growth = rows[1]["sampled_peak_rss"] / rows[0]["sampled_peak_rss"] - 1
-    print(f"driver peak RSS from N to 4N: {100 * growth:+.1f} % (flat means within ±20 %)")
-    return 0 if abs(growth) <= 0.2 else 1
+            write_corpus(corpus, size, seed)
+            run = measure(corpus, cluster.scheduler_address, work, shard_size)
+            runs.append({**run, "band_key_bytes": run["paragraphs"] * bands * 8})
+    return {"runs": runs, "growth": round(runs[1]["sampled_peak_rss"] / runs[0]["sampled_peak_rss"] - 1, 4)}
 
 
 if __name__ == "__main__":
