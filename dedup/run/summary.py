@@ -8,6 +8,7 @@ the work was split.
 >>> from dedup.records import CleanedDocument, Removal
 >>> s = Summary(documents_in=1)
 >>> s.add_cleaned(CleanedDocument("d", "x", {}, ["x"], [Removal(1, "Ad", "advertising", "rule a.rules:3 (x)", 0, 2)]))
+True
 >>> s.noise, s.rules, s.documents_out
 ({'advertising': 1}, {'a.rules:3': 1}, 1)
 """
