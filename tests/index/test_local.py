@@ -225,17 +225,21 @@ def add_in_child(path: str, items: list[IndexItem], batch: int, start: object) -
             index.add(items[at:at + batch])
 
 
-def test_concurrent_writer_processes_lose_nothing(index_path: str) -> None:
-    items = make_items(150, 4, seed=8)
+def add_concurrently(spec: str, parts: list[tuple[list[IndexItem], int]]) -> None:
+    """One writer process per (items, batch size), all released at the same moment; each must exit cleanly."""
     start = FORK.Event()
-    workers = [FORK.Process(target=add_in_child, args=(index_path, part, size, start))
-               for part, size in ((items[:400], 25), (items[200:][::-1], 40))]
+    workers = [FORK.Process(target=add_in_child, args=(spec, part, size, start)) for part, size in parts]
     for worker in workers:
         worker.start()
     start.set()
     for worker in workers:
         worker.join(120)
         assert worker.exitcode == 0
+
+
+def test_concurrent_writer_processes_lose_nothing(index_path: str) -> None:
+    items = make_items(150, 4, seed=8)
+    add_concurrently(index_path, [(items[:400], 25), (items[200:][::-1], 40)])
     with open_index(index_path, CONFIG, create=False) as index:
         check_invariants(index, items)
         assert index.stats()["clusters"] == 150

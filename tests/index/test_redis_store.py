@@ -13,7 +13,14 @@ import pytest
 from dedup.config import MinHashConfig
 from dedup.errors import ConfigError
 from dedup.index import open_index
-from tests.index.test_local import CONFIG, add_in_child, assignments_of, check_invariants, expected_clusters, make_items
+from tests.index.test_local import (
+    CONFIG,
+    add_concurrently,
+    assignments_of,
+    check_invariants,
+    expected_clusters,
+    make_items,
+)
 from tests.redis_server import redis_url  # noqa: F401  (pytest fixture: a real server on a free port)
 
 redis = pytest.importorskip("redis")
@@ -84,15 +91,7 @@ def test_three_batches_equal_one_add_and_the_local_backend(spec: str, tmp_path: 
 def test_concurrent_writer_processes_lose_nothing_and_pick_one_canonical(spec: str) -> None:
     """Two processes add overlapping, differently ordered batches of the same families at the same time."""
     items = make_items(200, 4, seed=4)
-    start = FORK.Event()
-    workers = [FORK.Process(target=add_in_child, args=(spec, part, size, start))
-               for part, size in ((items[:550], 10), (items[250:][::-1], 15))]
-    for worker in workers:
-        worker.start()
-    start.set()
-    for worker in workers:
-        worker.join(120)
-        assert worker.exitcode == 0
+    add_concurrently(spec, [(items[:550], 10), (items[250:][::-1], 15)])
     with open_index(spec, CONFIG, create=False) as index:
         check_invariants(index, items)
         assert index.stats()["clusters"] == 200
