@@ -74,9 +74,10 @@ def _outcome(page: dict[str, Any], cleaned: Any) -> Outcome:
     out.removed += [("duplicate: in-page" if d.canonical.rsplit("#", 1)[0] == cleaned.id else "duplicate: other page",
                      "duplicate", d.text) for d in cleaned.duplicates]
     out.repairs = [(r["from"], r["to"]) for r in cleaned.metadata.get("repairs", ())]
-    lost = Counter(dp.tokens(page["text"] or "")) - Counter(dp.tokens(cleaned.text))
-    told = Counter(t for _k, _c, text in out.removed for t in dp.tokens(text))
-    told.update(t for glued, _to in out.repairs for t in dp.tokens(glued))
+    pieces = re.compile(r"[^\W_]+")   # a repair inside `from_pretrained` names `pretrained`
+    lost = Counter(pieces.findall((page["text"] or "").lower())) - Counter(pieces.findall(cleaned.text.lower()))
+    told = Counter(t for _k, _c, text in out.removed for t in pieces.findall(text.lower()))
+    told.update(t for glued, _to in out.repairs for t in pieces.findall(glued.lower()))
     out.unattributed = sum((lost - told).values())
     return out
 
