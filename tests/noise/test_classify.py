@@ -461,7 +461,8 @@ def test_a_line_model_removal_names_its_score_and_top_features() -> None:
     weights[NAMES.index("link_density")] = 4.0
     weights[NAMES.index("sentence_like")] = -8.0
     model = LineModel(NAMES, weights, np.zeros(len(NAMES)), np.ones(len(NAMES)), 0.9, "test")
-    lines = ["Harbour projects", "The council approved the harbour plan on Tuesday after a long debate, officials said."]
+    lines = ["Harbour projects",
+             "The council approved the harbour plan on Tuesday after a long debate, officials said."]
     context = [{"tag": "a", "zones": ["nav"], "tokens": []}, {"tag": "p", "zones": ["nav"], "tokens": []}]
     doc = Document("m", "\n".join(lines), {"_block_context": context, "_link_density": [1.0, 1.0]})
     classifier = Classifier()
