@@ -26,13 +26,14 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any
 
+import numpy as np
 import regex
 
 from dedup.config import fingerprint
 from dedup.noise.corpus_stats import LineStats
-from dedup.noise.features import Context, Shape, shape
+from dedup.noise.features import Context, Shape, block_contexts, link_densities, shape
+from dedup.noise.model import LineModel, line_features, model_verdicts, with_neighbours
 from dedup.noise.rules import RuleMatch, RuleSet, normalise
 from dedup.noise.segment import segment
 from dedup.noise.stoplists import guess_language, words
@@ -82,7 +83,11 @@ class ClassifyConfig:
     sign-up tokens) removes any paragraph;
     link_list_*: a related-link heading removed by a rule ("Lesen Sie auch:", "Empfohlene Beiträge") takes the
     linked lines right under it (link density >= `link_list_density`, at most `link_list_max_words` words each,
-    at most `link_list_max_items` of them; 0 turns this off) — the teaser list it announces.
+    at most `link_list_max_items` of them; 0 turns this off) — the teaser list it announces;
+    use_model / model_threshold: the line model (`dedup.noise.model`) on HTML pages; 0 = its shipped threshold;
+    html_verdicts, use_shape, use_title_position, link_list_max_items: HTML evidence alone, a call to action
+    beside noise, short lines above the title, the list under a related heading remove lines — off by default:
+    on unseen dev sites each was wrong on 20-60 % of its removals (`scripts/evaluate.py`); the model weighs them.
     """
 
     template_min_docs: int = 3
@@ -91,12 +96,16 @@ class ClassifyConfig:
     edge: int = 5
     shape_max_words: int = 12
     link_density: float = 0.8
-    use_shape: bool = True
+    use_shape: bool = False
     use_context: bool = True
     context_max_words: int = 12
-    link_list_max_items: int = 15
+    link_list_max_items: int = 0
     link_list_density: float = 0.8
     link_list_max_words: int = 25
+    use_model: bool = True
+    html_verdicts: bool = False
+    use_title_position: bool = False
+    model_threshold: float = 0.0
 
     @property
     def fingerprint(self) -> str:
@@ -115,6 +124,7 @@ class Classifier:
         self.rules = rules if rules is not None else RuleSet.default()
         self.config = config
         self.stats = stats
+        self.model = LineModel.packaged() if config.use_model else None
 
     def classify(self, doc: Document, paragraphs: Sequence[Paragraph], language: str | None = None,
                  tokens: Sequence[list[str]] | None = None) -> list[Verdict]:
@@ -127,21 +137,49 @@ class Classifier:
             tokens = [words(p.text) for p in paragraphs]
         if language is None:
             language = guess_language(itertools.chain.from_iterable(tokens))[0]
-        densities = _link_densities(doc, len(paragraphs))
-        contexts = _contexts(doc, len(paragraphs)) if self.config.use_context else {}
+        densities = link_densities(doc, len(paragraphs))
+        contexts = block_contexts(doc, len(paragraphs)) if self.config.use_context else {}
         shapes = [shape(p.text, language, densities.get(p.index), t) for p, t in zip(paragraphs, tokens, strict=True)]
         title = normalise(str(doc.metadata.get("title") or ""))
         verdicts = [self._one(doc, p, i, len(paragraphs), s, title, contexts.get(p.index))
                     for i, (p, s) in enumerate(zip(paragraphs, shapes, strict=True))]
+        if self.model is not None and contexts:   # trained on HTML pages: plain text (and settling) go without
+            threshold = self.config.model_threshold or self.model.threshold
+            x = self._features(paragraphs, shapes, contexts, title)
+            verdicts = model_verdicts(self.model, x, threshold, paragraphs, shapes, contexts, title, verdicts)
         if self.config.use_shape:
             verdicts = self._neighbours(paragraphs, shapes, verdicts)
         if self.config.link_list_max_items:
             verdicts = self._link_lists(paragraphs, shapes, verdicts)
         is_title = [bool(title) and normalise(p.text) == title for p in paragraphs]
-        if title:
+        if title and self.config.use_title_position:
             verdicts = self._before_title(shapes, verdicts, is_title)
         return [replace(v, positional=True) if not v.positional and (t or self._position_sensitive(p, s)) else v
                 for p, s, v, t in zip(paragraphs, shapes, verdicts, is_title, strict=True)]
+
+    def line_features(self, doc: Document, paragraphs: Sequence[Paragraph], language: str | None = None,
+                      tokens: Sequence[list[str]] | None = None) -> np.ndarray:
+        """The line model's feature matrix of a document (one row per paragraph), as `classify` computes it."""
+        if tokens is None:
+            tokens = [words(p.text) for p in paragraphs]
+        if language is None:
+            language = guess_language(itertools.chain.from_iterable(tokens))[0]
+        densities = link_densities(doc, len(paragraphs))
+        contexts = block_contexts(doc, len(paragraphs))
+        shapes = [shape(p.text, language, densities.get(p.index), t) for p, t in zip(paragraphs, tokens, strict=True)]
+        title = normalise(str(doc.metadata.get("title") or ""))
+        return self._features(paragraphs, shapes, contexts, title)
+
+    def _features(self, paragraphs: Sequence[Paragraph], shapes: Sequence[Shape], contexts: dict[int, Context],
+                  title: str) -> np.ndarray:
+        n = len(paragraphs)
+        rows = []
+        for i, (p, s) in enumerate(zip(paragraphs, shapes, strict=True)):
+            match = self.rules.match(p.text)
+            category = None if match is None or match.keep else match.category
+            rows.append(line_features(p.text, s, contexts.get(p.index), category, i, n,
+                                      bool(title) and normalise(p.text) == title))
+        return with_neighbours(rows)
 
     def windows(self, position: int, count: int) -> tuple[bool, bool, bool]:
         """The positional evidence for paragraph `position` of `count`: within `config.edge` of the start
@@ -186,6 +224,8 @@ class Classifier:
         template = self._template(doc, p, s)
         if template is not None:
             return template
+        if not self.config.html_verdicts:
+            return _content(f"no noise evidence: {s.describe()}")
         if context is not None:
             verdict = self._context(p, s, title, context)
             if verdict is not None:
@@ -357,26 +397,3 @@ class Classifier:
                     out[j] = Verdict(NOISE, "related-link", f"linked line {j - i} of the list under the "
                                                             f"related-link heading {heading!r}: {s.describe()}")
         return out
-
-
-def _link_densities(doc: Document, n: int) -> dict[int, float]:
-    """Per-paragraph link density from `doc.metadata["_link_density"]` (list by index or {index: value})."""
-    raw: Any = doc.metadata.get("_link_density")
-    if isinstance(raw, (list, tuple)):
-        return {i: float(x) for i, x in enumerate(raw[:n]) if isinstance(x, (int, float))}
-    if isinstance(raw, dict):
-        return {int(k): float(x) for k, x in raw.items() if isinstance(x, (int, float))}
-    return {}
-
-
-def _contexts(doc: Document, n: int) -> dict[int, Context]:
-    """Per-paragraph block context from `doc.metadata["_block_context"]` (list aligned with the paragraphs)."""
-    raw: Any = doc.metadata.get("_block_context")
-    if not isinstance(raw, (list, tuple)):
-        return {}
-    out = {}
-    for i, item in enumerate(raw[:n]):
-        context = Context.from_raw(item)
-        if context is not None:
-            out[i] = context
-    return out

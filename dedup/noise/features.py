@@ -8,10 +8,12 @@ on shape alone). Every field is cheap to compute and shows up in reasons.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import regex
 
 from dedup.noise.stoplists import stop_ratio, words
+from dedup.records import Document
 
 _URL = regex.compile(r"https?://\S+|www\.\S+|\b[\w-]+\.(?:com|org|net|de|pl|fr|es|it|uk|io|co)(?:/\S*)?\b", regex.I)
 _EMAIL = regex.compile(r"\b[\w.+-]+@[\w-]+\.[\w.-]+\b")
@@ -165,3 +167,26 @@ class Context:
 
     def _where(self) -> str:
         return f"inside <{self.zones[0]}>, " if self.zones else ""
+
+
+def link_densities(doc: Document, n: int) -> dict[int, float]:
+    """Per-paragraph link density from `doc.metadata["_link_density"]` (list by index or {index: value})."""
+    raw: Any = doc.metadata.get("_link_density")
+    if isinstance(raw, (list, tuple)):
+        return {i: float(x) for i, x in enumerate(raw[:n]) if isinstance(x, (int, float))}
+    if isinstance(raw, dict):
+        return {int(k): float(x) for k, x in raw.items() if isinstance(x, (int, float))}
+    return {}
+
+
+def block_contexts(doc: Document, n: int) -> dict[int, Context]:
+    """Per-paragraph block context from `doc.metadata["_block_context"]` (list aligned with the paragraphs)."""
+    raw: Any = doc.metadata.get("_block_context")
+    if not isinstance(raw, (list, tuple)):
+        return {}
+    out = {}
+    for i, item in enumerate(raw[:n]):
+        context = Context.from_raw(item)
+        if context is not None:
+            out[i] = context
+    return out

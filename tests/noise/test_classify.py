@@ -7,6 +7,7 @@ import hashlib
 import json
 import re
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -16,8 +17,8 @@ from hypothesis import strategies as st
 from dedup.noise.classify import Classifier, ClassifyConfig
 from dedup.noise.corpus_stats import LineStats
 from dedup.records import Document, Paragraph
+from tests.conftest import SHARED
 
-SHARED = Path("/work/shared")
 SEEDS = sorted((SHARED / "seeds").glob("*.txt"))
 LINES = SHARED / "data" / "dev" / "lines.jsonl.gz"
 
@@ -33,9 +34,13 @@ def paragraphs_of(text: str, doc_id: str) -> list[Paragraph]:
     return out
 
 
-def classify_text(lines: list[str], **metadata: str) -> list:
+# the evidence that is off by default (too often wrong on unseen sites), turned on to test what it does
+OPT_IN = ClassifyConfig(html_verdicts=True, use_shape=True, link_list_max_items=15, use_title_position=True)
+
+
+def classify_text(lines: list[str], config: ClassifyConfig | None = None, **metadata: str) -> list:
     doc = Document("t", "\n".join(lines), dict(metadata))
-    return Classifier().classify(doc, paragraphs_of(doc.text, "t"))
+    return Classifier(config=config or ClassifyConfig()).classify(doc, paragraphs_of(doc.text, "t"))
 
 
 @pytest.fixture(scope="module")
@@ -206,20 +211,17 @@ def test_link_density_alone_does_not_remove_linked_headings() -> None:
              "The new filing season brings changes that every small practice should plan for in advance.",
              "Download the full report", "www.example.org/report"]
     doc = Document("l", "\n".join(lines), {"_link_density": [1.0, 0.0, 1.0, 1.0]})
-    verdicts = Classifier().classify(doc, paragraphs_of(doc.text, "l"))
+    verdicts = Classifier(config=OPT_IN).classify(doc, paragraphs_of(doc.text, "l"))
     assert [v.label for v in verdicts] == ["content", "content", "noise", "noise"]
     assert "link density 1.00" in verdicts[2].reason
 
 
 @pytest.mark.parametrize(("line", "category"), [
-    ("As an Amazon Associate we earn from qualifying purchases.", "advertisement"),
     ("Anzeige, enthält Affiliate Links", "advertisement"),
     ("Klicken Sie auf den unteren Button, um den Inhalt von www.komoot.de zu laden.", "cookie-notice"),
     ("Sie müssen sich anmelden um Kommentare zu schreiben.", "comments"),
     ("Create an account or sign in to comment", "comments"),
-    ("This article is exclusive to STAT+ subscribers", "paywall"),
     ("Never miss the latest news by signing up to our newsletter today!", "newsletter"),
-    ("Auch lesen: Diese 3 Sternzeichen verschenken ihr Herz an den Falschen", "related-link"),
     ("Crédits photos : Bestimage", "credit-line"),
     ("© Oli Scarff/Getty Images", "credit-line"),
     ("Weitere Infos unter www.itfjuniors.de.", "navigation"),
@@ -267,7 +269,7 @@ def test_html_context_removes_furniture_and_keeps_the_story() -> None:
     doc = extract(Document("f", FURNITURE_PAGE, {}, "f.html", 0, True), ExtractConfig(block_context=True))
     assert isinstance(doc, Document)
     paras = segment(doc.text, doc.id)
-    verdicts = {p.text[:24]: v for p, v in zip(paras, Classifier().classify(doc, paras), strict=True)}
+    verdicts = {p.text[:24]: v for p, v in zip(paras, Classifier(config=OPT_IN).classify(doc, paras), strict=True)}
     promo = verdicts["Get unlimited access to "]
     assert (promo.label, promo.category) == ("noise", "advertisement")   # strong evidence removes a sentence
     assert "class/id token 'promo'" in promo.reason
@@ -289,7 +291,7 @@ def test_html_context_removes_furniture_and_keeps_the_story() -> None:
 def test_context_evidence_strength_on_a_sentence(context: dict, removed: bool) -> None:
     text = "The council said the new harbour would open in two years and employ about three hundred people."
     doc = Document("c", text, {"_block_context": [context]})
-    verdict = Classifier().classify(doc, paragraphs_of(text, "c"))[0]
+    verdict = Classifier(config=OPT_IN).classify(doc, paragraphs_of(text, "c"))[0]
     assert verdict.is_noise is removed, verdict
 
 
@@ -297,10 +299,10 @@ def test_short_line_with_weak_context_is_noise_but_h1_is_not() -> None:
     doc = Document("c", "Share on Mastodon\nKey Takeaways",
                    {"_block_context": [{"tag": "p", "zones": [], "tokens": ["share"]},
                                        {"tag": "h1", "zones": ["header"], "tokens": ["toc"]}]})
-    verdicts = Classifier().classify(doc, paragraphs_of(doc.text, "c"))
+    verdicts = Classifier(config=OPT_IN).classify(doc, paragraphs_of(doc.text, "c"))
     assert (verdicts[0].label, verdicts[0].category) == ("noise", "share")
     assert verdicts[1].label == "content"
-    off = Classifier(config=ClassifyConfig(use_context=False)).classify(doc, paragraphs_of(doc.text, "c"))
+    off = Classifier(config=replace(OPT_IN, use_context=False)).classify(doc, paragraphs_of(doc.text, "c"))
     assert off[1].label == "content"
 
 
@@ -312,7 +314,7 @@ def test_linked_lines_under_a_related_heading_are_the_list() -> None:
              "Luftwaffe hat mit dem Training auf den H145 von NHV begonnen", story + " Noch ein Satz.",
              "Richtig frühstücken: Die besten Tipps für einen flachen Bauch"]
     doc = Document("l", "\n".join(lines), {"_link_density": [0.0, 0.0, 1.0, 1.0, 0.0, 1.0]})
-    verdicts = Classifier().classify(doc, paragraphs_of(doc.text, "l"))
+    verdicts = Classifier(config=OPT_IN).classify(doc, paragraphs_of(doc.text, "l"))
     assert [v.label for v in verdicts] == ["content", "noise", "noise", "noise", "content", "content"]
     assert verdicts[1].reason.startswith("rule dedup/rules/furniture.rules:")
     assert "under the related-link heading 'Empfohlene Beiträge'" in verdicts[2].reason
@@ -323,7 +325,7 @@ def test_linked_lines_under_a_related_heading_are_the_list() -> None:
 def test_read_more_is_not_the_heading_of_a_link_list() -> None:
     lines = ["Read More", "Saga Education in Chicago Public Schools: High-dosage tutoring to improve outcomes"]
     doc = Document("r", "\n".join(lines), {"_link_density": [0.0, 1.0]})
-    verdicts = Classifier().classify(doc, paragraphs_of(doc.text, "r"))
+    verdicts = Classifier(config=OPT_IN).classify(doc, paragraphs_of(doc.text, "r"))
     assert verdicts[0].is_noise and not verdicts[1].is_noise
 
 
@@ -333,16 +335,16 @@ def test_short_lines_above_the_title_line_are_furniture() -> None:
     lines = ["SQLAlchemy 2.0 Documentation", "SQLAlchemy ORM", "ORM Quick Start",
              "For new users who want to quickly see what basic ORM use looks like, here's an abbreviated form of "
              "the mappings and examples used in the SQLAlchemy Unified Tutorial.", "Declare Models"]
-    verdicts = classify_text(lines, title="ORM Quick Start")
+    verdicts = classify_text(lines, OPT_IN, title="ORM Quick Start")
     assert [v.label for v in verdicts] == ["noise", "noise", "content", "content", "content"]
     assert "above the title line (paragraph 2)" in verdicts[0].reason
     assert [v.label for v in classify_text(lines)] == ["content"] * 5
     sentence = "The council approved the harbour plan on Tuesday after a long debate, officials said."
-    assert [v.label for v in classify_text([sentence, "Harbour plan approved", lines[3]],
+    assert [v.label for v in classify_text([sentence, "Harbour plan approved", lines[3]], OPT_IN,
                                            title="Harbour plan approved")] == ["content"] * 3
     # the title further down than the start window: not the start of the article
     far = ["Waterfront", "Transport", "Council", "Planning", "Budget", "Harbour plan approved", lines[3]]
-    assert [v.label for v in classify_text(far, title="Harbour plan approved")] == ["content"] * 7
+    assert [v.label for v in classify_text(far, OPT_IN, title="Harbour plan approved")] == ["content"] * 7
 
 
 def test_a_keep_rule_beats_neighbour_list_and_title_evidence(tmp_path: Path) -> None:
@@ -353,7 +355,7 @@ def test_a_keep_rule_beats_neighbour_list_and_title_evidence(tmp_path: Path) -> 
     keep = tmp_path / "keep.rules"
     keep.write_text("section  phrase: sqlalchemy orm\nteaser  phrase: luftwaffe hat mit dem training auf den "
                     "h145 von nhv begonnen\n", encoding="utf-8")
-    classifier = Classifier(RuleSet.default().with_keep(keep))
+    classifier = Classifier(RuleSet.default().with_keep(keep), OPT_IN)
     lines = ["SQLAlchemy 2.0 Documentation", "SQLAlchemy ORM", "ORM Quick Start"]
     doc = Document("k", "\n".join(lines), {"title": "ORM Quick Start"})
     verdicts = classifier.classify(doc, paragraphs_of(doc.text, "k"))
@@ -377,11 +379,12 @@ def test_lines_of_a_code_listing_are_content() -> None:
     doc = extract(Document("c", page, {}, "c.html", 0, True))
     assert isinstance(doc, Document)
     paras = segment(doc.text, doc.id)
-    verdicts = {p.text: v for p, v in zip(paras, Classifier().classify(doc, paras), strict=True)}
+    verdicts = {p.text: v for p, v in zip(paras, Classifier(config=OPT_IN).classify(doc, paras), strict=True)}
     assert [(verdicts[line].label, verdicts[line].category) for line in ("<table>", "<tr>", "<td>Emil</td>")] \
         == [("content", "code")] * 3
-    bare = Document("c", "<table>\n<td>Emil</td>")   # the same lines outside a listing are residue
-    assert all(v.is_noise for v in Classifier().classify(bare, segment(bare.text, "c")))
+    # outside a listing the lines stay too: the tag-residue rule was wrong on most unseen dev pages
+    bare = Document("c", "<table>\n<td>Emil</td>")
+    assert not any(v.is_noise for v in Classifier().classify(bare, segment(bare.text, "c")))
 
 
 def test_rule_lines_at_the_edges_of_a_block_are_trimmed() -> None:
@@ -392,10 +395,83 @@ def test_rule_lines_at_the_edges_of_a_block_are_trimmed() -> None:
     block = f"NOTAS RELACIONADAS\n{story}\n© 2020 ®/TM General Mills All Rights Reserved"
     doc = Document("b", f"Titular de la nota\n\n{block}")
     paras = paragraphs_of(doc.text, "b")
-    verdict = Classifier().classify(doc, paras)[1]
+    verdict = Classifier(config=OPT_IN).classify(doc, paras)[1]
     assert verdict.label == "content" and paras[1].text[verdict.keep[0]:verdict.keep[1]] == story
     assert "1 first and 1 last line(s) of the block match rules" in verdict.reason
     furniture = Document("f", "Lesen Sie auch:\nAdvertisement\n\nDie Regierung will das Gesetz beschließen.")
     verdicts = Classifier().classify(furniture, paragraphs_of(furniture.text, "f"))
     assert verdicts[0].is_noise and "every line of the block matches a rule" in verdicts[0].reason
     assert not verdicts[1].is_noise
+
+
+WCXB = SHARED / "data" / "dev" / "wcxb-dev.jsonl.gz"
+
+
+@pytest.mark.skipif(not WCXB.exists(), reason="dev data not available")
+def test_every_lost_token_of_a_dev_page_is_attributed() -> None:
+    """Cleaning one real page at a time: every word of the extracted text that is missing from the output is
+    named by a `removed`, `duplicates` or `metadata.repairs` entry (text never disappears silently)."""
+    from collections import Counter
+
+    import orjson
+
+    from dedup.noise.extract import extract
+    from dedup.run.local import CleanOptions, CleanRun
+
+    def toks(text: str) -> Counter[str]:
+        return Counter(re.findall(r"\w+", text.lower()))
+
+    with gzip.open(WCXB, "rb") as handle:
+        pages = [orjson.loads(row) for k, row in zip(range(60), handle, strict=False) if k % 12 == 0]
+    checked = 0
+    for page in pages:
+        doc = extract(Document(page["id"], page["html"], is_html=True), CleanOptions().extract)
+        if not isinstance(doc, Document):
+            continue
+        with CleanRun([doc], CleanOptions()) as run:
+            (cleaned,) = list(run.documents())
+        told = toks(" ".join([r.text for r in cleaned.removed] + [d.text for d in cleaned.duplicates]
+                             + [r["from"] for r in cleaned.metadata.get("repairs", ())]))
+        lost = toks(doc.text) - toks(cleaned.text)
+        assert not lost - told, (page["id"], lost - told)
+        checked += 1
+    assert checked >= 4
+
+
+def test_html_evidence_alone_is_not_a_verdict_by_default() -> None:
+    """A short line inside `<nav>`, with a `toc` class or fully linked: evidence, not a verdict (on unseen dev
+    sites such lines were content 25-60 % of the time); the opt-in config still removes them."""
+    lines = ["Getting started", "Read the install guide", "The guide explains each option in turn, with examples."]
+    context = [{"tag": "li", "zones": ["nav"], "tokens": ["toc"]}, {"tag": "a", "zones": [], "tokens": ["cta"]},
+               {"tag": "p", "zones": [], "tokens": []}]
+    doc = Document("h", "\n".join(lines), {"_block_context": context, "_link_density": [1.0, 1.0, 0.0]})
+    paras = paragraphs_of(doc.text, "h")
+    assert [v.label for v in Classifier().classify(doc, paras)] == ["content"] * 3
+    assert [v.label for v in Classifier(config=OPT_IN).classify(doc, paras)][:2] == ["noise", "noise"]
+
+
+def test_a_line_model_removal_names_its_score_and_top_features() -> None:
+    """With weights (here: a model that only trusts `<nav>` plus link density), a removed line's reason gives
+    the model's score and the features that pushed it; a sentence in the same zone scores low and stays."""
+    import numpy as np
+
+    from dedup.noise.model import NAMES, LineModel
+
+    weights = np.zeros(len(NAMES))
+    weights[NAMES.index("bias")] = -4.0
+    weights[NAMES.index("zone=nav")] = 4.0
+    weights[NAMES.index("link_density")] = 4.0
+    weights[NAMES.index("sentence_like")] = -8.0
+    model = LineModel(NAMES, weights, np.zeros(len(NAMES)), np.ones(len(NAMES)), 0.9, "test")
+    lines = ["Harbour projects",
+             "The council approved the harbour plan on Tuesday after a long debate, officials said."]
+    context = [{"tag": "a", "zones": ["nav"], "tokens": []}, {"tag": "p", "zones": ["nav"], "tokens": []}]
+    doc = Document("m", "\n".join(lines), {"_block_context": context, "_link_density": [1.0, 1.0]})
+    classifier = Classifier()
+    classifier.model = model
+    first, second = classifier.classify(doc, paragraphs_of(doc.text, "m"))
+    assert first.is_noise and first.reason.startswith("model test score 0.98")
+    assert "zone=nav" in first.reason and "link_density" in first.reason
+    assert not second.is_noise
+    plain = Document("m", doc.text)   # no HTML evidence (plain text, or the output cleaned again): model off
+    assert not any(v.is_noise for v in classifier.classify(plain, paragraphs_of(plain.text, "m")))

@@ -11,6 +11,7 @@ import pytest
 from dedup.errors import RuleError
 from dedup.noise.rule_index import compile_rule
 from dedup.noise.rules import RuleSet, RuleTimeoutWarning, edit_distance, normalise, parse_rules
+from tests.conftest import DEV_DIR
 
 
 def write(tmp_path: Path, text: str, name: str = "my.rules") -> Path:
@@ -146,7 +147,6 @@ def test_normalise_and_edit_distance() -> None:
     ("Trending Searches", "related-link"),
     ("People who viewed this item also viewed", "related-link"),
     ("Weitere Informationen:", "navigation"),
-    ("Table of Contents", "navigation"),
     ("Spis treści", "navigation"),
     ("Tags", "navigation"),
     ("Expand description", "navigation"),
@@ -168,8 +168,6 @@ def test_normalise_and_edit_distance() -> None:
     ("Telefon: +49 - (40) - 300 30 - 1141", "contact"),
     ("Pressesprecher*in Markus Ulrich", "contact"),
     ("Ansprechpartnerin zum Thema:", "contact"),
-    ("Letzte Änderung 14.02.2019", "dateline"),
-    ("zuletzt bearbeitet: 04.02.2022, 08:27 Uhr", "dateline"),
     ("News date : 04/21/2022 Category : Press Releases", "dateline"),
     ("Release Date:", "dateline"),
     ("Ten tekst przeczytasz w mniej niż minutę", "editorial-note"),
@@ -259,7 +257,6 @@ def test_round_three_prompts_spare_prose(text: str) -> None:
     ("Informationsschreiben vom 14. Oktober 2021PDF | 38 KB | Datei ist nicht barrierefrei", "navigation"),
     ("Download: mp3 (30 MB) m4a (24 MB) opus (16 MB)", "navigation"),
     ('... weiter zu "die Wortwahl"', "navigation"),
-    ("Image illustrative : Lots of Lego Minifigures by Ninja Brick,en licence Creative Commons by", "credit-line"),
     ("Publier un commentaire", "comments"),
     ("Dejá tu comentario", "comments"),
     ("Diskutieren Sie mit", "comments"),
@@ -316,7 +313,7 @@ def test_packaged_needs_never_change_a_match_on_the_dev_lines() -> None:
 
     from dedup.noise.rules import clean
 
-    lines = Path("/work/shared/data/dev/lines.jsonl.gz")
+    lines = DEV_DIR / "lines.jsonl.gz"
     if not lines.exists():
         pytest.skip("dev lines not available")
     with gzip.open(lines, "rb") as handle:

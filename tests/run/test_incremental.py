@@ -70,9 +70,12 @@ def test_three_batches_keep_what_one_batch_keeps(runner: CliRunner, index_spec: 
 
 
 def index_state(runner: CliRunner, spec: str) -> tuple[dict, str]:
-    """Stats, plus for a local index the digest of every file in it."""
+    """Stats, plus for a local index the digest of every file in it. Redis's memory figures are left out:
+    `MEMORY USAGE` samples and the allocator moves, so they can differ with the same keys and values."""
     path = Path(spec)
-    return stats(runner, spec), tree_digest(path) if "://" not in spec else ""
+    if "://" in spec:
+        return {k: v for k, v in stats(runner, spec).items() if not k.startswith("bytes")}, ""
+    return stats(runner, spec), tree_digest(path)
 
 
 def test_rerun_of_a_batch_changes_nothing(runner: CliRunner, index_spec: str) -> None:
