@@ -226,7 +226,7 @@ def tag_boundaries(nodes: list[Any]) -> list[str]:
         head = _HEAD_LETTERS.match(stripped)
         if left is not None and head is not None and (left + head.group(0)).islower():
             found.add(f"{left}|{head.group(0)}")
-        tail = _TAIL_LETTERS.search(stripped)
+        tail = _TAIL_LETTERS.search(stripped[-GLUE_RUN:])   # the run can only lie in the last GLUE_RUN letters
         left = tail.group(0) if tail is not None else None
     return sorted(normalize_unicode(pair) if not pair.isascii() else pair for pair in found)
 
