@@ -112,10 +112,11 @@ def resolve_candidates(pairs: np.ndarray, texts: Sequence[str], order: Sequence[
 
 def plan_from_pairs(pairs: np.ndarray | Sequence[Sequence[int]], docs: Sequence[str], keys: Sequence[Key],
                     texts: Sequence[str], config: MinHashConfig, *, include_singletons: bool = False,
-                    lang: str = "en") -> DedupPlan:
+                    lang: str = "en", mode: str = "drop") -> DedupPlan:
     """The plan for units 0..n-1 (`docs[k]` document id, `keys[k]` order key, `texts[k]` text) from candidate
     pairs of unit numbers: the earliest copy of each cluster is kept, later ones are dropped — a later one in
-    the kept copy's own document only when it is a long near-exact copy (`dedup.near.verify.in_page_copy`)."""
+    the kept copy's own document only when it is a long near-exact copy (`dedup.near.verify.in_page_copy`) of
+    the text the output keeps there: the copy's own in `mode` "drop", the canonical variant in "canonical"."""
     pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
     result = resolve_candidates(pairs, texts, keys, config, include_singletons=include_singletons, lang=lang)
     links_of: dict[int, list[int]] = {}   # member -> its part-of links, so each cluster finds its own directly
@@ -133,8 +134,9 @@ def plan_from_pairs(pairs: np.ndarray | Sequence[Sequence[int]], docs: Sequence[
         canonical = found.canonical
         members = sorted(found.members, key=lambda k: keys[k])
         kept = where(members[0])   # the copy the output keeps, in both modes: a duplicate ref never names a dropped one
+        output_text = texts[canonical] if mode == "canonical" else texts[members[0]]   # what stands there
         for rank, k in enumerate(members):
-            if rank and keys[k][0] == keys[members[0]][0] and not in_page_copy(texts[members[0]], texts[k], config):
+            if rank and keys[k][0] == keys[members[0]][0] and not in_page_copy(output_text, texts[k], config):
                 continue   # a line its page repeats by design: kept as it is (cross-document copies still go)
             decisions[keys[k]] = Decision(found.id, kept, texts[canonical], found.similarity[k], rank == 0)
         links = sorted({n for k in found.members for n in links_of.get(k, ())})

@@ -284,7 +284,8 @@ class _DaskRun:
             units += shard_units
             docs += shard_docs
             texts += shard_texts
-        plan = plan_from_pairs(np.searchsorted(wanted, pairs), docs, units, texts, config)
+        plan = plan_from_pairs(np.searchsorted(wanted, pairs), docs, units, texts, config,
+                               mode=self.job.options.dedup)
         grouped = plan.by_position()
         decisions = {shard: share_of(grouped, range(doc_offsets[shard], doc_offsets[shard + 1])).decisions
                      for shard in range(len(starts))}

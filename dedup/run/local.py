@@ -64,7 +64,7 @@ def plan_local(keys: np.ndarray, refs: np.ndarray, batches: Iterable[list[Classi
     wanted = np.unique(pairs)
     units = [(int(refs[r, 0]), int(refs[r, 1])) for r in wanted]
     docs, texts = passes.unit_texts(_numbered(batches), units)
-    return plan_from_pairs(np.searchsorted(wanted, pairs), docs, units, texts, options.minhash)
+    return plan_from_pairs(np.searchsorted(wanted, pairs), docs, units, texts, options.minhash, mode=options.dedup)
 
 
 def _numbered(batches: Iterable[list[Classified]]) -> Iterator[tuple[int, list[Classified]]]:

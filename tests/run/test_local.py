@@ -130,6 +130,21 @@ def test_cleaning_pages_with_a_title_line_is_idempotent(pages: list[tuple[list[s
 
 
 @pytest.mark.parametrize("mode", ["drop", "canonical"])
+def test_an_in_page_variant_replaced_by_its_canonical_is_settled_in_one_run(mode: str) -> None:
+    """Found by the title-line idempotency test: a page's title and a later paragraph are variants of one quote
+    (not near-exact copies, so drop mode keeps both); canonical mode writes the later one's wording at the
+    title's place, so the later copy must go in the same run (a rerun would find two exact copies and drop one)."""
+    title = ('Bukele confirmed the agreement on X, stating, "We are willing to take in only convicted criminals '
+             '(including convicted U.S. citizens) into our mega-prison (CECOT) in exchange for a fee."')
+    body = ("Bukele confirmed his statements to Rubio on X, stating, “We are willing to take in only convicted "
+            "criminals (including convicted US citizens) into our mega-prison (CECOT) in exchange for a fee.”")
+    once = dedup.clean([Document("p0", f"{title}\n\n{body}", {"title": title})], dedup=mode)
+    twice = dedup.clean([Document(d.id, d.text, dict(d.metadata)) for d in once], dedup=mode)
+    assert [d.text for d in twice] == [d.text for d in once]
+    assert once[0].text.count("mega-prison") == (1 if mode == "canonical" else 2)   # drop: the page's two wordings
+
+
+@pytest.mark.parametrize("mode", ["drop", "canonical"])
 def test_in_equals_out_plus_rejected(tmp_path: Path, seed_paths: list[Path], mode: str) -> None:
     bad = tmp_path / "bad.jsonl"
     bad.write_bytes(b'{"id": "a", "text": "A fine paragraph about the weather in Oslo today."}\n{broken\n')
