@@ -276,6 +276,3 @@ def repair_document(texts: Sequence[str | None], lang: str, document: str,
     return [(None, []) if text is None else repairer.repair(text) for text in texts]
 
 
-def glued_words(text: str, lang: str = "en") -> list[str]:
-    """The glued tokens `repair_glued` would fix (used to rank canonical variants)."""
-    return [glued for glued, _ in repair_glued(text, lang)[1]]
