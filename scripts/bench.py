@@ -433,8 +433,8 @@ def section_dask(ctx: Context) -> dict[str, Any]:
     from bench_dask import driver_growth
 
     out = driver_growth(ctx.args.dask_paragraphs)
-    out["notes"] = [f"dask: driver peak RSS {out['runs'][0]['sampled_peak_rss'] / 2**20:.1f} MB at "
-                    f"{out['runs'][0]['paragraphs']:,} paragraphs, {out['runs'][1]['sampled_peak_rss'] / 2**20:.1f} MB "
+    out["notes"] = [f"dask: driver peak RSS {out['runs'][0]['vm_hwm'] / 2**20:.1f} MB at "
+                    f"{out['runs'][0]['paragraphs']:,} paragraphs, {out['runs'][1]['vm_hwm'] / 2**20:.1f} MB "
                     f"at {out['runs'][1]['paragraphs']:,} ({100 * out['growth']:+.1f} %)"]
     return out
 

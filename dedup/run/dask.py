@@ -2,20 +2,20 @@
 
 Why: the process pool stops at one machine's cores and memory. Here the driver streams the input into shards of
 `shard_size` records and scatters them; everything per shard runs on the workers with the same code the local
-`CleanRun` uses, and only small things come back to the driver (counts, the unique candidate pairs, the texts
-of the candidate rows) — never a signature or a band key:
+`CleanRun` uses, and only counts and rejects come back to the driver — never a signature, band key, candidate pair,
+text or dedup decision, so the driver's memory does not grow with the corpus:
 
     read (driver) → scatter shards → passes.prepare → LineStats tree reduction → broadcast → passes.classify
     → band_keys per shard → shuffle rows by (band, key) → candidate_pairs per bucket group → pair-set tree
-    reduction → driver: `plan_from_pairs` over the candidate rows → decisions per shard → passes.assemble
-    → part files or one output
+    reduction → candidate rows' texts per shard → one task: `plan_from_pairs` → each shard's decisions
+    → passes.assemble → part files or one output
 
 Byte-identical to `CleanRun` for any number of workers, shards or partitions, because (1) every stage function
 is the local one and sees one document at a time, with the fully merged, order-free corpus counts; (2) signature
 rows and documents get global numbers from prefix sums over shards kept in input order, so they equal the local
 row/document ordinals; (3) a bucket's rows all meet in one shuffle partition, in global row order, so the pair
 set equals `candidate_pairs` over the whole corpus, and `np.unique` makes its order independent of partitions;
-(4) the cross-document step is `plan_from_pairs`, once, on the driver, over the same pairs and texts.
+(4) the cross-document step is `plan_from_pairs`, once, in one worker task, over the same pairs and texts.
 
 >>> run_dask(["fixtures/seeds"], output_dir="out", scheduler="tcp://10.0.0.5:8786")  # doctest: +SKIP
 """
@@ -195,16 +195,15 @@ class _DaskRun:
                 self.client.compute(classified.map(_meta)).result(), key=itemgetter(0))
         self._report([r for m in metas for r in m[3]])
         doc_offsets, row_offsets = _offsets([m[1] for m in metas]), _offsets([m[2] for m in metas])
-        decisions: dict[int, dict[tuple[int, int], Decision]] = {}
+        decisions: list[Any] = [{}] * len(shards)
         clusters = 0
         if self.job.options.dedup != "off" and row_offsets[-1] >= 2:
             with timer.timed("plan"):
                 decisions, clusters = self._resolve(classified, doc_offsets, row_offsets)
         if layout is not None:
             layout.update_manifest(clusters=clusters)
-        done = classified.map(stage.assemble_shard, self._aligned([decisions.get(i, {}) for i in range(len(shards))],
-                                                                  ship=True),
-                              self._aligned(doc_offsets[:-1]), self.job)
+        done = classified.map(stage.assemble_shard, self._aligned(decisions), self._aligned(doc_offsets[:-1]),
+                              self.job)
         with timer.timed("assemble"):
             counts = self._write(done, output, fmt)
         summary = summary_of(c for _, c, _ in counts)
@@ -255,41 +254,26 @@ class _DaskRun:
             self.rejects.take(reject)
 
     # -- cross-document ------------------------------------------------------------------------------------
-    def _resolve(self, classified: Any, doc_offsets: list[int],
-                 row_offsets: list[int]) -> tuple[dict[int, dict[tuple[int, int], Decision]], int]:
-        """Banding as a shuffle on the workers, which also reduce the pairs to the corpus's unique candidate
-        pairs; the driver gets those and the texts of the candidate rows, runs `plan_from_pairs` once, and
-        cuts the decisions per shard. No band key ever reaches the driver."""
-        config, parts = self.job.options.minhash, classified.npartitions
+    def _resolve(self, classified: Any, doc_offsets: list[int], row_offsets: list[int]) -> tuple[list[Any], int]:
+        """The whole cross-document step as tasks on the workers: banding as a shuffle, the pair-set tree
+        reduction, the candidate rows' texts and `plan_from_pairs` itself. The driver gets one number back (the
+        cluster count) and hands each assemble task a reference to its shard's decisions; no band key, pair,
+        text or decision ever reaches it, so its memory does not grow with the corpus."""
+        from dask import delayed
+
+        config, parts, count = self.job.options.minhash, classified.npartitions, len(doc_offsets) - 1
         items = classified.map(_band_items, self._aligned(row_offsets[:-1]), config, parts).flatten()
         groups = items.groupby(itemgetter(0), npartitions=parts, shuffle="tasks")
-        total = row_offsets[-1]
-        union = groups.map(_group_codes, total).reduction(_union, _union, split_every=SPLIT_EVERY)
-        codes: np.ndarray = self.client.compute(union).result()
-        if not len(codes):
-            return {}, 0
-        pairs = np.column_stack(np.divmod(codes, np.int64(total)))   # sorted codes = lexicographic pairs
-        del codes
-        wanted = np.unique(pairs)
-        starts = np.asarray(row_offsets[:-1], dtype=np.int64)
-        owner = np.searchsorted(starts, wanted, side="right") - 1
-        rows = {int(s): wanted[owner == s] - starts[s] for s in np.unique(owner)}
-        picked = self.client.compute(classified.map(
-            _candidate_units, self._aligned([rows.get(i) for i in range(len(starts))], ship=True),
-            self._aligned(doc_offsets[:-1])))
-        units: list[tuple[int, int]] = []
-        docs: list[str] = []
-        texts: list[str] = []
-        for _, shard_units, shard_docs, shard_texts in sorted(p for p in picked.result() if p is not None):
-            units += shard_units
-            docs += shard_docs
-            texts += shard_texts
-        plan = plan_from_pairs(np.searchsorted(wanted, pairs), docs, units, texts, config,
-                               mode=self.job.options.dedup)
-        grouped = plan.by_position()
-        decisions = {shard: share_of(grouped, range(doc_offsets[shard], doc_offsets[shard + 1])).decisions
-                     for shard in range(len(starts))}
-        return {shard: d for shard, d in decisions.items() if d}, len(plan.clusters)
+        union = groups.map(_group_codes, row_offsets[-1]).reduction(_union, _union, split_every=SPLIT_EVERY)
+        # each step is persisted before the next refers to it, so the next graph names a future instead of
+        # carrying (and materialising, once per reference) the whole shuffle graph on the driver
+        wanted = self.client.persist(delayed(_wanted_rows)(union.to_delayed(optimize_graph=False), row_offsets))
+        rows = self._aligned([wanted[1][i] for i in range(count)])
+        picked = self.client.persist(classified.map(_candidate_units, rows, self._aligned(doc_offsets[:-1])))
+        plan = self.client.persist(delayed(_plan_shares)(wanted, picked.to_delayed(optimize_graph=False),
+                                                         doc_offsets, config, self.job.options.dedup))
+        clusters = int(self.client.compute(plan[1]).result())
+        return [plan[0][i] for i in range(count)], clusters
 
     # -- write --------------------------------------------------------------------------------------------
     def _write(self, done: Any, output: str | None, fmt: str) -> list[tuple[int, Summary, bool]]:
@@ -394,3 +378,39 @@ def _candidate_units(item: ShardClassified, local: np.ndarray | None,
     units = [(doc_offset + int(p), int(i)) for p, i in item.refs[local]]
     docs, texts = passes.unit_texts([(doc_offset, item.classified)], units)
     return item.index, units, docs, texts
+
+
+def _wanted_rows(codes: np.ndarray, row_offsets: list[int]) -> tuple[np.ndarray, list[np.ndarray | None]]:
+    """The unique candidate pairs as indexes into the sorted candidate rows, and each shard's candidate rows
+    as shard-local row numbers (None for a shard without one), which is what `_candidate_units` fetches."""
+    total = np.int64(row_offsets[-1])
+    pairs = np.column_stack(np.divmod(codes, total)) if len(codes) else np.zeros((0, 2), dtype=np.int64)
+    wanted = np.unique(pairs)
+    starts = np.asarray(row_offsets[:-1], dtype=np.int64)
+    owner = np.searchsorted(starts, wanted, side="right") - 1
+    rows: list[np.ndarray | None] = [None] * len(starts)
+    for shard in np.unique(owner):
+        rows[int(shard)] = wanted[owner == shard] - starts[shard]
+    return np.searchsorted(wanted, pairs), rows
+
+
+def _plan_shares(wanted: tuple[np.ndarray, list[np.ndarray | None]], picked: list[list[Any]],
+                 doc_offsets: list[int], config: MinHashConfig,
+                 mode: str) -> tuple[list[dict[tuple[int, int], Decision]], int]:
+    """`plan_from_pairs` once, over the corpus's unique candidate pairs and the candidate rows in global row
+    order, cut into each shard's decisions; runs on a worker, so the texts never travel to the driver."""
+    pairs = wanted[0]
+    shards = len(doc_offsets) - 1
+    if not len(pairs):
+        return [{} for _ in range(shards)], 0
+    units: list[tuple[int, int]] = []
+    docs: list[str] = []
+    texts: list[str] = []
+    for _, shard_units, shard_docs, shard_texts in sorted(p for part in picked for p in part if p is not None):
+        units += shard_units
+        docs += shard_docs
+        texts += shard_texts
+    plan = plan_from_pairs(pairs, docs, units, texts, config, mode=mode)
+    grouped = plan.by_position()
+    return ([share_of(grouped, range(doc_offsets[i], doc_offsets[i + 1])).decisions for i in range(shards)],
+            len(plan.clusters))

@@ -121,6 +121,26 @@ def test_fixtures_byte_identical(scheduler: str, tmp_path: Path, mode: str, fmt:
         assert result.summary.duplicates > 0 and result.summary.clusters > 0
 
 
+def test_cross_document_step_runs_on_the_workers(scheduler: str, tmp_path: Path, corpus: list[str],
+                                                 reference: tuple[bytes, Summary],
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Banding, verification and the plan are worker tasks: with them made to fail in the driver process (the
+    LocalCluster's workers are other processes, untouched), the run still gives the local bytes."""
+    import dedup.near.plan
+    import dedup.run.dask
+
+    def driver_must_not(*_: object, **__: object) -> None:
+        raise AssertionError("the driver ran a cross-document step")
+
+    for module, name in [(dedup.run.dask, "plan_from_pairs"), (dedup.near.plan, "plan_from_pairs"),
+                         (dedup.run.dask, "band_keys"), (dedup.run.dask, "candidate_pairs")]:
+        monkeypatch.setattr(module, name, driver_must_not)
+    out = tmp_path / "out.jsonl"
+    result = run_dask(corpus, make_options(), scheduler=scheduler, output=str(out), shard_size=40)
+    assert out.read_bytes() == reference[0]
+    assert result.summary.duplicates > 50 and result.summary.clusters == reference[1].clusters
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(("shard_size", "partitions"), [(1000, 1), (17, 4)])
 def test_generated_corpus_byte_identical(scheduler: str, tmp_path: Path, corpus: list[str],
