@@ -8,16 +8,21 @@ Truth: a source and its copies form one cluster. Every tool gets the same JSONL 
 (3-word shingles, 42 bands x 3 rows); precision/recall are over the pairs inside the reported clusters.
 
 Peers (the `bench` extra): datatrove's 4-stage MinHash pipeline (signatures, buckets, clusters, filter with
-cluster ids, one local task each); text-dedup when importable (it needs pyspark, datasets and unisim and pins
-urllib3 <= 2.0 — the section says so when it is missing).
+cluster ids, one local task each); text-dedup's `text_dedup.minhash` (datasets backend, xxh3, 2 processes, the
+same 42 x 3 bands; it has no verification step, so the threshold plays no part) run by the interpreter in
+`$DEDUP_BENCH_TEXT_DEDUP_PYTHON` — text-dedup pins packages this project cannot share an environment with, so it
+gets its own (`python -m venv /tmp/tdv && /tmp/tdv/bin/pip install text-dedup`); the section says so when it is
+missing. Its clusters are read from its union-find dump (`--debug`), outside the timed run.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+import os
 import random
 import resource
+import subprocess
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -122,6 +127,34 @@ def run_datatrove(path: Path, ctx: Any) -> dict[str, Any]:
             "clusters": [m for m in members.values() if len(m) > 1]}
 
 
+TEXT_DEDUP_PYTHON = "DEDUP_BENCH_TEXT_DEDUP_PYTHON"
+# run by text-dedup's interpreter after the timed run: its union-find dump as JSON clusters of document ids
+_UNION_FIND_TO_JSON = """import collections, json, pickle, sys
+uf = pickle.load(open(sys.argv[1], "rb"))
+groups = collections.defaultdict(list)
+for node in list(uf.parent):
+    groups[uf.find(node)].append(node)
+json.dump([sorted(g) for g in groups.values() if len(g) > 1], sys.stdout)
+"""
+
+
+def run_text_dedup(path: Path, ctx: Any) -> dict[str, Any]:
+    python = os.environ.get(TEXT_DEDUP_PYTHON)
+    if not python:
+        raise ImportError(f"set {TEXT_DEDUP_PYTHON} to a Python with text-dedup installed", name="text_dedup")
+    work = ctx.workdir / "text-dedup"
+    command = [python, "-m", "text_dedup.minhash", "--path", "json", "--data_files", str(path), "--split", "train",
+               "--cache_dir", str(work / "cache"), "--output", str(work / "out"), "--column", "text",
+               "--idx_column", "id", "--ngram", str(NGRAM), "--num_perm", str(BANDS * ROWS), "--b", str(BANDS),
+               "--r", str(ROWS), "--hash_func", "xxh3", "--num_proc", "2", "--debug"]
+    cpu, wall = _cpu_with_children(), time.perf_counter()
+    subprocess.run(command, check=True, capture_output=True)
+    cpu, wall = _cpu_with_children() - cpu, time.perf_counter() - wall
+    dump = subprocess.run([python, "-c", _UNION_FIND_TO_JSON, str(work / "out" / "uf.pkl")], check=True,
+                          capture_output=True, text=True).stdout
+    return {"seconds": round(wall, 2), "cpu_seconds": round(cpu, 2), "clusters": [set(c) for c in json.loads(dump)]}
+
+
 def _cpu_with_children() -> float:
     """This process's CPU time plus that of its finished children (datatrove's task processes)."""
     own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -134,25 +167,23 @@ def section_peers(ctx: Any) -> dict[str, Any]:
     documents_in = len(path.read_text(encoding="utf-8").splitlines())
     out: dict[str, Any] = {"documents": documents_in, "true_clusters": len(truth)}
     notes = [f"peers: {out['documents']:,} documents, {len(truth):,} planted clusters; 3-grams, 42x3 bands, "
-             "--workers 2 for dedup, 42 bucket tasks on 2 workers for datatrove"]
-    runners = {"dedup": run_dedup, "datatrove": run_datatrove}
+             "--workers 2 for dedup, 42 bucket tasks on 2 workers for datatrove, --num_proc 2 for text-dedup"]
+    runners = {"dedup": run_dedup, "datatrove": run_datatrove, "text_dedup": run_text_dedup}
     for name, runner in runners.items():
         try:
             result = runner(path, ctx)
         except ImportError as exc:
-            out[name] = {"skipped": f"not installed ({exc.name}): pip install 'dedup-toolkit[bench]'"}
-            notes.append(f"peers: {name} skipped, not installed")
+            hint = str(exc) if name == "text_dedup" else "pip install 'dedup-toolkit[bench]'"
+            out[name] = {"skipped": f"not installed ({exc.name}): {hint}"}
+            notes.append(f"peers: {name} skipped, not installed ({hint})")
             continue
         clusters = result.pop("clusters")
         out[name] = {**result, **scores(clusters, truth)}
-    try:
-        import text_dedup  # noqa: F401
-        out["text_dedup"] = {"skipped": "installed, but no runner here yet"}
-    except ImportError:
-        out["text_dedup"] = {"skipped": "not installed: it needs pyspark, datasets, unisim and urllib3<=2.0"}
-    notes.append(f"peers: text-dedup {out['text_dedup']['skipped']}")
-    if "seconds" in out.get("datatrove", {}):
-        out["datatrove_over_dedup_wall"] = round(out["datatrove"]["seconds"] / out["dedup"]["seconds"], 2)
-        out["datatrove_over_dedup_cpu"] = round(out["datatrove"]["cpu_seconds"] / out["dedup"]["cpu_seconds"], 2)
+        notes.append(f"peers: {name} {out[name]['seconds']} s wall, {out[name]['cpu_seconds']} CPU-s, "
+                     f"precision {out[name]['precision']}, recall {out[name]['recall']}")
+    for peer in ("datatrove", "text_dedup"):
+        if "seconds" in out.get(peer, {}):
+            out[f"{peer}_over_dedup_wall"] = round(out[peer]["seconds"] / out["dedup"]["seconds"], 2)
+            out[f"{peer}_over_dedup_cpu"] = round(out[peer]["cpu_seconds"] / out["dedup"]["cpu_seconds"], 2)
     out["notes"] = notes
     return out
