@@ -8,7 +8,8 @@ its parent (Linux `PR_SET_PDEATHSIG`), and the driver terminates every process o
 
 Batches go out with a bounded look-ahead (`LOOKAHEAD_PER_WORKER` per process) from the calling thread, so the
 input is read no faster than the workers use it and an input error surfaces in the caller; results come back
-in submission order, so the output does not depend on the number of workers.
+in submission order, so the output does not depend on the number of workers; so do errors (a failing batch's
+error is raised at its turn: the first failing batch of the input is the one reported, whatever the timing).
 
 The processes start with the first `map` that has a second batch: an input of one batch (one page, a small
 file) runs inline, as with one worker — starting and feeding processes for it cost ~0.25 CPU-s, more than the
@@ -120,12 +121,15 @@ class Pool:
             if received == sent:
                 return
             while received not in ready:
-                number, value = self._next_result()
-                ready[number] = value
-            yield ready.pop(received)
+                number, ok, value = self._next_result()
+                ready[number] = ok, value
+            ok, value = ready.pop(received)
+            if not ok:   # in input order, as results: the first failing batch is the one reported
+                raise value
+            yield value
             received += 1
 
-    def _next_result(self) -> tuple[int, Any]:
+    def _next_result(self) -> tuple[int, bool, Any]:
         while True:
             try:
                 number, ok, value = self.results.get(timeout=POLL_SECONDS)
@@ -134,9 +138,7 @@ class Pool:
                 if dead:
                     raise RuntimeError(f"a worker process exited unexpectedly (exit code {dead[0].exitcode})") from None
                 continue
-            if not ok:
-                raise value
-            return number, value
+            return number, ok, value
 
     def close(self) -> None:
         """Let the processes finish their loop and exit; terminate any that does not within JOIN_SECONDS."""
