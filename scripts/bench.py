@@ -3,7 +3,7 @@
     python scripts/bench.py --size 100000 --json bench.json      # the default sections (all but redis)
     python scripts/bench.py --size 1000000                       # datasketch steps sampled + extrapolated
     python scripts/bench.py --size 5000 --sections signatures html
-    python scripts/bench.py --size 1000 --sections startup      # start-up CPU above `import trafilatura`
+    python scripts/bench.py --size 1000 --sections startup       # start-up CPU above `import trafilatura`
     python scripts/bench.py --redis                              # only the Redis comparison (temporary server)
     python scripts/bench.py --profile --size 20000               # only the CPU-per-stage tables (text, HTML)
     python scripts/bench.py --sections end_to_end redis --redis-url redis://127.0.0.1:6379/0   # FLUSHES db 0
@@ -500,7 +500,7 @@ DEFAULT_SECTIONS = [name for name in SECTIONS if name not in {"redis", "profile"
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter,
-                                     epilog="\n".join(__doc__.splitlines()[1:7]))
+                                     epilog="\n".join(__doc__.splitlines()[1:9]))
     parser.add_argument("--size", type=int, default=100_000, help="synthetic paragraphs [100000]")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--repeat", type=int, default=2, help="runs per in-process timed step; the best counts [2]")
