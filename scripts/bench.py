@@ -334,7 +334,7 @@ def section_startup(ctx: Context) -> dict[str, Any]:
     cli = [sys.executable, "-c", "import sys; from dedup.cli import main; sys.exit(main())"]
     commands = {"import_trafilatura": [sys.executable, "-c", "import trafilatura"],
                 "version": [*cli, "--version"],
-                "clean_one_page": [*cli, "clean", "-q", str(STARTUP_PAGE)]}
+                "clean_one_page": [*cli, "clean", str(STARTUP_PAGE)]}
     best: dict[str, float] = {}
     for name, command in commands.items():
         _process_cpu(command, env)
