@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import bisect
 import contextlib
+import functools
 import itertools
 import re
 from dataclasses import dataclass, replace
@@ -77,8 +78,15 @@ class ExtractConfig:
     block_context: bool = True
 
     def extractor(self) -> Extractor:
-        return Extractor(output_format="txt", precision=self.favor_precision, recall=self.favor_recall,
-                         tables=self.include_tables, with_metadata=False)
+        """trafilatura's options for this config, built once: building reads its configparser settings
+        (~2 % of a page's extraction), and trafilatura copies the object before changing anything in it."""
+        return _extractor(self)
+
+
+@functools.lru_cache(maxsize=8)
+def _extractor(config: ExtractConfig) -> Extractor:
+    return Extractor(output_format="txt", precision=config.favor_precision, recall=config.favor_recall,
+                     tables=config.include_tables, with_metadata=False)
 
 
 def extract(doc: Document, config: ExtractConfig = ExtractConfig()) -> Document | Reject:
@@ -205,7 +213,7 @@ def _key(text: str) -> str:
 
 
 _HEAD_LETTERS = re.compile(rf"[^\W\d_]{{1,{GLUE_RUN}}}")
-_TAIL_LETTERS = re.compile(rf"[^\W\d_]{{1,{GLUE_RUN}}}$")
+_TAIL_LETTERS = re.compile(r"(?<![^\W\d_])[^\W\d_]++$")   # anchored at a run's start: no backtracking
 _NO_BREAK = re.compile(rf"([^\W\d_]{{1,{GLUE_RUN}}})[\xa0\u2007\u202f]([^\W\d_]{{1,{GLUE_RUN}}})")
 
 
@@ -217,17 +225,18 @@ def tag_boundaries(nodes: list[Any]) -> list[str]:
     found: set[str] = set()
     left: str | None = None
     for node in nodes:
-        chunk = str(node)
-        if "\xa0" in chunk or "\u2007" in chunk or "\u202f" in chunk:
-            found.update(f"{a}|{b}" for a, b in _NO_BREAK.findall(chunk) if (a + b).islower())
-        stripped = chunk.strip()
+        if "\xa0" in node or "\u2007" in node or "\u202f" in node:
+            found.update(f"{a}|{b}" for a, b in _NO_BREAK.findall(node) if (a + b).islower())
+        stripped = node.strip()
         if not stripped:
             continue
-        head = _HEAD_LETTERS.match(stripped)
-        if left is not None and head is not None and (left + head.group(0)).islower():
-            found.add(f"{left}|{head.group(0)}")
-        tail = _TAIL_LETTERS.search(stripped[-GLUE_RUN:])   # the run can only lie in the last GLUE_RUN letters
-        left = tail.group(0) if tail is not None else None
+        # a letter is alphanumeric: the regexes run only where a run of letters can begin or end
+        if left is not None and stripped[0].isalnum():
+            head = _HEAD_LETTERS.match(stripped)
+            if head is not None and (left + head.group(0)).islower():
+                found.add(f"{left}|{head.group(0)}")
+        tail = _TAIL_LETTERS.search(stripped[-GLUE_RUN:]) if stripped[-1].isalnum() else None
+        left = tail.group(0) if tail is not None else None   # the run can only lie in the last GLUE_RUN letters
     return sorted(normalize_unicode(pair) if not pair.isascii() else pair for pair in found)
 
 

@@ -45,8 +45,6 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-import wordfreq
-
 from dedup.noise.stoplists import stoplist
 
 MIN_PART_ZIPF = 3.0
@@ -72,8 +70,25 @@ _COMMA_FOLLOWERS = {"en": frozenset({"according", "but", "while", "which", "who"
 
 @functools.cache
 def _wordfreq_languages() -> frozenset[str]:
-    """The languages wordfreq has lists for: a fact about the installed package, read once per process."""
+    """The languages wordfreq has lists for: a fact about the installed package, read once per process.
+    wordfreq is imported here, not at module level: its import (~0.1 CPU-s with langcodes) and a frequency
+    table (~0.2 CPU-s) are paid only by a run that has a word to look up."""
+    import wordfreq
+
     return frozenset(wordfreq.available_languages())
+
+
+@functools.cache
+def _frequencies(lang: str) -> dict[str, float]:
+    import wordfreq
+
+    return wordfreq.get_frequency_dict(lang)   # wordfreq caches the table too; this spares the import
+
+
+def _zipf(freq: float) -> float:
+    import wordfreq
+
+    return wordfreq.freq_to_zipf(freq)
 
 
 _TOKEN = re.compile(r"[^\W\d_]+(?:,[^\W\d_]+)?")
@@ -130,11 +145,21 @@ class Repairer:
     _english: dict[str, float] = field(default_factory=dict, repr=False)
     _stops: frozenset[str] = frozenset()
     _counts: Counter[str] | None = field(default=None, repr=False)
+    _loaded: bool = field(default=False, repr=False)
+    _joined_glue: frozenset[str] = field(default=frozenset(), repr=False)
 
     def __post_init__(self) -> None:
+        if self.glue:
+            self._joined_glue = frozenset(pair.replace("|", "", 1) for pair in self.glue)
+
+    def _load(self) -> None:
+        """Fetch the word lists on first need (see `_wordfreq_languages`)."""
+        if self._loaded:
+            return
+        self._loaded = True
         if self.lang in _wordfreq_languages():
-            self._freq = wordfreq.get_frequency_dict(self.lang)   # wordfreq caches the table itself
-            self._english = self._freq if self.lang == "en" else wordfreq.get_frequency_dict("en")
+            self._freq = _frequencies(self.lang)
+            self._english = self._freq if self.lang == "en" else _frequencies("en")
             name = WORDLIST_LANGUAGES.get(self.lang)
             self._stops = stoplist(name) if name else frozenset()
 
@@ -147,6 +172,7 @@ class Repairer:
     @property
     def active(self) -> bool:
         """False when wordfreq has no list for the language: then nothing is repaired."""
+        self._load()
         return bool(self._freq)
 
     @property
@@ -157,7 +183,7 @@ class Repairer:
     def zipf(self, word: str) -> float:
         self.lookups += 1
         freq = self._freq.get(word, 0.0)
-        return wordfreq.freq_to_zipf(freq) if freq > 0 else 0.0
+        return _zipf(freq) if freq > 0 else 0.0
 
     def known(self, word: str) -> bool:
         """In the document language's word list or the English one (pages quote English words)."""
@@ -180,6 +206,7 @@ class Repairer:
 
     def split(self, token: str) -> list[str] | None:
         """The parts of a glued lower-case word, or None when it should stay as it is."""
+        self._load()
         if not (MIN_LENGTH <= len(token) <= MAX_WORD) or not token.islower() or not token.isalpha():
             return None
         if self.known(token):
@@ -229,8 +256,17 @@ class Repairer:
         tails = GLUE_HEADS.get(self.lang, frozenset()) | GLUE_TAILS.get(self.lang, frozenset())
         return right in tails or right in _COMMA_FOLLOWERS.get(self.lang, frozenset())
 
+    def _glue_candidate(self, text: str) -> bool:
+        """An HTML page's text has a word that begins with two letter runs of a tag boundary: a split at the
+        page's boundaries (`_split_at_tags`) needs one, so without it the word lists are not even loaded."""
+        joined = self._joined_glue
+        return any(word.islower() and len(word) <= MAX_WORD
+                   and any(word[:end] in joined for end in range(2, len(word) + 1))
+                   for word in set(_LONG_WORD.findall(text)))
+
     def could_change(self, text: str) -> bool:
         """Cheap pre-check: a comma between letters, or a long lower-case word unknown to the word lists."""
+        self._load()
         if _COMMA.search(text):
             return True
         return any(word.islower() and len(word) <= MAX_WORD and not self.known(word)
@@ -238,7 +274,9 @@ class Repairer:
 
     def repair(self, text: str) -> tuple[str, list[Fix]]:
         """Repaired text and its repairs, in text order (offsets into `text`)."""
-        if not self.active or (self.html and not self.glue) or not self.could_change(text) or looks_like_code(text):
+        if self.html and not (self.glue and self._glue_candidate(text)):
+            return text, []
+        if not self.active or not self.could_change(text) or looks_like_code(text):
             return text, []
         fixes: list[Fix] = []
         prose = bool(_SENTENCE_END.search(text))

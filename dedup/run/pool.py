@@ -8,7 +8,12 @@ its parent (Linux `PR_SET_PDEATHSIG`), and the driver terminates every process o
 
 Batches go out with a bounded look-ahead (`LOOKAHEAD_PER_WORKER` per process) from the calling thread, so the
 input is read no faster than the workers use it and an input error surfaces in the caller; results come back
-in submission order, so the output does not depend on the number of workers.
+in submission order, so the output does not depend on the number of workers; so do errors (a failing batch's
+error is raised at its turn: the first failing batch of the input is the one reported, whatever the timing).
+
+The processes start with the first `map` that has a second batch: an input of one batch (one page, a small
+file) runs inline, as with one worker — starting and feeding processes for it cost ~0.25 CPU-s, more than the
+page. Deciding needs a look at the second batch only, never a second read of the input.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import queue
 import signal
 import sys
 from collections.abc import Callable, Iterable, Iterator
+from itertools import chain
 from typing import Any
 
 LOOKAHEAD_PER_WORKER = 2
@@ -63,22 +69,23 @@ def _serve(stages: Any, tasks: Any, results: Any) -> None:
 
 
 class Pool:
-    """Maps a pass function `fn(stages, batch)` over batches, in order: inline for one worker, else in
-    `workers` processes. Close it (or use it as a context manager) so the processes exit."""
+    """Maps a pass function `fn(stages, batch)` over batches, in order: inline for one worker or one batch,
+    else in `workers` processes. Close it (or use it as a context manager) so the processes exit."""
 
     def __init__(self, stages: Any, workers: int) -> None:
         self.stages = stages
+        self.workers = workers
         self.lookahead = LOOKAHEAD_PER_WORKER * workers
         self.processes: list[Any] = []
-        if workers <= 1:
-            return
+
+    def _start(self) -> None:
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
         context: Any = multiprocessing.get_context(method)
         self.tasks: Any = context.Queue()
         self.results: Any = context.Queue()
         try:
-            for _ in range(workers):
-                process = context.Process(target=_serve, args=(stages, self.tasks, self.results), daemon=True)
+            for _ in range(self.workers):
+                process = context.Process(target=_serve, args=(self.stages, self.tasks, self.results), daemon=True)
                 process.start()
                 self.processes.append(process)
         except BaseException:
@@ -86,12 +93,20 @@ class Pool:
             raise
 
     def map(self, fn: Callable[[Any, Any], Any], batches: Iterable[Any]) -> Iterator[Any]:
-        if not self.processes:
+        if self.workers <= 1:
             return (fn(self.stages, batch) for batch in batches)
-        return self._ordered(fn, batches)
+        return self._ordered(fn, iter(batches))
 
-    def _ordered(self, fn: Callable[[Any, Any], Any], batches: Iterable[Any]) -> Iterator[Any]:
-        source = iter(batches)
+    def _ordered(self, fn: Callable[[Any, Any], Any], source: Iterator[Any]) -> Iterator[Any]:
+        if not self.processes:
+            first = next(source, StopIteration)
+            second = next(source, StopIteration)
+            if second is StopIteration:   # one batch (or none): inline, no processes to start
+                if first is not StopIteration:
+                    yield fn(self.stages, first)
+                return
+            self._start()
+            source = chain([first, second], source)
         sent = received = 0
         ready: dict[int, Any] = {}
         more = True
@@ -106,12 +121,15 @@ class Pool:
             if received == sent:
                 return
             while received not in ready:
-                number, value = self._next_result()
-                ready[number] = value
-            yield ready.pop(received)
+                number, ok, value = self._next_result()
+                ready[number] = ok, value
+            ok, value = ready.pop(received)
+            if not ok:   # in input order, as results: the first failing batch is the one reported
+                raise value
+            yield value
             received += 1
 
-    def _next_result(self) -> tuple[int, Any]:
+    def _next_result(self) -> tuple[int, bool, Any]:
         while True:
             try:
                 number, ok, value = self.results.get(timeout=POLL_SECONDS)
@@ -120,9 +138,7 @@ class Pool:
                 if dead:
                     raise RuntimeError(f"a worker process exited unexpectedly (exit code {dead[0].exitcode})") from None
                 continue
-            if not ok:
-                raise value
-            return number, value
+            return number, ok, value
 
     def close(self) -> None:
         """Let the processes finish their loop and exit; terminate any that does not within JOIN_SECONDS."""

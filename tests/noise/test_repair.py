@@ -111,3 +111,16 @@ def test_work_per_character_is_bounded(tokens: list[str], html: bool) -> None:
     # per letter: a known-word check, two part checks per cut, and for HTML pages the pairs of cuts of a
     # word of at most MAX_WORD letters — a constant, whatever the length of the line
     assert repairer.lookups <= (4 + 2 * MAX_WORD) * len(text) + 2
+
+
+def test_an_html_page_without_a_glue_candidate_looks_nothing_up() -> None:
+    """A page's tag boundaries that no word of its text begins with cannot be repaired: the word lists are not
+    consulted (nor loaded), which is what keeps a one-page `dedup clean` cheap."""
+    text = "The runtime has offered to schedule the tasks on a pool of threads when one is idle."
+    repairer = Repairer("en", glue=frozenset({"spawn|to", "idle|when"}), document=text)
+    assert repairer.repair(text) == (text, [])
+    assert repairer.lookups == 0
+    glued = text.replace("has offered", "hasoffered")
+    candidate = Repairer("en", glue=frozenset({"has|offered"}), document=glued)
+    assert candidate.repair(glued)[0] == text
+    assert candidate.lookups > 0

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import signal
 import time
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -33,8 +35,9 @@ def die_on_three(stages: int, n: int) -> int:
 
 def test_results_come_back_in_order_from_several_processes() -> None:
     with Pool(100, 2) as pool:
-        processes = list(pool.processes)
-        results = list(pool.map(slow_square, range(20)))
+        assert pool.processes == []   # started by the first map with a second batch
+        processes: list[Any] = []
+        results = list(pool.map(slow_square, _watched(pool, range(20), processes)))
     assert [r for r, _ in results] == [n * n + 100 for n in range(20)]
     assert {pid for _, pid in results} <= {p.pid for p in processes} and len({pid for _, pid in results}) == 2
     assert not any(p.is_alive() for p in processes)
@@ -46,10 +49,27 @@ def test_one_worker_runs_inline() -> None:
         assert [pid for _, pid in pool.map(slow_square, range(3))] == [os.getpid()] * 3
 
 
+def test_one_batch_runs_inline_without_starting_processes() -> None:
+    with Pool(1, 2) as pool:
+        assert [pid for _, pid in pool.map(slow_square, [4])] == [os.getpid()]
+        assert list(pool.map(slow_square, [])) == []
+        assert pool.processes == []
+
+
+def _watched(pool: Pool, batches: range, seen: list[Any]) -> Iterator[int]:
+    """`batches`, noting the pool's processes in `seen` once they exist (they start after the second batch
+    is read, so they are there when the third is)."""
+    for batch in batches:
+        if pool.processes and not seen:
+            seen.extend(pool.processes)
+        yield batch
+
+
 def test_a_worker_error_is_raised_in_the_caller_and_stops_the_pool() -> None:
     with pytest.raises(ValueError, match="bad batch 5"), Pool(0, 2) as pool:
-        processes = list(pool.processes)
-        list(pool.map(fail_on_five, range(10)))
+        processes: list[Any] = []
+        list(pool.map(fail_on_five, _watched(pool, range(10), processes)))
+    assert len(processes) == 2
     assert not any(p.is_alive() for p in processes)
     with pytest.raises(InputError, match=r"^in\.jsonl:7: broken record$"), Pool(0, 2) as pool:
         list(pool.map(fail_on_five, range(6, 10)))
@@ -57,6 +77,7 @@ def test_a_worker_error_is_raised_in_the_caller_and_stops_the_pool() -> None:
 
 def test_a_killed_worker_is_an_error_not_a_hang() -> None:
     with pytest.raises(RuntimeError, match="exited unexpectedly"), Pool(0, 2) as pool:
-        processes = list(pool.processes)
-        list(pool.map(die_on_three, range(10)))
+        processes: list[Any] = []
+        list(pool.map(die_on_three, _watched(pool, range(10), processes)))
+    assert len(processes) == 2
     assert not any(p.is_alive() for p in processes)
