@@ -307,6 +307,9 @@ def test_round_four_spares_prose(text: str) -> None:
     ("Follow the author", "social"),
     ("Results per page:", "navigation"),
     ("Du musst Eingeloggt sein um Kommentare zu schreiben! oder noch gar nicht Registriert?", "comments"),
+    ("Lea más: Juan Carlos Ortega Murillo propone legalizar la comercialización de marihuana en Nicaragua",
+     "related-link"),
+    ("Lesen Sie hier: Spielabbruch in der Kreisliga zwischen türkischer und kurdischer Mannschaft", "related-link"),
 ])
 def test_round_five_furniture(text: str, category: str) -> None:
     match = RuleSet.default().match(text)
@@ -320,6 +323,7 @@ def test_round_five_furniture(text: str, category: str) -> None:
     "Readers can follow the author's reasoning in the appendix.",
     "The Stack Exchange network has grown to more than 180 sites since 2009.",
     "Du musst nicht eingeloggt sein, um die Karte zu sehen.",
+    "Lea más despacio, le dijo el maestro: el texto tiene tres partes.",
 ])
 def test_round_five_spares_prose(text: str) -> None:
     assert RuleSet.default().match(text) is None, text
