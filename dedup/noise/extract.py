@@ -50,6 +50,7 @@ from trafilatura.settings import Extractor
 from trafilatura.utils import HTML_PARSER, load_html, normalize_unicode
 from trafilatura.xml import xmltotxt
 
+from dedup.noise.classify import COMMENTS_AT
 from dedup.noise.segment import segment
 from dedup.records import EMPTY, Document, Reject
 
@@ -108,7 +109,7 @@ def extract(doc: Document, config: ExtractConfig = ExtractConfig()) -> Document 
         return Reject(doc.source, doc.line, "not parseable as HTML" + (f": {limit}" if limit else ""), doc.text[:200])
     options = config.extractor()
     found = bare_extraction(tree, options=options)  # works on a copy: `tree` stays intact for metadata/links
-    text = _text(found, options) if found is not None else ""
+    text, comments_at = _text(found, options) if found is not None else ("", None)
     if not text.strip():
         reason = NO_CONTENT + (f": {limit}" if limit else "")
         return replace(doc, text="", metadata={**doc.metadata, EMPTY: reason}, is_html=False)
@@ -117,6 +118,8 @@ def extract(doc: Document, config: ExtractConfig = ExtractConfig()) -> Document 
         known_url = doc.metadata.get("url") if isinstance(doc.metadata.get("url"), str) else None
         for key, value in _metadata(tree, known_url, thorough=config.metadata == "full").items():
             metadata.setdefault(key, value)
+    if comments_at is not None:
+        metadata[COMMENTS_AT] = comments_at
     nodes = _TEXT_NODES(tree)
     metadata["_glue"] = tag_boundaries(nodes)
     if config.link_density or config.block_context:
@@ -141,13 +144,16 @@ def parser_limit() -> str | None:
 
 
 
-def _text(found: Any, options: Extractor) -> str:
-    """The txt serialisation `trafilatura.extract` returns (main text, then comments), without its header."""
+def _text(found: Any, options: Extractor) -> tuple[str, int | None]:
+    """The txt serialisation `trafilatura.extract` returns (main text, then comments), without its header, and
+    the offset where the comments start (None without comments or without main text before them)."""
     text: str = xmltotxt(found.body, options.formatting)
+    at = None
     if found.commentsbody is not None:
+        at = len(normalize_unicode(f"{text}\n".lstrip())) if text.strip() else None
         text = f"{text}\n{xmltotxt(found.commentsbody, options.formatting)}".strip()
     result: str = normalize_unicode(text)
-    return result
+    return result, at
 
 
 def _metadata(tree: Any, url: str | None, thorough: bool = False) -> dict[str, str]:

@@ -475,3 +475,35 @@ def test_a_line_model_removal_names_its_score_and_top_features() -> None:
     assert not second.is_noise
     plain = Document("m", doc.text)   # no HTML evidence (plain text, or the output cleaned again): model off
     assert not any(v.is_noise for v in classifier.classify(plain, paragraphs_of(plain.text, "m")))
+
+
+@pytest.mark.skipif(not WCXB.exists(), reason="dev data not available")
+def test_comment_block_goes_under_an_article_and_stays_under_a_short_forum_post() -> None:
+    """trafilatura appends a page's comment block to the text: reader comments under a long article are not its
+    text (WCXB's ground truth leaves them out), but under a short forum post the replies are the thread. Opt-in
+    (`comments_min_words`): off by default, the comment block stays."""
+    import orjson
+
+    from dedup.noise.classify import COMMENTS_AT
+    from dedup.noise.extract import extract
+    from dedup.noise.segment import segment
+    from dedup.run.local import CleanOptions
+
+    wanted = {"wcxb-dev:0479": "article", "wcxb-dev:4316": "forum"}
+    with gzip.open(WCXB, "rb") as handle:
+        pages = {r["id"]: r for r in map(orjson.loads, handle) if r["id"] in wanted}
+    for page_id, kind in wanted.items():
+        doc = extract(Document(page_id, pages[page_id]["html"], is_html=True), CleanOptions().extract)
+        assert isinstance(doc, Document)
+        at = doc.metadata[COMMENTS_AT]
+        paras = segment(doc.text, page_id)
+        assert not any("comment block" in v.reason for v in Classifier().classify(doc, paras))
+        verdicts = Classifier(config=ClassifyConfig(comments_min_words=250)).classify(doc, paras)
+        after = [v for p, v in zip(paras, verdicts, strict=True) if p.start >= at]
+        before = [v for p, v in zip(paras, verdicts, strict=True) if p.start < at]
+        assert after and before
+        if kind == "article":
+            assert all(v.category == "comments" and "comment block" in v.reason for v in after)
+            assert not any("comment block" in v.reason for v in before)
+        else:
+            assert not any("comment block" in v.reason for v in verdicts)

@@ -294,6 +294,41 @@ def test_round_four_spares_prose(text: str) -> None:
     assert RuleSet.default().match(text) is None, text
 
 
+@pytest.mark.parametrize(("text", "category"), [   # lines of dev pages in the tune folds
+    ("Thanks for subscribing! Look out for your first newsletter in your inbox soon!", "newsletter"),
+    ("Thank you for subscribing to our daily newsletter.", "newsletter"),
+    ("Advertiser Disclosure", "advertisement"),
+    ("Products are chosen independently by our editors. Purchases made through our links may earn us a "
+     "commission.", "advertisement"),
+    ("Stack Exchange network consists of 183 Q&A communities including Stack Overflow, the largest, most trusted "
+     "online community for developers to learn, share their knowledge, and build their careers.", "site"),
+    ("Next article: Go Wins 2010 Bossie Award", "navigation"),
+    ("Previous article: Share Memory By Communicating", "navigation"),
+    ("Follow the author", "social"),
+    ("Results per page:", "navigation"),
+    ("Du musst Eingeloggt sein um Kommentare zu schreiben! oder noch gar nicht Registriert?", "comments"),
+    ("Lea más: Juan Carlos Ortega Murillo propone legalizar la comercialización de marihuana en Nicaragua",
+     "related-link"),
+    ("Lesen Sie hier: Spielabbruch in der Kreisliga zwischen türkischer und kurdischer Mannschaft", "related-link"),
+])
+def test_round_five_furniture(text: str, category: str) -> None:
+    match = RuleSet.default().match(text)
+    assert match is not None and match.category == category, (text, match)
+
+
+@pytest.mark.parametrize("text", [
+    "Thanks for subscribing to the idea, the mayor told the council, but the budget says otherwise.",
+    "The next article in this series looks at how the city pays for its buses.",
+    "Purchases made through the app rose by a third last year, the company said.",
+    "Readers can follow the author's reasoning in the appendix.",
+    "The Stack Exchange network has grown to more than 180 sites since 2009.",
+    "Du musst nicht eingeloggt sein, um die Karte zu sehen.",
+    "Lea más despacio, le dijo el maestro: el texto tiene tres partes.",
+])
+def test_round_five_spares_prose(text: str) -> None:
+    assert RuleSet.default().match(text) is None, text
+
+
 def test_needs_skips_the_regex_only_on_lines_without_its_literals(tmp_path: Path) -> None:
     path = write(tmp_path, "advertisement  needs=Commission|compensat  regex: \\bwe (?:earn|get) (?:a )?\\w+\\b\n")
     rule = parse_rules(path.read_text(encoding="utf-8"), "x.rules")[0]
