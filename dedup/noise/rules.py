@@ -91,8 +91,24 @@ def normalise(text: str) -> str:
 def _normalise_clean(cleaned: str) -> str:
     """`normalise` of a text that is already `clean` (which is idempotent)."""
     text = _TAGS.sub(" ", cleaned).casefold()
-    non_word = _NON_WORD_ASCII if text.isascii() else _NON_WORD
+    non_word = _NON_WORD_ASCII if text.isascii() or _classes_agree(text) else _NON_WORD
     return " ".join(filter(None, (w.strip("'_") for w in non_word.sub(" ", text).split())))
+
+
+_AGREES: dict[str, bool] = {}   # non-ASCII character -> `_NON_WORD` and `_NON_WORD_ASCII` class it alike
+
+
+def _classes_agree(text: str) -> bool:
+    """True when `re` and `regex` put every character of `text` on the same side of [^\\w'] (curly quotes and
+    dashes do; combining marks, superscripts and fractions do not), so either pattern gives the same split."""
+    for c in set(text):
+        if c > "\x7f":
+            agree = _AGREES.get(c)
+            if agree is None:
+                agree = _AGREES[c] = (_NON_WORD.fullmatch(c) is None) == (_NON_WORD_ASCII.fullmatch(c) is None)
+            if not agree:
+                return False
+    return True
 
 
 @dataclass(frozen=True, slots=True)
