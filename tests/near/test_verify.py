@@ -9,8 +9,16 @@ from hypothesis import strategies as st
 import dedup
 from dedup.config import MinHashConfig
 from dedup.near.shingle import shingle_hashes
-from dedup.near.verify import (Link, classify, in_page_copy, intersections, overlap, recurs_by_design, similarity,
-                               verify_pairs)
+from dedup.near.verify import (
+    Link,
+    classify,
+    in_page_copy,
+    intersections,
+    overlap,
+    recurs_by_design,
+    similarity,
+    verify_pairs,
+)
 from dedup.records import Document
 
 A = "The country will continue accepting Salvadoran deportees who illegally entered the United States of America"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from dedup.noise import features, rules, stoplists
+from dedup.noise import classify, features, rules, stoplists
 
 ROOT = Path(__file__).resolve().parents[2]
 DEV_LINES = ROOT.parent / "shared" / "data" / "dev" / "lines.jsonl.gz"
@@ -55,3 +55,11 @@ def test_shape_checks_as_with_the_full_searches(lines: list[str]) -> None:
         assert ("@" in line and bool(features._EMAIL.search(line))) == bool(features._EMAIL.search(line))
         forward = features._SENTENCE_END.pattern.removeprefix("(?r)")
         assert bool(features._SENTENCE_END.search(line)) == bool(features.regex.search(forward, line)), line
+
+
+def test_classify_prefilters_as_with_the_full_searches(lines: list[str]) -> None:
+    for line in lines:
+        full = classify._DATELINE_PREFIX.match(line)
+        fast = classify._dateline_prefix(line)
+        assert (fast and fast.span()) == (full and full.span()), line
+        assert classify._title_separator(line) == bool(classify._TITLE_SEP.search(line)), line
