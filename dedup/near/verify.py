@@ -42,7 +42,7 @@ from dedup.near.shingle import shingle_hashes, tokens
 
 LONG_TOKENS = 25
 IN_PAGE_JACCARD = 0.9
-QUERY_CHUNK = 1 << 22   # elements looked up at once by `intersections` (~100 MB of temporaries)
+QUERY_CHUNK = 1 << 20   # elements looked up at once by `intersections` (~30 MB of temporaries)
 _RECURRING = ("- ", "• ", "* ", "· ", "|")   # list item and table row shapes (trafilatura writes "- " items)
 
 LinkKind = Literal["duplicate", "part-of"]
