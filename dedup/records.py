@@ -34,6 +34,10 @@ class Document:
     fields: dict[str, Any] | None = None
     site: str | None = None
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return Document, (self.id, self.text, self.metadata, self.source, self.line, self.is_html, self.fields,
+                          self.site)
+
 
 @dataclass(slots=True, frozen=True)
 class Paragraph:
@@ -44,6 +48,9 @@ class Paragraph:
     text: str
     start: int
     end: int
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return Paragraph, (self.doc_id, self.index, self.text, self.start, self.end)
 
 
 @dataclass(slots=True, frozen=True)
@@ -66,6 +73,9 @@ class Verdict:
     @property
     def is_noise(self) -> bool:
         return self.label == NOISE
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return Verdict, (self.label, self.category, self.reason, self.keep, self.moved, self.positional)
 
 
 @dataclass(slots=True, frozen=True)
@@ -135,6 +145,9 @@ class Prepared:
     doc: Document
     paragraphs: list[Paragraph]
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _prepared, (self.doc, _pack(self.doc, self.paragraphs))
+
 
 @dataclass(slots=True)
 class Classified:
@@ -155,6 +168,39 @@ class Classified:
         if index < 0:
             return "\n".join(t for t in self.kept if t)
         return next(t for p, t in zip(self.paragraphs, self.kept, strict=True) if p.index == index) or ""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        kept = [SAME if t is not None and t == p.text else t for p, t in zip(self.paragraphs, self.kept, strict=True)]
+        return _classified, (self.doc, _pack(self.doc, self.paragraphs), self.verdicts, kept, self.repairs)
+
+
+# Pickled form of the paragraphs of a Prepared or Classified (what pool workers and spill files carry): a
+# paragraph whose text is its span of the document's text travels as (index, start, end), the text sliced back
+# on loading, and a kept text equal to its paragraph's as SAME -- the batches shrink to about a third.
+SAME = 1
+PackedParagraph = tuple[int, int, int] | Paragraph
+
+
+def _pack(doc: Document, paragraphs: list[Paragraph]) -> list[PackedParagraph]:
+    text, doc_id = doc.text, doc.id
+    return [(p.index, p.start, p.end) if p.doc_id == doc_id and text[p.start:p.end] == p.text else p
+            for p in paragraphs]
+
+
+def _unpack(doc: Document, packed: list[PackedParagraph]) -> list[Paragraph]:
+    text, doc_id = doc.text, doc.id
+    return [p if isinstance(p, Paragraph) else Paragraph(doc_id, p[0], text[p[1]:p[2]], p[1], p[2]) for p in packed]
+
+
+def _prepared(doc: Document, packed: list[PackedParagraph]) -> Prepared:
+    return Prepared(doc, _unpack(doc, packed))
+
+
+def _classified(doc: Document, packed: list[PackedParagraph], verdicts: list[Verdict], kept: list[str | int | None],
+                repairs: list[tuple[int, str, str, int]]) -> Classified:
+    paragraphs = _unpack(doc, packed)
+    texts = [p.text if t == SAME else t for p, t in zip(paragraphs, kept, strict=True)]
+    return Classified(doc, paragraphs, verdicts, texts, repairs)  # type: ignore[arg-type]
 
 
 

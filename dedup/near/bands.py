@@ -3,7 +3,7 @@
 datasketch's `MinHashLSH` inserts one key per band per paragraph into Python dicts and queries them one by
 one; for a batch that is all known up front the same buckets fall out of one `argsort` per band: equal keys
 become neighbours, and every run of equal keys is a bucket. All bands are sorted in one call, pairs are
-emitted with numpy (one vectorised step per distance inside a bucket, over all bands at once) and
+emitted with numpy (each sorted position with the rest of its bucket, over all bands at once) and
 deduplicated across bands with one `np.unique`.
 
 Big buckets: a bucket of s paragraphs holds s(s-1)/2 pairs, and in real corpora the big ones are thousands
@@ -72,7 +72,10 @@ def candidate_pairs(keys: np.ndarray, max_bucket: int = MAX_BUCKET) -> np.ndarra
 
 
 def _band_pair_codes(keys: np.ndarray, max_bucket: int) -> np.ndarray:
-    """Pair codes i * n + j of the rows sharing a key in these bands (duplicates across bands possible)."""
+    """Pair codes i * n + j of the rows sharing a key in these bands (duplicates across bands possible).
+
+    In each band's sorted order, the row at position p pairs with the rows after it up to the end of its
+    bucket, at most `max_bucket - 1` of them: one `repeat` over all positions, no loop over distances."""
     n = len(keys)
     columns = np.ascontiguousarray(keys.T)  # one contiguous row per band: sorting strided columns is slow
     order = np.argsort(columns, axis=1)     # introsort: ~2x a stable sort's speed; see _in_row_order
@@ -80,18 +83,17 @@ def _band_pair_codes(keys: np.ndarray, max_bucket: int) -> np.ndarray:
     same = ordered[:, 1:] == ordered[:, :-1]
     del ordered
     _in_row_order(order, same, max_bucket)
-    found = [np.zeros(0, dtype=np.int64)]
-    run = same
-    for distance in range(1, max(max_bucket, 2)):
-        # rows `distance` apart in sorted order share the bucket iff every step between them is an equal key
-        if distance > 1:
-            run = run[:, :-1] & same[:, distance - 1:]
-        band, at = np.nonzero(run)
-        if not len(band):
-            break
-        first, second = order[band, at], order[band, at + distance]
-        found.append(np.minimum(first, second) * n + np.maximum(first, second))
-    return np.concatenate(found)
+    last = np.ones(order.shape, dtype=bool)   # the last position of its bucket (every band's last position is)
+    last[:, :-1] = ~same
+    ends = np.flatnonzero(last.ravel())
+    starts = np.flatnonzero(~last.ravel())    # positions with at least one partner after them
+    reach = np.minimum(ends[np.searchsorted(ends, starts)] - starts, max(max_bucket, 2) - 1)
+    total = int(reach.sum())
+    first = np.repeat(starts, reach)
+    step = np.arange(1, total + 1, dtype=np.int64) - np.repeat(np.cumsum(reach) - reach, reach)
+    rows = order.ravel()
+    a, b = rows[first], rows[first + step]
+    return np.minimum(a, b) * n + np.maximum(a, b)
 
 
 def sorted_unique(codes: np.ndarray) -> np.ndarray:

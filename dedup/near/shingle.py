@@ -37,6 +37,7 @@ _FOLD = str.maketrans({
     "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-", "\u2212": "-",
     "\u2026": "...", "\u00a0": " ", "\u00ad": "",
 })
+_FOLDED = re.compile("[" + re.escape("".join(map(chr, _FOLD))) + "]")
 _SPACE = re.compile(r"\s+")
 _JOIN = re.compile(r"(?<=\w)['.](?=\w)")  # U.S. -> US, it's -> its: one token, like the undotted spelling
 _WORD = re.compile(r"\w+")
@@ -51,8 +52,10 @@ def normalise(text: str) -> str:
 
     Punctuation is kept (this is also the key behind content-derived ids); `tokens` removes it.
     """
-    text = unicodedata.normalize("NFKC", text).translate(_FOLD).casefold()
-    return _SPACE.sub(" ", text).strip()
+    text = unicodedata.normalize("NFKC", text)
+    if _FOLDED.search(text):   # `translate` walks every character; most texts have none to fold
+        text = text.translate(_FOLD)
+    return _SPACE.sub(" ", text.casefold()).strip()
 
 
 def tokens(text: str) -> list[str]:

@@ -42,6 +42,7 @@ from dedup.near.shingle import shingle_hashes, tokens
 
 LONG_TOKENS = 25
 IN_PAGE_JACCARD = 0.9
+QUERY_CHUNK = 1 << 20   # elements looked up at once by `intersections` (~30 MB of temporaries)
 _RECURRING = ("- ", "• ", "* ", "· ", "|")   # list item and table row shapes (trafilatura writes "- " items)
 
 LinkKind = Literal["duplicate", "part-of"]
@@ -59,24 +60,61 @@ class Link:
 
 
 def overlap(a: np.ndarray, b: np.ndarray) -> int:
-    """|A∩B| of two sorted unique uint64 arrays."""
+    """|A∩B| of two sorted unique uint64 arrays (array methods, not the `np.` wrappers: this runs per member
+    of every cluster)."""
     if len(a) == 0 or len(b) == 0:
         return 0
     if len(a) > len(b):
         a, b = b, a
-    at = np.searchsorted(b, a)
-    at[at == len(b)] = 0
-    return int(np.count_nonzero(b[at] == a))
+    return int(np.count_nonzero(b.take(b.searchsorted(a), mode="clip") == a))
 
 
 def similarity(a: np.ndarray, b: np.ndarray) -> tuple[float, float, float]:
     """(Jaccard, containment of the smaller, share of the larger) of two sorted unique shingle arrays."""
     inter = overlap(a, b)
-    small, large = sorted((len(a), len(b)))
+    small, large = (len(a), len(b)) if len(a) <= len(b) else (len(b), len(a))
     if large == 0:
         return 1.0, 1.0, 1.0  # two empty texts are the same text
     union = len(a) + len(b) - inter
     return inter / union, (inter / small if small else 0.0), inter / large
+
+
+def intersections(pairs: np.ndarray, shingles: Sequence[np.ndarray]) -> np.ndarray:
+    """|A∩B| of every pair of rows of `shingles` (sorted unique uint64 arrays), without a Python call per pair.
+
+    Each hash becomes its rank among all the hashes and each element the key (row << 32 | rank), so the keys
+    of all rows are one sorted array; the elements of a pair's smaller set, keyed with the larger set's row,
+    are found in it with one `searchsorted` per chunk of `QUERY_CHUNK` elements.
+    """
+    pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    lengths = np.fromiter((len(s) for s in shingles), dtype=np.int64, count=len(shingles))
+    offsets = np.zeros(len(shingles) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    flat = np.concatenate([np.asarray(s, dtype=np.uint64) for s in shingles]) if len(shingles) else \
+        np.empty(0, dtype=np.uint64)
+    _, rank = np.unique(flat, return_inverse=True)
+    rank = rank.astype(np.uint64).reshape(-1)
+    keys = (np.repeat(np.arange(len(shingles), dtype=np.uint64), lengths) << np.uint64(32)) | rank
+    swap = lengths[pairs[:, 0]] > lengths[pairs[:, 1]]
+    small = np.where(swap, pairs[:, 1], pairs[:, 0])
+    large = np.where(swap, pairs[:, 0], pairs[:, 1])
+    out = np.zeros(len(pairs), dtype=np.int64)
+    counts = lengths[small]
+    ends = np.cumsum(counts)
+    lo = 0
+    while lo < len(pairs):   # pairs [lo, hi) hold at most QUERY_CHUNK query elements (or one pair)
+        hi = max(lo + 1, int(np.searchsorted(ends, ends[lo] - counts[lo] + QUERY_CHUNK, side="right")))
+        n = counts[lo:hi]
+        total = int(n.sum())
+        if total:
+            local_start = np.cumsum(n) - n
+            at = np.repeat(offsets[small[lo:hi]] - local_start, n) + np.arange(total, dtype=np.int64)
+            query = (np.repeat(large[lo:hi].astype(np.uint64), n) << np.uint64(32)) | rank[at]
+            hit = keys.take(keys.searchsorted(query), mode="clip") == query
+            found = np.concatenate(([0], np.cumsum(hit, dtype=np.int64)))
+            out[lo:hi] = found[local_start + n] - found[local_start]
+        lo = hi
+    return out
 
 
 def classify(jaccard: float, containment: float, share_of_larger: float, config: MinHashConfig) -> LinkKind | None:
@@ -89,19 +127,31 @@ def classify(jaccard: float, containment: float, share_of_larger: float, config:
 
 
 def verify_pairs(pairs: np.ndarray, shingles: Sequence[np.ndarray], config: MinHashConfig) -> list[Link]:
-    """Links for the candidate pairs that hold on the exact shingle sets, in the order of `pairs`."""
+    """Links for the candidate pairs that hold on the exact shingle sets, in the order of `pairs`.
+
+    The figures are `similarity`'s, computed for all pairs at once (`intersections`): the same float64
+    divisions of the same integers, so the same links."""
+    pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    pairs = pairs[pairs[:, 0] != pairs[:, 1]]
+    a, b = pairs.min(axis=1), pairs.max(axis=1)
+    lengths = np.fromiter((len(s) for s in shingles), dtype=np.int64, count=len(shingles))
+    inter = intersections(np.stack((a, b), axis=1), shingles).astype(np.float64)
+    la, lb = lengths[a], lengths[b]
+    small, large = np.minimum(la, lb).astype(np.float64), np.maximum(la, lb).astype(np.float64)
+    both_empty = large == 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        jac = np.where(both_empty, 1.0, inter / (la + lb - inter))
+        con = np.where(both_empty, 1.0, np.where(small > 0, inter / small, 0.0))
+        share = np.where(both_empty, 1.0, inter / large)
     links: list[Link] = []
-    for i, j in np.asarray(pairs, dtype=np.int64).reshape(-1, 2).tolist():
-        if i == j:
-            continue
-        a, b = (i, j) if i < j else (j, i)
-        jac, con, share = similarity(shingles[a], shingles[b])
-        kind = classify(jac, con, share, config)
+    for i, j, jc, cn, sh, li, lj in zip(a.tolist(), b.tolist(), jac.tolist(), con.tolist(), share.tolist(),
+                                        la.tolist(), lb.tolist(), strict=True):
+        kind = classify(jc, cn, sh, config)
         if kind is None:
             continue
-        if kind == "part-of" and len(shingles[b]) < len(shingles[a]):
-            a, b = b, a
-        links.append(Link(a, b, kind, jac, con))
+        if kind == "part-of" and lj < li:
+            i, j = j, i
+        links.append(Link(i, j, kind, jc, cn))
     return links
 
 

@@ -12,12 +12,17 @@ from typing import Any
 
 import regex
 
+from dedup.noise.rule_index import fold
 from dedup.noise.stoplists import stop_ratio, words
 from dedup.records import Document
 
 _URL = regex.compile(r"https?://\S+|www\.\S+|\b[\w-]+\.(?:com|org|net|de|pl|fr|es|it|uk|io|co)(?:/\S*)?\b", regex.I)
+# every `_URL` match holds one of these, case-folded: a line whose fold holds none skips the search
+_URL_PIECES = ("://", "www.", ".org", ".net", ".de", ".pl", ".fr", ".es", ".it", ".uk", ".io", ".co")
 _EMAIL = regex.compile(r"\b[\w.+-]+@[\w-]+\.[\w.-]+\b")
-_SENTENCE_END = regex.compile(r"[.!?…。!?][\"'”’»)\]]*\s*$|[.!?][\"'”’»)\]]*\s*\(?[\w\s,.-]{0,30}\)?$")
+# searched from the end (`(?r)`): whether a match exists does not depend on the direction, and both branches end at $
+_SENTENCE_END = regex.compile(r"(?r)[.!?…。!?][\"'”’»)\]]*\s*$|[.!?][\"'”’»)\]]*\s*\(?[\w\s,.-]{0,30}\)?$")
+_ASCII_DIGIT = regex.compile(r"[0-9]")
 _CTA = regex.compile(
     r"^\W*(?:click|tap|subscribe|sign up|sign in|log ?in|register|download|follow|share|tweet|join|watch|listen|"
     r"read more|learn more|find out more|see more|view|shop|buy|order now|get (?:the|our|your|it)|try|donate|"
@@ -48,11 +53,29 @@ _DATE_SPLIT = regex.compile(r"[\s,.:/|–—\-()]+")
 
 def is_date_line(text: str) -> bool:
     """True for a line that is only a date and/or time ("10:34 AM – Tuesday, February 4, 2025", "31. Mai 2024")."""
+    if not _has_digit(text):
+        return False
     tokens = [t for t in _DATE_SPLIT.split(text.strip()) if t]
-    if not tokens or len(tokens) > 12 or not any(c.isdigit() for c in text):
+    if not tokens or len(tokens) > 12:
         return False
     has_anchor = regex.search(rf"\b(?:{_MONTHS}|{_DAYS})\b|\d{{1,2}}:\d{{2}}|{_NUMERIC_DATE}", text, regex.I)
     return bool(has_anchor) and all(_DATE_TOKEN.fullmatch(t) for t in tokens)
+
+
+def _has_digit(text: str) -> bool:
+    """Any character with `str.isdigit`: an ASCII digit found by one scan, else (ASCII text has no other) a
+    per-character test only for non-ASCII text."""
+    if _ASCII_DIGIT.search(text):
+        return True
+    return not text.isascii() and any(c.isdigit() for c in text)
+
+
+def has_url(text: str) -> bool:
+    """`_URL` found in the text; a line without any of `_URL_PIECES` is answered without the (slow) search.
+    Pieces are looked for in the line folded as the rule matcher folds it (`rule_index.fold`: what
+    case-insensitive `regex` can match), plain `lower()` for ASCII."""
+    folded = text.lower() if text.isascii() else fold(text)
+    return any(piece in folded for piece in _URL_PIECES) and bool(_URL.search(text))
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,8 +124,8 @@ def shape(text: str, language: str, link_density: float | None = None, tokens: l
         words=len(tokens),
         stop_ratio=stop_ratio(tokens, language),
         sentence_end=bool(_SENTENCE_END.search(text)),
-        url=bool(_URL.search(text)),
-        email=bool(_EMAIL.search(text)),
+        url=has_url(text),
+        email="@" in text and bool(_EMAIL.search(text)),
         cta=bool(_CTA.search(text)),
         date_only=is_date_line(text),
         title_case=capitals / len(raw_words) if raw_words else 0.0,

@@ -10,6 +10,7 @@ per document (the list covering most of its tokens) instead of assuming English.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable
@@ -27,9 +28,28 @@ _WORD = regex.compile(r"[\p{L}\p{M}']+")
 FALLBACK = "English"
 
 
+_ASCII_WORD = re.compile(r"[A-Za-z']+")   # `_WORD` on text whose non-ASCII characters are no letters or marks
+_OUTSIDE: dict[str, bool] = {}           # non-ASCII character -> not matched by `_WORD`
+
+
 def words(text: str) -> list[str]:
     """Lower-case letter tokens (apostrophes kept: "don't")."""
-    return [w.strip("'") for w in _WORD.findall(text.casefold().replace("\u2019", "'")) if w.strip("'")]
+    folded = text.casefold().replace("\u2019", "'")
+    pattern = _ASCII_WORD if folded.isascii() or _no_letters_beyond_ascii(folded) else _WORD
+    return [w.strip("'") for w in pattern.findall(folded) if w.strip("'")]
+
+
+def _no_letters_beyond_ascii(text: str) -> bool:
+    """True when no non-ASCII character of `text` is a letter or mark (curly quotes, dashes): then `_WORD`'s
+    matches are runs of ASCII letters and apostrophes, which `re` finds ~3x faster."""
+    for c in set(text):
+        if c > "\x7f":
+            outside = _OUTSIDE.get(c)
+            if outside is None:
+                outside = _OUTSIDE[c] = _WORD.fullmatch(c) is None
+            if not outside:
+                return False
+    return True
 
 
 @cache

@@ -9,7 +9,16 @@ from hypothesis import strategies as st
 import dedup
 from dedup.config import MinHashConfig
 from dedup.near.shingle import shingle_hashes
-from dedup.near.verify import in_page_copy, overlap, recurs_by_design, similarity, verify_pairs
+from dedup.near.verify import (
+    Link,
+    classify,
+    in_page_copy,
+    intersections,
+    overlap,
+    recurs_by_design,
+    similarity,
+    verify_pairs,
+)
 from dedup.records import Document
 
 A = "The country will continue accepting Salvadoran deportees who illegally entered the United States of America"
@@ -93,3 +102,34 @@ def test_copies_in_other_documents_still_go() -> None:
     first, second = dedup.clean([Document("listing", LISTING), Document("deal", other)])
     assert first.duplicates == [] or all(d.index == 11 for d in first.duplicates)
     assert [d.text for d in second.duplicates] == [LISTING.splitlines()[1]]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.sets(st.integers(0, 40)), min_size=1, max_size=12), st.data())
+def test_intersections_match_python_sets(groups: list[set[int]], data: st.DataObject) -> None:
+    arrays = [np.array(sorted(g), dtype=np.uint64) for g in groups]
+    index = st.integers(0, len(groups) - 1)
+    pairs = np.array(data.draw(st.lists(st.tuples(index, index), max_size=30)), dtype=np.int64).reshape(-1, 2)
+    assert intersections(pairs, arrays).tolist() == [len(groups[i] & groups[j]) for i, j in pairs.tolist()]
+
+
+def test_verify_pairs_is_similarity_and_classify_per_pair(seed_paths: list) -> None:
+    """The vectorised figures are the per-pair ones: same links, same floats, on the seed paragraphs."""
+    paragraphs = [p for path in seed_paths for p in path.read_text(encoding="utf-8").split("\n\n") if p.strip()]
+    shingles = sets(*paragraphs)
+    rng = np.random.default_rng(7)
+    pairs = np.concatenate([rng.integers(0, len(shingles), (400, 2)), [[0, 0], [1, 0]]])
+    config = MinHashConfig()
+    expected = []
+    for i, j in pairs.tolist():
+        if i == j:
+            continue
+        a, b = min(i, j), max(i, j)
+        jac, con, share = similarity(shingles[a], shingles[b])
+        kind = classify(jac, con, share, config)
+        if kind == "part-of" and len(shingles[b]) < len(shingles[a]):
+            a, b = b, a
+        if kind is not None:
+            expected.append(Link(a, b, kind, jac, con))
+    assert verify_pairs(pairs, shingles, config) == expected
+    assert any(link.kind == "duplicate" for link in expected)

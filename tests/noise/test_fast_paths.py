@@ -1,0 +1,65 @@
+"""The fast paths of the per-line functions give what their general (slower) form gives, on the dev lines."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import sys
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from dedup.noise import classify, features, rules, stoplists
+
+ROOT = Path(__file__).resolve().parents[2]
+DEV_LINES = ROOT.parent / "shared" / "data" / "dev" / "lines.jsonl.gz"
+EDGES = ["a\x1cb  c", " \x1f x\x1d ", "\u00a0x\u2003y", "ǅ x", "İstanbul ﬁ", "x\u00ad y", "`q` ‘x’", "ß ẞ",
+         "a\u0301b “q”", "ſtraße K x", "x²y ½", "o’clock ’tis", "Visit EXAMPLE.COM now", "see HTTP://x", "x.Co",
+         "İT.İT", "Monday ²", "5 p.m.", "end.)  ", "(x).", ""]
+
+
+@pytest.fixture(scope="module")
+def lines() -> list[str]:
+    if not DEV_LINES.exists():
+        pytest.skip(f"dev lines not available at {DEV_LINES}")
+    with gzip.open(DEV_LINES, "rt", encoding="utf-8") as handle:
+        return [json.loads(line)["text"] for number, line in enumerate(handle) if number % 20 == 0] + EDGES
+
+
+def test_regex_space_differs_from_str_split_only_on_the_listed_characters() -> None:
+    differ = [chr(c) for c in range(sys.maxunicode + 1)
+              if chr(c).isspace() != (rules._SPACE.fullmatch(chr(c)) is not None)]
+    assert tuple(differ) == rules._NOT_REGEX_SPACE
+
+
+def test_clean_and_normalise_as_with_regex_alone(lines: list[str]) -> None:
+    for line in lines:
+        cleaned = rules.clean(line)
+        assert cleaned == rules._SPACE.sub(" ", unicodedata.normalize("NFKC", line).translate(rules._QUOTES)).strip()
+        text = rules._TAGS.sub(" ", cleaned).casefold()
+        general = " ".join(filter(None, (w.strip("'_") for w in rules._NON_WORD.sub(" ", text).split())))
+        assert rules._normalise_clean(cleaned) == general, line
+
+
+def test_words_as_with_regex_alone(lines: list[str]) -> None:
+    for line in lines:
+        folded = line.casefold().replace("\u2019", "'")
+        assert stoplists.words(line) == [w.strip("'") for w in stoplists._WORD.findall(folded) if w.strip("'")]
+
+
+def test_shape_checks_as_with_the_full_searches(lines: list[str]) -> None:
+    for line in lines:
+        assert features.has_url(line) == bool(features._URL.search(line)), line
+        assert features._has_digit(line) == any(c.isdigit() for c in line), line
+        assert ("@" in line and bool(features._EMAIL.search(line))) == bool(features._EMAIL.search(line))
+        forward = features._SENTENCE_END.pattern.removeprefix("(?r)")
+        assert bool(features._SENTENCE_END.search(line)) == bool(features.regex.search(forward, line)), line
+
+
+def test_classify_prefilters_as_with_the_full_searches(lines: list[str]) -> None:
+    for line in lines:
+        full = classify._DATELINE_PREFIX.match(line)
+        fast = classify._dateline_prefix(line)
+        assert (fast and fast.span()) == (full and full.span()), line
+        assert classify._title_separator(line) == bool(classify._TITLE_SEP.search(line)), line
