@@ -161,6 +161,17 @@ class Truth:
         return None
 
 
+    def is_lost_copy(self, text: str, output: str) -> bool | None:
+        """For a line dropped as a copy of another: True only if the ground truth has it more often than the
+        output keeps it. Judged by `is_content` alone, every dropped second copy of a truth line would count
+        as lost content although the truth (and the output) hold it once."""
+        verdict = self.is_content(text)
+        if not verdict or not self.has_text:
+            return verdict
+        line = " " + " ".join(tokens(text)) + " "
+        return self.joined.count(line) > (" " + " ".join(tokens(output)) + " ").count(line)
+
+
 def _snippet_match(line: str, snippet: str) -> bool:
     """The data README's line/snippet matching."""
     short, long = sorted((line, snippet), key=len)

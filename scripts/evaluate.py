@@ -9,7 +9,8 @@ Reported per source and split:
 
 * token precision / recall / F1 against the ground-truth `text` (wcxb-dev; mean over pages, bag of words);
 * snippet leak (`without` surviving) and keep (`with` kept), both sources;
-* per category and per rule: removals, how many were ground-truth content (rule precision), tokens lost;
+* per category and per rule: removals, how many were ground-truth content (rule precision), tokens lost; a line
+  dropped as a copy counts as content only where the ground truth has it more often than the output keeps it;
 * glued-word repairs (`metadata.repairs`) that match the ground truth's form (repair precision);
 * unattributed loss: tokens of the extracted text missing from the output without a `removed`/`duplicates`/
   `repairs` entry (must be 0).
@@ -195,7 +196,7 @@ def score(pages: Sequence[dict[str, Any]], outcomes: dict[str, dict[str, Outcome
             if protocol != "page":
                 continue
             for key, category, text in out.removed:
-                verdict = truth.is_content(text)
+                verdict = truth.is_lost_copy(text, out.text) if category == "duplicate" else truth.is_content(text)
                 for name in (key, f"[{category}]"):
                     rules[(page["source"], split, name)].add(verdict, text)
             for glued, fixed in out.repairs:
