@@ -26,7 +26,7 @@ import numpy as np
 
 from dedup.config import MinHashConfig
 from dedup.near.shingle import shingle_sets
-from dedup.near.stars import ClusterResult, build_clusters
+from dedup.near.stars import ClusterResult, LinkTable, build_clusters
 from dedup.near.verify import in_page_copy, verify_pairs
 
 Key = tuple[Any, int]
@@ -101,11 +101,46 @@ def share_of(grouped: dict[Any, dict[Key, Decision]], positions: range) -> Dedup
     return DedupPlan({key: d for p in positions for key, d in grouped.get(p, {}).items()}, [])
 
 
+class ShingleTable(Sequence[np.ndarray]):
+    """The sorted unique shingle hashes of many texts in one flat array plus offsets (`shingle_sets` without an
+    array object per text): text i's set is `table[i]`, a view. Built `CHUNK` texts at a time, so building
+    holds one chunk's intermediates, not the whole corpus's."""
+
+    CHUNK = 1 << 14
+
+    def __init__(self, texts: Sequence[str], ngram: int) -> None:
+        values: list[np.ndarray] = []
+        sizes: list[np.ndarray] = []
+        for start in range(0, len(texts), self.CHUNK):
+            sets = shingle_sets(texts[start:start + self.CHUNK], ngram)
+            sizes.append(np.fromiter(map(len, sets), np.int64, len(sets)))
+            values.append(np.concatenate(sets))
+        self.values = np.concatenate(values) if values else np.zeros(0, dtype=np.uint64)
+        self.offsets = np.concatenate([[0], np.cumsum(np.concatenate(sizes))]) if sizes else np.zeros(1, np.int64)
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def __getitem__(self, i: Any) -> Any:
+        if not isinstance(i, int | np.integer):
+            raise TypeError("a ShingleTable is indexed by one text number")
+        return self.values[self.offsets[i]:self.offsets[i + 1]]
+
+
+VERIFY_CHUNK = 1 << 16   # candidate pairs verified at once: their `Link` objects live only until turned to columns
+
+
+def verify_links(pairs: np.ndarray, shingles: Sequence[np.ndarray], config: MinHashConfig) -> LinkTable:
+    """`verify_pairs` over the pairs in chunks, each chunk's links kept as columns (`LinkTable`)."""
+    return LinkTable.concat([LinkTable.of(verify_pairs(pairs[start:start + VERIFY_CHUNK], shingles, config))
+                             for start in range(0, len(pairs), VERIFY_CHUNK)])
+
+
 def resolve_candidates(pairs: np.ndarray, texts: Sequence[str], order: Sequence[Any], config: MinHashConfig, *,
                        include_singletons: bool = False, lang: str = "en") -> ClusterResult:
     """Verify candidate pairs (indexes into `texts`) on exact shingles, then build star-verified clusters."""
-    sets = shingle_sets(texts, config.ngram)
-    links = verify_pairs(pairs, sets, config)
+    sets = ShingleTable(texts, config.ngram)
+    links = verify_links(pairs, sets, config)
     return build_clusters(len(texts), links, texts, order, shingles=sets, config=config,
                           include_singletons=include_singletons, lang=lang)
 
