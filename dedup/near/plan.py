@@ -102,38 +102,40 @@ def share_of(grouped: dict[Any, dict[Key, Decision]], positions: range) -> Dedup
 
 
 class ShingleTable(Sequence[np.ndarray]):
-    """The sorted unique shingle hashes of many texts in one flat array plus offsets (`shingle_sets` without an
-    array object per text): text i's set is `table[i]`, a view. Built `CHUNK` texts at a time, so building
-    holds one chunk's intermediates, not the whole corpus's."""
+    """The sorted unique shingle hashes of many texts (`shingle_sets`), `CHUNK` texts to one flat array plus
+    offsets instead of an array object per text: text i's set is `table[i]`, a view. Built a chunk at a time
+    and never concatenated, so building holds one chunk's intermediates on top of the table."""
 
-    CHUNK = 1 << 14
+    CHUNK = 1 << 11
 
     def __init__(self, texts: Sequence[str], ngram: int) -> None:
-        values: list[np.ndarray] = []
-        sizes: list[np.ndarray] = []
+        self.values: list[np.ndarray] = []
+        self.offsets: list[np.ndarray] = []
+        self._size = len(texts)
         for start in range(0, len(texts), self.CHUNK):
             sets = shingle_sets(texts[start:start + self.CHUNK], ngram)
-            sizes.append(np.fromiter(map(len, sets), np.int64, len(sets)))
-            values.append(np.concatenate(sets))
-        self.values = np.concatenate(values) if values else np.zeros(0, dtype=np.uint64)
-        self.offsets = np.concatenate([[0], np.cumsum(np.concatenate(sizes))]) if sizes else np.zeros(1, np.int64)
+            self.offsets.append(np.cumsum([0, *map(len, sets)]))
+            self.values.append(np.concatenate(sets))
 
     def __len__(self) -> int:
-        return len(self.offsets) - 1
+        return self._size
 
     def __getitem__(self, i: Any) -> Any:
         if not isinstance(i, int | np.integer):
             raise TypeError("a ShingleTable is indexed by one text number")
-        return self.values[self.offsets[i]:self.offsets[i + 1]]
+        chunk, row = divmod(int(i), self.CHUNK)
+        offsets = self.offsets[chunk]
+        return self.values[chunk][offsets[row]:offsets[row + 1]]
 
 
-VERIFY_CHUNK = 1 << 16   # candidate pairs verified at once: their `Link` objects live only until turned to columns
+VERIFY_CHUNK = 1 << 13   # candidate pairs verified at once: their `Link` objects live only until made compact
 
 
-def verify_links(pairs: np.ndarray, shingles: Sequence[np.ndarray], config: MinHashConfig) -> LinkTable:
-    """`verify_pairs` over the pairs in chunks, each chunk's links kept as columns (`LinkTable`)."""
-    return LinkTable.concat([LinkTable.of(verify_pairs(pairs[start:start + VERIFY_CHUNK], shingles, config))
-                             for start in range(0, len(pairs), VERIFY_CHUNK)])
+def verify_links(pairs: np.ndarray, shingles: Sequence[np.ndarray], config: MinHashConfig,
+                 chunk: int = VERIFY_CHUNK) -> LinkTable:
+    """`verify_pairs` over the pairs `chunk` at a time, each chunk's links made compact (`LinkTable`)."""
+    return LinkTable.concat([LinkTable.of(verify_pairs(pairs[start:start + chunk], shingles, config))
+                             for start in range(0, len(pairs), chunk)])
 
 
 def resolve_candidates(pairs: np.ndarray, texts: Sequence[str], order: Sequence[Any], config: MinHashConfig, *,
@@ -165,7 +167,10 @@ def plan_from_pairs(pairs: np.ndarray | Sequence[Sequence[int]], docs: Sequence[
 
     decisions: dict[Key, Decision] = {}
     records: list[ClusterRecord] = []
-    for found in result.clusters:
+    pending = result.clusters[::-1]   # popped in cluster order, so each cluster is freed once it has its record
+    result.clusters.clear()
+    while pending:
+        found = pending.pop()
         canonical = found.canonical
         members = sorted(found.members, key=lambda k: keys[k])
         kept = where(members[0])   # the copy the output keeps, in both modes: a duplicate ref never names a dropped one

@@ -70,46 +70,35 @@ def cluster_id(text: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class LinkTable:
-    """Verified links as columns (`Link` fields; `duplicate` False means part-of): ~30 bytes a link instead of
-    ~270 for a `Link` object, which matters because a corpus of syndicated copies has ~12 links per paragraph."""
+    """Verified links, compact: the duplicate links as a (k, 2) array of text numbers (a < b; 8 bytes a link
+    instead of ~270 for a `Link` object, and syndicated copies make ~12 links a paragraph), the part-of links
+    (a few per cluster) as `Link`s."""
 
-    a: np.ndarray
-    b: np.ndarray
-    duplicate: np.ndarray
-    jaccard: np.ndarray
-    containment: np.ndarray
+    duplicates: np.ndarray
+    part_of: list[Link]
 
     @classmethod
     def of(cls, links: Sequence[Link]) -> LinkTable:
-        count = len(links)
-        return cls(np.fromiter((lk.a for lk in links), np.int64, count),
-                   np.fromiter((lk.b for lk in links), np.int64, count),
-                   np.fromiter((lk.kind == "duplicate" for lk in links), np.bool_, count),
-                   np.fromiter((lk.jaccard for lk in links), np.float64, count),
-                   np.fromiter((lk.containment for lk in links), np.float64, count))
+        pairs = [(lk.a, lk.b) for lk in links if lk.kind == "duplicate"]
+        top = max((max(pair) for pair in pairs), default=0)
+        duplicates = np.array(pairs, dtype=np.int32 if top < 2**31 else np.int64).reshape(-1, 2)
+        return cls(duplicates, [lk for lk in links if lk.kind == "part-of"])
 
     @classmethod
     def concat(cls, parts: Sequence[LinkTable]) -> LinkTable:
         if not parts:
             return cls.of([])
-        return cls(*(np.concatenate([getattr(p, f) for p in parts]) for f in cls.__slots__))
-
-    def part_of(self) -> list[Link]:
-        """The part-of links as `Link`s (few: the duplicate links are the bulk)."""
-        rows = np.flatnonzero(~self.duplicate)
-        return [Link(a, b, "part-of", jac, con) for a, b, jac, con in zip(
-            self.a[rows].tolist(), self.b[rows].tolist(), self.jaccard[rows].tolist(),
-            self.containment[rows].tolist(), strict=True)]
+        return cls(np.concatenate([p.duplicates for p in parts]), [lk for p in parts for lk in p.part_of])
 
 
 class _Adjacency:
     """Duplicate links as a CSR adjacency over texts 0..n-1: text i's neighbours are `targets[starts[i]:
-    starts[i + 1]]` (one int64 per link end, no per-text list)."""
+    starts[i + 1]]` (one number per link end, no per-text list)."""
 
-    def __init__(self, n: int, a: np.ndarray, b: np.ndarray) -> None:
-        ends = np.concatenate([a, b])
+    def __init__(self, n: int, links: np.ndarray) -> None:
+        ends = links.T.ravel()   # every a, then every b
         order = np.argsort(ends, kind="stable")
-        self.targets = np.concatenate([b, a])[order]
+        self.targets = links[:, ::-1].T.ravel()[order]
         self.starts = np.searchsorted(ends[order], np.arange(n + 1))
 
     def of(self, i: int) -> list[int]:
@@ -152,12 +141,10 @@ def build_clusters(n: int, links: Sequence[Link] | LinkTable, texts: Sequence[st
     if len(texts) != n or len(order) != n:
         raise ValueError(f"need {n} texts and order keys, got {len(texts)} and {len(order)}")
     table = links if isinstance(links, LinkTable) else LinkTable.of(links)
-    part_of = sorted(table.part_of(), key=lambda lk: (order[lk.a], order[lk.b]))
-    dup_a, dup_b = table.a[table.duplicate], table.b[table.duplicate]
-    involved: list[int] = np.unique(np.concatenate([dup_a, dup_b])).tolist()
+    part_of = sorted(table.part_of, key=lambda lk: (order[lk.a], order[lk.b]))
+    involved: list[int] = np.unique(table.duplicates).tolist()
     sets = _shingles_of(involved, texts, shingles, config)
-    neighbours = _Adjacency(n, dup_a, dup_b)
-    del dup_a, dup_b
+    neighbours = _Adjacency(n, table.duplicates)
     clusters: list[Cluster] = []
     pending = [involved]
     while pending:
