@@ -104,6 +104,20 @@ class _Adjacency:
     def of(self, i: int) -> list[int]:
         return self.targets[self.starts[i]:self.starts[i + 1]].tolist()
 
+    def degrees(self, component: list[int]) -> tuple[list[int], list[int]]:
+        """For each member of a sorted component: its links inside the component, and the summed inside-links
+        of those neighbours -- with numpy, as a component can hold most of a corpus's copies."""
+        members = np.asarray(component, dtype=np.int64)
+        lengths = self.starts[members + 1] - self.starts[members]
+        owner = np.repeat(np.arange(len(members)), lengths)
+        where = np.repeat(self.starts[members] - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
+        ends = self.targets[where]
+        at = np.minimum(np.searchsorted(members, ends), len(members) - 1)
+        inside = members[at] == ends
+        owner, at = owner[inside], at[inside]
+        degree = np.bincount(owner, minlength=len(members))
+        return degree.tolist(), np.bincount(owner, weights=degree[at], minlength=len(members)).astype(np.int64).tolist()
+
 
 class _UnionFind:
     def __init__(self, items: Sequence[int]) -> None:
@@ -188,11 +202,9 @@ def _star(component: list[int], texts: Sequence[str], order: Sequence[Any],
     link count of its neighbours, then source order) -- the source paragraph that copies were made from,
     in practice. The canonical is then the best-formed member of the cluster.
     """
-    inside = set(component)
-    neighbours = {i: adjacency.of(i) for i in component}
-    degree = {i: sum(1 for j in neighbours[i] if j in inside) for i in component}
-    centre = min(component, key=lambda i: (-degree[i], -sum(degree[j] for j in neighbours[i] if j in inside),
-                                           order[i], texts[i]))
+    degree, around = adjacency.degrees(component)
+    centre = component[min(range(len(component)), key=lambda k: (-degree[k], -around[k], order[component[k]],
+                                                                  texts[component[k]]))]
     keep, rest = [centre], list[int]()
     for i in component:
         if i == centre:
