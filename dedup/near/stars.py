@@ -96,10 +96,14 @@ class _Adjacency:
     starts[i + 1]]` (one number per link end, no per-text list)."""
 
     def __init__(self, n: int, links: np.ndarray) -> None:
-        ends = links.T.ravel()   # every a, then every b
-        order = np.argsort(ends, kind="stable")
-        self.targets = links[:, ::-1].T.ravel()[order]
-        self.starts = np.searchsorted(ends[order], np.arange(n + 1))
+        self.starts = np.concatenate([[0], np.cumsum(np.bincount(links.ravel(), minlength=n))])
+        codes = np.concatenate([links[:, 0] * np.int64(n) + links[:, 1], links[:, 1] * np.int64(n) + links[:, 0]])
+        codes.sort()   # by end, then neighbour: one int64 per link end, sorted in place (no argsort index)
+        self.targets = np.remainder(codes, n, out=codes).astype(links.dtype)
+
+    def linked(self) -> np.ndarray:
+        """The texts with at least one duplicate link, ascending."""
+        return np.flatnonzero(np.diff(self.starts))
 
     def of(self, i: int) -> list[int]:
         return self.targets[self.starts[i]:self.starts[i + 1]].tolist()
@@ -156,9 +160,9 @@ def build_clusters(n: int, links: Sequence[Link] | LinkTable, texts: Sequence[st
         raise ValueError(f"need {n} texts and order keys, got {len(texts)} and {len(order)}")
     table = links if isinstance(links, LinkTable) else LinkTable.of(links)
     part_of = sorted(table.part_of, key=lambda lk: (order[lk.a], order[lk.b]))
-    involved: list[int] = np.unique(table.duplicates).tolist()
-    sets = _shingles_of(involved, texts, shingles, config)
     neighbours = _Adjacency(n, table.duplicates)
+    involved: list[int] = neighbours.linked().tolist()
+    sets = _shingles_of(involved, texts, shingles, config)
     clusters: list[Cluster] = []
     pending = [involved]
     while pending:
