@@ -18,7 +18,8 @@ timed step in a forked child, best CPU time of `--repeat`, with its peak RSS gro
 time, interleaved rounds), end_to_end (`dedup clean --workers 1` and `2` as subprocesses: wall clock, peak RSS,
 byte-identical outputs), index (bytes per indexed paragraph: arrays, local index on disk via `dedup index add`
 and via the library), redis (scripts/bench_redis.py's comparison on the same paragraphs), warc (records/s of
-dedup's WARC reader vs the library alone), dask (driver peak RSS at N and 4N paragraphs). The run ends with a
+dedup's WARC reader vs the library alone), dask (driver peak RSS at N and 4N paragraphs), memory (peak tree
+PSS of `dedup clean --workers 2` at N and 4N paragraphs, bytes per paragraph of the growth). The run ends with a
 markdown table: ours, reference, ratio, goal, met.
 
 Sampling: datasketch's steps run on at most `--ref-sample` paragraphs (default 100,000) and are extrapolated
@@ -481,6 +482,55 @@ def section_dask(ctx: Context) -> dict[str, Any]:
     return out
 
 
+MEMORY_GOAL_BYTES = 1024          # issue 14: peak memory grows <= 1 KB per paragraph ...
+MEMORY_MACHINE_BYTES = 24 << 30    # ... so 10M paragraphs fit a 24 GiB machine
+MEMORY_TARGET_PARAGRAPHS = 10_000_000
+
+
+def _memory_run(ctx: Context, size: int) -> dict[str, Any]:
+    """One `dedup clean --workers 2` on a fresh seeded corpus of `size` paragraphs, with its peak memory."""
+    path, target = ctx.workdir / f"memory-{size}.jsonl", ctx.workdir / f"memory-{size}.out.jsonl"
+    with open(path, "w", encoding="utf-8") as stream:
+        for record in documents(synthetic.corpus(size, ctx.args.seed), ctx.args.seed):
+            record.pop("noise")
+            stream.write(json.dumps(record, ensure_ascii=False) + "\n")
+    run = run_cli(["clean", str(path), "--format", "jsonl", "-o", str(target), "--workers", "2", "--no-progress"],
+                  ctx.workdir, f"memory-{size}")
+    path.unlink()
+    target.unlink()
+    paragraphs = _summary(run["stderr"])["paragraphs"]
+    print(f"  memory: {paragraphs:,} paragraphs, tree PSS {(run['tree_pss_bytes'] or 0) / 2**20:,.0f} MiB, "
+          f"largest process {run['max_process_rss_bytes'] / 2**20:,.0f} MiB", flush=True)
+    return {"corpus_paragraphs": size, "paragraphs": paragraphs, "tree_pss_bytes": run["tree_pss_bytes"],
+            "max_process_rss_bytes": run["max_process_rss_bytes"], "seconds": run["seconds"],
+            "cpu_seconds": run["cpu_seconds"]}
+
+
+def section_memory(ctx: Context) -> dict[str, Any]:
+    """Peak memory of `dedup clean --workers 2` (text JSONL, default options) at N and 4N corpus paragraphs
+    (`--memory-paragraphs`; each its own seeded corpus), and the bytes per paragraph of the growth.
+
+    Peak = the polled peak of the process tree's summed PSS (pages shared after fork split between the
+    processes, so not counted twice); the largest single process's peak RSS (`os.wait4`) is reported beside it.
+    """
+    small, large = (_memory_run(ctx, size) for size in (ctx.args.memory_paragraphs, 4 * ctx.args.memory_paragraphs))
+    out: dict[str, Any] = {"runs": [small, large]}
+    added = large["paragraphs"] - small["paragraphs"]
+    for name in ("tree_pss_bytes", "max_process_rss_bytes"):
+        if small[name] is not None and large[name] is not None:
+            out[f"{name}_per_paragraph"] = round((large[name] - small[name]) / added)
+    growth = out.get("tree_pss_bytes_per_paragraph")
+    if growth is not None:
+        projected = large["tree_pss_bytes"] + growth * (MEMORY_TARGET_PARAGRAPHS - large["paragraphs"])
+        out.update(projected_bytes_at_10m_paragraphs=projected, fits_24_gib=projected <= MEMORY_MACHINE_BYTES,
+                   goal_met=growth <= MEMORY_GOAL_BYTES)
+        out["notes"] = [f"memory: peak tree PSS {small['tree_pss_bytes'] / 2**20:,.0f} MiB at "
+                        f"{small['paragraphs']:,} paragraphs, {large['tree_pss_bytes'] / 2**20:,.0f} MiB at "
+                        f"{large['paragraphs']:,}: {growth:,} B per paragraph (goal <= {MEMORY_GOAL_BYTES}), "
+                        f"{projected / 2**30:,.1f} GiB projected at 10M"]
+    return out
+
+
 SECTIONS: dict[str, Callable[[Context], dict[str, Any]]] = {
     "startup": section_startup,
     "signatures": section_signatures,
@@ -493,8 +543,9 @@ SECTIONS: dict[str, Callable[[Context], dict[str, Any]]] = {
     "peers": section_peers,
     "warc": section_warc,
     "dask": section_dask,
+    "memory": section_memory,
 }
-DEFAULT_SECTIONS = [name for name in SECTIONS if name not in {"redis", "profile", "peers", "dask"}]
+DEFAULT_SECTIONS = [name for name in SECTIONS if name not in {"redis", "profile", "peers", "dask", "memory"}]
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -527,6 +578,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--warc-pages", type=int, default=1000, help="HTML responses in the warc section's WARC [1000]")
     parser.add_argument("--dask-paragraphs", type=int, default=4000,
                         help="N for the dask section (driver peak RSS at N and 4N) [4000]")
+    parser.add_argument("--memory-paragraphs", type=int, default=100_000,
+                        help="N for the memory section (dedup clean's peak memory at N and 4N paragraphs) [100000]")
     parser.add_argument("--tmp-dir", default=None, help="where the corpus JSONL and outputs go [system temp]")
     parser.add_argument("--keep-files", action="store_true", help="keep the working directory")
     parser.add_argument("--json", metavar="OUT", help="also write the results as JSON")

@@ -26,7 +26,7 @@ import numpy as np
 
 from dedup.config import MinHashConfig
 from dedup.near.shingle import shingle_sets
-from dedup.near.stars import ClusterResult, build_clusters
+from dedup.near.stars import ClusterResult, LinkTable, build_clusters
 from dedup.near.verify import in_page_copy, verify_pairs
 
 Key = tuple[Any, int]
@@ -101,11 +101,48 @@ def share_of(grouped: dict[Any, dict[Key, Decision]], positions: range) -> Dedup
     return DedupPlan({key: d for p in positions for key, d in grouped.get(p, {}).items()}, [])
 
 
+class ShingleTable(Sequence[np.ndarray]):
+    """The sorted unique shingle hashes of many texts (`shingle_sets`), `CHUNK` texts to one flat array plus
+    offsets instead of an array object per text: text i's set is `table[i]`, a view. Built a chunk at a time
+    and never concatenated, so building holds one chunk's intermediates on top of the table."""
+
+    CHUNK = 1 << 11
+
+    def __init__(self, texts: Sequence[str], ngram: int) -> None:
+        self.values: list[np.ndarray] = []
+        self.offsets: list[np.ndarray] = []
+        self._size = len(texts)
+        for start in range(0, len(texts), self.CHUNK):
+            sets = shingle_sets(texts[start:start + self.CHUNK], ngram)
+            self.offsets.append(np.cumsum([0, *map(len, sets)]))
+            self.values.append(np.concatenate(sets))
+
+    def __len__(self) -> int:
+        return self._size
+
+    def __getitem__(self, i: Any) -> Any:
+        if not isinstance(i, int | np.integer):
+            raise TypeError("a ShingleTable is indexed by one text number")
+        chunk, row = divmod(int(i), self.CHUNK)
+        offsets = self.offsets[chunk]
+        return self.values[chunk][offsets[row]:offsets[row + 1]]
+
+
+VERIFY_CHUNK = 1 << 13   # candidate pairs verified at once: their `Link` objects live only until made compact
+
+
+def verify_links(pairs: np.ndarray, shingles: Sequence[np.ndarray], config: MinHashConfig,
+                 chunk: int = VERIFY_CHUNK) -> LinkTable:
+    """`verify_pairs` over the pairs `chunk` at a time, each chunk's links made compact (`LinkTable`)."""
+    return LinkTable.concat([LinkTable.of(verify_pairs(pairs[start:start + chunk], shingles, config))
+                             for start in range(0, len(pairs), chunk)])
+
+
 def resolve_candidates(pairs: np.ndarray, texts: Sequence[str], order: Sequence[Any], config: MinHashConfig, *,
                        include_singletons: bool = False, lang: str = "en") -> ClusterResult:
     """Verify candidate pairs (indexes into `texts`) on exact shingles, then build star-verified clusters."""
-    sets = shingle_sets(texts, config.ngram)
-    links = verify_pairs(pairs, sets, config)
+    sets = ShingleTable(texts, config.ngram)
+    links = verify_links(pairs, sets, config)
     return build_clusters(len(texts), links, texts, order, shingles=sets, config=config,
                           include_singletons=include_singletons, lang=lang)
 
@@ -130,7 +167,10 @@ def plan_from_pairs(pairs: np.ndarray | Sequence[Sequence[int]], docs: Sequence[
 
     decisions: dict[Key, Decision] = {}
     records: list[ClusterRecord] = []
-    for found in result.clusters:
+    pending = result.clusters[::-1]   # popped in cluster order, so each cluster is freed once it has its record
+    result.clusters.clear()
+    while pending:
+        found = pending.pop()
         canonical = found.canonical
         members = sorted(found.members, key=lambda k: keys[k])
         kept = where(members[0])   # the copy the output keeps, in both modes: a duplicate ref never names a dropped one

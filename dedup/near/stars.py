@@ -68,6 +68,61 @@ def cluster_id(text: str) -> str:
     return "c" + xxhash.xxh64_hexdigest(normalise(text).encode("utf-8"))
 
 
+@dataclass(frozen=True, slots=True)
+class LinkTable:
+    """Verified links, compact: the duplicate links as a (k, 2) array of text numbers (a < b; 8 bytes a link
+    instead of ~270 for a `Link` object, and syndicated copies make ~12 links a paragraph), the part-of links
+    (a few per cluster) as `Link`s."""
+
+    duplicates: np.ndarray
+    part_of: list[Link]
+
+    @classmethod
+    def of(cls, links: Sequence[Link]) -> LinkTable:
+        pairs = [(lk.a, lk.b) for lk in links if lk.kind == "duplicate"]
+        top = max((max(pair) for pair in pairs), default=0)
+        duplicates = np.array(pairs, dtype=np.int32 if top < 2**31 else np.int64).reshape(-1, 2)
+        return cls(duplicates, [lk for lk in links if lk.kind == "part-of"])
+
+    @classmethod
+    def concat(cls, parts: Sequence[LinkTable]) -> LinkTable:
+        if not parts:
+            return cls.of([])
+        return cls(np.concatenate([p.duplicates for p in parts]), [lk for p in parts for lk in p.part_of])
+
+
+class _Adjacency:
+    """Duplicate links as a CSR adjacency over texts 0..n-1: text i's neighbours are `targets[starts[i]:
+    starts[i + 1]]` (one number per link end, no per-text list)."""
+
+    def __init__(self, n: int, links: np.ndarray) -> None:
+        self.starts = np.concatenate([[0], np.cumsum(np.bincount(links.ravel(), minlength=n))])
+        codes = np.concatenate([links[:, 0] * np.int64(n) + links[:, 1], links[:, 1] * np.int64(n) + links[:, 0]])
+        codes.sort()   # by end, then neighbour: one int64 per link end, sorted in place (no argsort index)
+        self.targets = np.remainder(codes, n, out=codes).astype(links.dtype)
+
+    def linked(self) -> np.ndarray:
+        """The texts with at least one duplicate link, ascending."""
+        return np.flatnonzero(np.diff(self.starts))
+
+    def of(self, i: int) -> list[int]:
+        return self.targets[self.starts[i]:self.starts[i + 1]].tolist()
+
+    def degrees(self, component: list[int]) -> tuple[list[int], list[int]]:
+        """For each member of a sorted component: its links inside the component, and the summed inside-links
+        of those neighbours -- with numpy, as a component can hold most of a corpus's copies."""
+        members = np.asarray(component, dtype=np.int64)
+        lengths = self.starts[members + 1] - self.starts[members]
+        owner = np.repeat(np.arange(len(members)), lengths)
+        where = np.repeat(self.starts[members] - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
+        ends = self.targets[where]
+        at = np.minimum(np.searchsorted(members, ends), len(members) - 1)
+        inside = members[at] == ends
+        owner, at = owner[inside], at[inside]
+        degree = np.bincount(owner, minlength=len(members))
+        return degree.tolist(), np.bincount(owner, weights=degree[at], minlength=len(members)).astype(np.int64).tolist()
+
+
 class _UnionFind:
     def __init__(self, items: Sequence[int]) -> None:
         self.parent = {i: i for i in items}
@@ -92,7 +147,7 @@ class _UnionFind:
         return [sorted(g) for g in out.values()]
 
 
-def build_clusters(n: int, links: Sequence[Link], texts: Sequence[str], order: Sequence[Any], *,
+def build_clusters(n: int, links: Sequence[Link] | LinkTable, texts: Sequence[str], order: Sequence[Any], *,
                    shingles: Sequence[np.ndarray] | None = None, config: MinHashConfig | None = None,
                    include_singletons: bool = False, lang: str = "en") -> ClusterResult:
     """Star-verified clusters over texts 0..n-1 from verified links (see the module docstring).
@@ -103,14 +158,11 @@ def build_clusters(n: int, links: Sequence[Link], texts: Sequence[str], order: S
     config = config or MinHashConfig()
     if len(texts) != n or len(order) != n:
         raise ValueError(f"need {n} texts and order keys, got {len(texts)} and {len(order)}")
-    duplicate = [(lk.a, lk.b) for lk in links if lk.kind == "duplicate"]
-    part_of = sorted((lk for lk in links if lk.kind == "part-of"), key=lambda lk: (order[lk.a], order[lk.b]))
-    involved = sorted({i for pair in duplicate for i in pair})
+    table = links if isinstance(links, LinkTable) else LinkTable.of(links)
+    part_of = sorted(table.part_of, key=lambda lk: (order[lk.a], order[lk.b]))
+    neighbours = _Adjacency(n, table.duplicates)
+    involved: list[int] = neighbours.linked().tolist()
     sets = _shingles_of(involved, texts, shingles, config)
-    neighbours: dict[int, list[int]] = {}
-    for a, b in duplicate:
-        neighbours.setdefault(a, []).append(b)
-        neighbours.setdefault(b, []).append(a)
     clusters: list[Cluster] = []
     pending = [involved]
     while pending:
@@ -118,7 +170,7 @@ def build_clusters(n: int, links: Sequence[Link], texts: Sequence[str], order: S
         members = set(group)
         finder = _UnionFind(group)
         for a in group:
-            for b in neighbours[a]:
+            for b in neighbours.of(a):
                 if b in members:
                     finder.union(a, b)
         for component in finder.groups():
@@ -139,24 +191,24 @@ def build_clusters(n: int, links: Sequence[Link], texts: Sequence[str], order: S
 
 
 def _shingles_of(involved: list[int], texts: Sequence[str], shingles: Sequence[np.ndarray] | None,
-                 config: MinHashConfig) -> dict[int, np.ndarray]:
+                 config: MinHashConfig) -> Sequence[np.ndarray] | dict[int, np.ndarray]:
     if shingles is not None:
-        return {i: shingles[i] for i in involved}
+        return shingles
     return dict(zip(involved, shingle_sets([texts[i] for i in involved], config.ngram), strict=True))
 
 
-def _star(component: list[int], texts: Sequence[str], order: Sequence[Any], sets: dict[int, np.ndarray],
-          neighbours: dict[int, list[int]], config: MinHashConfig, lang: str) -> tuple[Cluster | None, list[int]]:
+def _star(component: list[int], texts: Sequence[str], order: Sequence[Any],
+          sets: Sequence[np.ndarray] | dict[int, np.ndarray], adjacency: _Adjacency, config: MinHashConfig,
+          lang: str) -> tuple[Cluster | None, list[int]]:
     """The cluster around the component's centre, and the members that are not duplicates of the centre.
 
     The centre is the member with the most duplicate links inside the component (ties: highest summed
     link count of its neighbours, then source order) -- the source paragraph that copies were made from,
     in practice. The canonical is then the best-formed member of the cluster.
     """
-    inside = set(component)
-    degree = {i: sum(1 for j in neighbours[i] if j in inside) for i in component}
-    centre = min(component, key=lambda i: (-degree[i], -sum(degree[j] for j in neighbours[i] if j in inside),
-                                           order[i], texts[i]))
+    degree, around = adjacency.degrees(component)
+    centre = component[min(range(len(component)), key=lambda k: (-degree[k], -around[k], order[component[k]],
+                                                                  texts[component[k]]))]
     keep, rest = [centre], list[int]()
     for i in component:
         if i == centre:

@@ -1,0 +1,48 @@
+"""The merge step's compact tables give what the per-object forms give, on the gold seed paragraphs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from dedup.config import MinHashConfig
+from dedup.near.bands import band_keys, candidate_pairs
+from dedup.near.plan import ShingleTable, verify_links
+from dedup.near.shingle import shingle_sets
+from dedup.near.sign import Signer
+from dedup.near.stars import LinkTable, build_clusters
+from dedup.near.verify import verify_pairs
+
+
+class SmallChunks(ShingleTable):
+    CHUNK = 7   # many chunks, the last one short
+
+
+def seed_texts(seed_paths: list[Path]) -> list[str]:
+    return [line.strip() for path in seed_paths for line in path.read_text(encoding="utf-8").splitlines()
+            if len(line.split()) >= 8]
+
+
+def test_shingle_table_holds_each_texts_set(seed_paths: list[Path]) -> None:
+    texts = seed_texts(seed_paths)
+    table = SmallChunks(texts, 3)
+    assert len(table) == len(texts) > 2 * SmallChunks.CHUNK
+    for got, want in zip(table, shingle_sets(texts, 3), strict=True):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_chunked_verification_and_clusters_match_link_objects(seed_paths: list[Path]) -> None:
+    texts = seed_texts(seed_paths)
+    config = MinHashConfig()
+    pairs = candidate_pairs(band_keys(Signer(config).sign_texts(texts), config))
+    table = SmallChunks(texts, config.ngram)
+    links = verify_pairs(pairs, shingle_sets(texts, config.ngram), config)
+    compact = verify_links(pairs, table, config, chunk=5)
+    assert len(links) > 5 and any(lk.kind == "part-of" for lk in links)
+    assert compact.duplicates.tolist() == [[lk.a, lk.b] for lk in links if lk.kind == "duplicate"]
+    assert compact.part_of == [lk for lk in links if lk.kind == "part-of"]
+    order = list(range(len(texts)))
+    assert build_clusters(len(texts), compact, texts, order, shingles=table, config=config) == build_clusters(
+        len(texts), links, texts, order, config=config)
+    assert LinkTable.concat([]).duplicates.shape == (0, 2)
