@@ -51,20 +51,23 @@ def _batches(records: Iterable[Any], size: int) -> Iterator[list[Any]]:
         yield batch
 
 
-def plan_local(keys: np.ndarray, refs: np.ndarray, batches: Iterable[list[Classified]],
+def local_pairs(keys: np.ndarray) -> np.ndarray:
+    """The candidate pairs of banding all band keys (one row per signature row) in this process."""
+    return candidate_pairs(keys) if len(keys) >= 2 else np.empty((0, 2), dtype=np.int64)
+
+
+def plan_local(pairs: np.ndarray, refs: np.ndarray, batches: Iterable[list[Classified]],
                options: CleanOptions) -> DedupPlan:
-    """The local cross-document step: candidate pairs from banding all band keys (one row per signature row
-    of `refs`), the texts of the candidate rows from one stream over the classified batches, then
+    """The local cross-document step: the texts of the candidate rows (`pairs` index the rows of `refs`; they
+    are renumbered in place to index the candidate rows) from one stream over the classified batches, then
     `plan_from_pairs` — the step the Dask engine runs on pairs its workers found."""
-    if len(keys) < 2:
-        return DedupPlan({}, [])
-    pairs = candidate_pairs(keys)
     if len(pairs) == 0:
         return DedupPlan({}, [])
     wanted = np.unique(pairs)
     units = [(int(refs[r, 0]), int(refs[r, 1])) for r in wanted]
     docs, texts = passes.unit_texts(_numbered(batches), units)
-    return plan_from_pairs(np.searchsorted(wanted, pairs), docs, units, texts, options.minhash, mode=options.dedup)
+    pairs[:] = np.searchsorted(wanted, pairs)   # in place: the caller's array is the only copy held on
+    return plan_from_pairs(pairs, docs, units, texts, options.minhash, mode=options.dedup)
 
 
 def _numbered(batches: Iterable[list[Classified]]) -> Iterator[tuple[int, list[Classified]]]:
@@ -103,7 +106,10 @@ class CleanRun:
             self._prepared.close()
             if options.dedup != "off":
                 with self.passes.timed("plan"):
-                    self.plan = plan_local(keys, refs, self._classified, options)
+                    pairs = local_pairs(keys)
+                    del keys   # 8 bytes per band per paragraph, not needed once the pairs are known
+                    self.plan = plan_local(pairs, refs, self._classified, options)
+                    del pairs
                 self.summary.clusters = len(self.plan.clusters)
         except BaseException:
             self.close(interrupted=True)
