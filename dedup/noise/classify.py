@@ -133,6 +133,12 @@ class ClassifyConfig:
     def fingerprint(self) -> str:
         return fingerprint(self)
 
+    @property
+    def template_min_count(self) -> int:
+        """The fewest documents a line must be in for `_template` to call it noise (either way), so corpus
+        statistics may forget rarer lines (`LineStats.without_rare`)."""
+        return max(1, min(self.template_min_docs, self.template_many_sources))
+
 
 def _content(reason: str) -> Verdict:
     return Verdict(CONTENT, CONTENT, reason)

@@ -45,12 +45,13 @@ def source_of(doc: Document) -> str:
 class LineStats:
     """Line hash -> number of documents containing it, and a capped set of distinct source hashes."""
 
-    __slots__ = ("_docs", "_site_docs", "_sources")
+    __slots__ = ("_docs", "_site_docs", "_site_floor", "_sources")
 
     def __init__(self) -> None:
         self._docs: dict[int, int] = {}
         self._sources: dict[int, frozenset[int]] = {}
         self._site_docs: dict[int, int] = {}   # hash of (line, source) -> documents of that source with the line
+        self._site_floor = 0                   # what site_repeats answers for a pair it does not hold
 
     def __len__(self) -> int:
         return len(self._docs)
@@ -80,6 +81,22 @@ class LineStats:
         for key, n in other._site_docs.items():
             self._site_docs[key] = self._site_docs.get(key, 0) + n
 
+    def without_rare(self, min_docs: int) -> LineStats:
+        """A copy for classifying the corpus these counts come from, without what cannot matter there: lines in
+        fewer than `min_docs` documents, and (line, source) counts of 1.
+
+        Why: most lines of a corpus occur once, and the three tables of them cost ~350 bytes per paragraph in
+        every process that classifies. The answers for every line kept are unchanged; a dropped line could not
+        reach `min_docs` (the caller passes its smallest threshold). A dropped (line, source) pair was counted
+        once, and the document asking about its own line is that one, so `site_repeats` answers 1 for it.
+        """
+        out = LineStats()
+        out._docs = {h: n for h, n in self._docs.items() if n >= min_docs}
+        out._sources = {h: self._sources[h] for h in out._docs}
+        out._site_docs = {key: n for key, n in self._site_docs.items() if n > 1}
+        out._site_floor = 1
+        return out
+
     def repeats(self, text: str) -> tuple[int, int]:
         """(documents, distinct sources) for this line; sources saturate at MAX_SOURCES."""
         h = line_hash(text)
@@ -93,15 +110,17 @@ class LineStats:
         h = line_hash(text)
         if h is None:
             return 0
-        return self._site_docs.get(_pair(h, _source_hash(doc)), 0)
+        return self._site_docs.get(_pair(h, _source_hash(doc)), self._site_floor)
 
     def __getstate__(self) -> dict[str, Any]:
-        return {"docs": self._docs, "sources": self._sources, "site_docs": self._site_docs}
+        return {"docs": self._docs, "sources": self._sources, "site_docs": self._site_docs,
+                "site_floor": self._site_floor}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self._docs = state["docs"]
         self._sources = state["sources"]
         self._site_docs = state["site_docs"]
+        self._site_floor = state.get("site_floor", 0)
 
 
 def _source_hash(doc: Document) -> int:

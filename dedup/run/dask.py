@@ -26,6 +26,7 @@ import contextlib
 import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import islice, pairwise
 from operator import itemgetter
 from typing import Any, Literal
@@ -39,6 +40,7 @@ from dedup.io.unique_ids import unique_ids
 from dedup.io.write import atomic_output, write_jsonl, write_text
 from dedup.near.bands import band_keys, candidate_pairs, sorted_unique
 from dedup.near.plan import Decision, plan_from_pairs, share_of
+from dedup.noise.corpus_stats import LineStats
 from dedup.records import CleanedDocument, Reject
 from dedup.run import passes
 from dedup.run import shards as stage
@@ -187,7 +189,8 @@ class _DaskRun:
         stats = None
         if any(not isinstance(s, Shard) for s in shards):  # some shard is classified afresh: it needs the counts
             merge = stage.merge_stats
-            stats = prepared.map(stage.shard_stats, self.job).reduction(merge, merge, split_every=SPLIT_EVERY)
+            stats = prepared.map(stage.shard_stats, self.job).reduction(merge, merge, split_every=SPLIT_EVERY) \
+                .apply(partial(LineStats.without_rare, min_docs=self.job.options.classify.template_min_count))
         classified = self.client.persist(prepared.map(stage.classify_shard, stats, self.job))
         del prepared, stats
         with timer.timed("classify"):   # prepare and classify both run here, in the workers

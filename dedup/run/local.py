@@ -100,7 +100,8 @@ class CleanRun:
         try:
             with Pool(self._stages, options.workers) as pool:
                 corpus = self._pass_prepare(unique_ids(records), pool)
-            self._stages = self._stages.with_corpus(corpus)
+            self._stages = self._stages.with_corpus(corpus.without_rare(options.classify.template_min_count))
+            del corpus
             self._pool = Pool(self._stages, options.workers)   # kept for pass 3: its rule memos are warm
             keys, refs = self._pass_classify(self._pool)
             self._prepared.close()
