@@ -87,6 +87,13 @@ def intersections(pairs: np.ndarray, shingles: Sequence[np.ndarray]) -> np.ndarr
     are found in it with one `searchsorted` per chunk of `QUERY_CHUNK` elements.
     """
     pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    if len(pairs) == 0:
+        return np.zeros(0, dtype=np.int64)
+    # only the rows these pairs name: a caller verifying a corpus's pairs chunk by chunk must not pay for the
+    # whole table in every chunk (that made the merge quadratic in the corpus size)
+    rows, local = np.unique(pairs, return_inverse=True)
+    pairs = local.reshape(-1, 2)
+    shingles = [shingles[int(r)] for r in rows]
     lengths = np.fromiter((len(s) for s in shingles), dtype=np.int64, count=len(shingles))
     offsets = np.zeros(len(shingles) + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
