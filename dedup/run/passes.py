@@ -101,7 +101,11 @@ def prepare(stages: Stages, batch: list[Document]) -> tuple[list[Prepared | Reje
 
 def _classify_one(stages: Stages, item: Prepared) -> Classified:
     words_of = [words(p.text) for p in item.paragraphs]
-    language, coverage = guess_language(itertools.chain.from_iterable(words_of))
+    # each distinct paragraph counts once: a line the page repeats (a title printed six times) must not outvote
+    # its text, and a rerun on the output, where the copies are gone, must guess the same language (and so
+    # repair the same words)
+    distinct = {p.text: w for p, w in zip(item.paragraphs, words_of, strict=True)}
+    language, coverage = guess_language(itertools.chain.from_iterable(distinct.values()))
     verdicts = stages.classifier.classify(item.doc, item.paragraphs, language, words_of)
     kept = [kept_text(paragraph, verdict) for paragraph, verdict in zip(item.paragraphs, verdicts, strict=True)]
     lang = WORDFREQ_CODES.get(language) if stages.repair and coverage > 0 else None
