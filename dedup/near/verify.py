@@ -89,11 +89,6 @@ def intersections(pairs: np.ndarray, shingles: Sequence[np.ndarray]) -> np.ndarr
     pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
     if len(pairs) == 0:
         return np.zeros(0, dtype=np.int64)
-    # only the rows these pairs name: a caller verifying a corpus's pairs chunk by chunk must not pay for the
-    # whole table in every chunk (that made the merge quadratic in the corpus size)
-    rows, local = np.unique(pairs, return_inverse=True)
-    pairs = local.reshape(-1, 2)
-    shingles = [shingles[int(r)] for r in rows]
     lengths = np.fromiter((len(s) for s in shingles), dtype=np.int64, count=len(shingles))
     offsets = np.zeros(len(shingles) + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
@@ -141,9 +136,14 @@ def verify_pairs(pairs: np.ndarray, shingles: Sequence[np.ndarray], config: MinH
     pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
     pairs = pairs[pairs[:, 0] != pairs[:, 1]]
     a, b = pairs.min(axis=1), pairs.max(axis=1)
-    lengths = np.fromiter((len(s) for s in shingles), dtype=np.int64, count=len(shingles))
-    inter = intersections(np.stack((a, b), axis=1), shingles).astype(np.float64)
-    la, lb = lengths[a], lengths[b]
+    # only the rows these pairs name: a caller verifying a corpus's pairs chunk by chunk must not pay for the
+    # whole table in every chunk (that made the merge quadratic in the corpus size)
+    rows, local = np.unique(np.stack((a, b), axis=1), return_inverse=True)
+    sets = [shingles[int(r)] for r in rows]
+    lengths = np.fromiter((len(s) for s in sets), dtype=np.int64, count=len(sets))
+    local = local.reshape(-1, 2)
+    inter = intersections(local, sets).astype(np.float64)
+    la, lb = lengths[local[:, 0]], lengths[local[:, 1]]
     small, large = np.minimum(la, lb).astype(np.float64), np.maximum(la, lb).astype(np.float64)
     both_empty = large == 0
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -51,11 +51,6 @@ def _batches(records: Iterable[Any], size: int) -> Iterator[list[Any]]:
         yield batch
 
 
-def local_pairs(keys: np.ndarray) -> np.ndarray:
-    """The candidate pairs of banding all band keys (one row per signature row) in this process."""
-    return candidate_pairs(keys) if len(keys) >= 2 else np.empty((0, 2), dtype=np.int64)
-
-
 def plan_local(pairs: np.ndarray, refs: np.ndarray, batches: Iterable[list[Classified]],
                options: CleanOptions) -> DedupPlan:
     """The local cross-document step: the texts of the candidate rows (`pairs` index the rows of `refs`; they
@@ -107,10 +102,9 @@ class CleanRun:
             self._prepared.close()
             if options.dedup != "off":
                 with self.passes.timed("plan"):
-                    pairs = local_pairs(keys)
+                    pairs = candidate_pairs(keys)   # banding all band keys in this process
                     del keys   # 8 bytes per band per paragraph, not needed once the pairs are known
                     self.plan = plan_local(pairs, refs, self._classified, options)
-                    del pairs
                 self.summary.clusters = len(self.plan.clusters)
         except BaseException:
             self.close(interrupted=True)
