@@ -67,7 +67,7 @@ def _has_digit(text: str) -> bool:
     per-character test only for non-ASCII text."""
     if _ASCII_DIGIT.search(text):
         return True
-    return not text.isascii() and any(c.isdigit() for c in text)
+    return not text.isascii() and any(map(str.isdigit, text))
 
 
 def has_url(text: str) -> bool:

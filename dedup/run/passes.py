@@ -18,7 +18,6 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from dedup.near.plan import DedupPlan
-from dedup.near.shingle import tokens
 from dedup.near.sign import Signer
 from dedup.noise.classify import Classifier
 from dedup.noise.corpus_stats import LineStats
@@ -132,7 +131,6 @@ def classify(stages: Stages, batch: list[Prepared]) -> ClassifyResult:
     out: list[Classified] = []
     texts: list[str] = []
     refs: list[tuple[int, int]] = []
-    min_tokens = stages.signer.config.min_tokens
     for position, item in enumerate(batch):
         done = _classify_one(stages, item)
         out.append(done)
@@ -143,12 +141,16 @@ def classify(stages: Stages, batch: list[Prepared]) -> ClassifyResult:
                 refs.append((position, -1))
             continue
         for paragraph, text in zip(done.paragraphs, done.kept, strict=True):
-            if text is not None and len(tokens(text)) >= min_tokens:
+            if text is not None:
                 texts.append(text)
                 refs.append((position, paragraph.index))
-    signatures = stages.signer.sign_texts(texts) if texts else np.zeros((0, stages.signer.config.num_perm),
-                                                                       dtype=np.uint32)
-    return out, signatures, np.array(refs, dtype=np.int64).reshape(-1, 2)
+    rows = np.array(refs, dtype=np.int64).reshape(-1, 2)
+    if not texts:
+        return out, np.zeros((0, stages.signer.config.num_perm), dtype=np.uint32), rows
+    if stages.level == "document":
+        return out, stages.signer.sign_texts(texts), rows
+    signatures, long = stages.signer.sign_long_texts(texts)   # paragraphs of at least `min_tokens` tokens
+    return out, signatures, rows[long]
 
 
 def assemble(stages: Stages, job: AssembleJob) -> list[CleanedDocument]:
