@@ -44,6 +44,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import filterfalse
 
 from dedup.noise.stoplists import stoplist
 
@@ -269,8 +270,11 @@ class Repairer:
         self._load()
         if _COMMA.search(text):
             return True
-        return any(word.islower() and len(word) <= MAX_WORD and not self.known(word)
-                   for word in set(_LONG_WORD.findall(text)))
+        words = set(_LONG_WORD.findall(text))
+        self.lookups += len(words)
+        # the words in neither list, found by C-level filters (most words are known), then the cheap tests
+        unknown = filterfalse(self._english.__contains__, filterfalse(self._freq.__contains__, words))
+        return any(word.islower() and len(word) <= MAX_WORD for word in unknown)
 
     def repair(self, text: str) -> tuple[str, list[Fix]]:
         """Repaired text and its repairs, in text order (offsets into `text`)."""
