@@ -86,6 +86,13 @@ def _frequencies(lang: str) -> dict[str, float]:
     return wordfreq.get_frequency_dict(lang)   # wordfreq caches the table too; this spares the import
 
 
+def preload(lang: str = "en") -> None:
+    """Load wordfreq's table for `lang` now (every repair also reads the English one): a process about to fork
+    workers that would each load it for themselves."""
+    if lang in _wordfreq_languages():
+        _frequencies(lang)
+
+
 def _zipf(freq: float) -> float:
     import wordfreq
 

@@ -273,6 +273,11 @@ class RuleSet:
         """Keep rules from a user file (`--keep FILE`): a line they match is content whatever else matches."""
         return RuleSet(self._noise.rules, (*self._keep.rules, *_read(path)), self.timeout)
 
+    def compile_all(self) -> None:
+        """Compile every rule regex now instead of on first use (see `RuleIndex.compile_all`)."""
+        self._noise.compile_all()
+        self._keep.compile_all()
+
     def match(self, text: str) -> RuleMatch | None:
         """The strongest rule for this line: a keep rule wins; None when no rule applies."""
         result: RuleMatch | None = self._memo(text)

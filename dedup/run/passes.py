@@ -22,9 +22,11 @@ from dedup.near.sign import Signer
 from dedup.noise.classify import Classifier
 from dedup.noise.corpus_stats import LineStats
 from dedup.noise.extract import ExtractConfig, extract
+from dedup.noise.repair import preload as preload_word_list
 from dedup.noise.repair import repair_document
 from dedup.noise.rules import RuleSet
 from dedup.noise.segment import segment
+from dedup.noise.stoplists import _inverted as stoplist_table
 from dedup.noise.stoplists import guess_language, words
 from dedup.records import Classified, CleanedDocument, Document, Prepared, Reject
 from dedup.run.options import CleanOptions
@@ -77,6 +79,17 @@ class Stages:
         classifier = Classifier(rules, options.classify, None)
         return cls(options.extract, classifier, classifier, Signer(options.minhash), options.repair, options.level,
                    options.dedup)
+
+    def warm(self) -> None:
+        """Build now, in the process that is about to fork the pool, what each classifying worker would build
+        for itself: every rule regex, the stop-list table and (with repair) the English word list. Workers
+        inherit them from the fork. Pass 1 (no corpus statistics yet) needs none of them."""
+        if self.classifier.stats is None:
+            return
+        self.classifier.rules.compile_all()
+        stoplist_table()
+        if self.repair:
+            preload_word_list("en")
 
     def with_corpus(self, stats: LineStats) -> Stages:
         """The stages for pass 2: the classifier reads the whole corpus's line statistics."""
