@@ -12,6 +12,7 @@ statistics go in explicitly (`Stages.with_corpus`), after pass 1 has counted the
 from __future__ import annotations
 
 import itertools
+import pickle
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
@@ -171,6 +172,37 @@ def assemble(stages: Stages, job: AssembleJob) -> list[CleanedDocument]:
     batch, first_ordinal, plan = job
     return [assemble_document(item, first_ordinal + k, plan, stages.dedup, stages.settler)
             for k, item in enumerate(batch)]
+
+
+# The local engine's pool carries each batch between the spill files and the workers as the pickled bytes the
+# spill stores: the driver only counts, merges statistics and bands (pickling a batch costs about what
+# unpickling it does, and otherwise the driver did both twice per pass, on the core the workers share).
+PackedPrepared = tuple[bytes, int, list[Reject], LineStats]   # kept documents pickled, their number, rejects, stats
+PackedClassified = tuple[bytes, int, int, int, np.ndarray, np.ndarray]   # + paragraphs, repairs; signatures, refs
+PackedAssembleJob = tuple[bytes, int, DedupPlan | None]
+
+
+def prepare_packed(stages: Stages, batch: list[Document]) -> PackedPrepared:
+    """`prepare`, its kept documents returned pickled (as the spill stores them) and its rejects apart."""
+    out, stats = prepare(stages, batch)
+    kept = [item for item in out if isinstance(item, Prepared)]
+    rejects = [item for item in out if isinstance(item, Reject)]
+    return pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL), len(kept), rejects, stats
+
+
+def classify_packed(stages: Stages, pickled: bytes) -> PackedClassified:
+    """`classify` of a pickled batch of `Prepared`, its documents returned pickled with the counts the driver
+    keeps (documents, paragraphs, repairs)."""
+    out, signatures, refs = classify(stages, pickle.loads(pickled))
+    paragraphs = sum(len(item.paragraphs) for item in out)
+    repairs = sum(len(item.repairs) for item in out)
+    return pickle.dumps(out, protocol=pickle.HIGHEST_PROTOCOL), len(out), paragraphs, repairs, signatures, refs
+
+
+def assemble_packed(stages: Stages, job: PackedAssembleJob) -> list[CleanedDocument]:
+    """`assemble` of a pickled batch of `Classified`."""
+    pickled, first_ordinal, plan = job
+    return assemble(stages, (pickle.loads(pickled), first_ordinal, plan))
 
 
 def unit_texts(batches: Iterable[tuple[int, list[Classified]]],
