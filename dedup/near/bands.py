@@ -21,6 +21,8 @@ cluster. The cap is reported by `bucket_stats`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 
 from dedup.config import MinHashConfig
@@ -63,16 +65,24 @@ def candidate_pairs(keys: np.ndarray, max_bucket: int = MAX_BUCKET) -> np.ndarra
     keys = np.asarray(keys)
     if keys.ndim != 2:
         raise ValueError(f"keys must be 2-dimensional (n, bands), got shape {keys.shape}")
-    if len(keys) < 2:
-        return np.empty((0, 2), dtype=np.int64)
+    blocks = (keys[:, start:start + CHUNK_BANDS] for start in range(0, keys.shape[1], CHUNK_BANDS))
+    return pairs_of_blocks(blocks, len(keys), max_bucket)
+
+
+def pairs_of_blocks(blocks: Iterable[np.ndarray], rows: int, max_bucket: int = MAX_BUCKET) -> np.ndarray:
+    """`candidate_pairs` of a key matrix given as its blocks of columns ((rows, k) arrays, any split of the
+    bands), one at a time: a caller that keeps the blocks on disk never holds the whole matrix."""
     codes = np.zeros(0, dtype=np.int64)   # pair (i, j) as one int64: i * n + j, sorted = pairs sorted
-    for start in range(0, keys.shape[1], CHUNK_BANDS):
-        # deduplicated chunk by chunk: a copy shares most bands with its source, so all bands' codes at once
+    for block in blocks:
+        if rows < 2:
+            continue
+        # deduplicated block by block: a copy shares most bands with its source, so all bands' codes at once
         # would hold each pair up to `bands` times (traced peak 355 MiB instead of 71 for 1.6M pairs of 240k
         # paragraphs)
-        codes = sorted_unique(np.concatenate([codes, _band_pair_codes(keys[:, start:start + CHUNK_BANDS],
-                                                                      max_bucket)]))
-    return np.stack(np.divmod(codes, len(keys)), axis=1)
+        codes = sorted_unique(np.concatenate([codes, _band_pair_codes(block, max_bucket)]))
+    pairs = np.empty((len(codes), 2), dtype=np.int64)
+    np.divmod(codes, rows, out=(pairs[:, 0], pairs[:, 1]))
+    return pairs
 
 
 def _band_pair_codes(keys: np.ndarray, max_bucket: int) -> np.ndarray:

@@ -32,7 +32,7 @@ a cluster the same.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -105,6 +105,31 @@ class _Adjacency:
         """The texts with at least one duplicate link, ascending."""
         return np.flatnonzero(np.diff(self.starts))
 
+    def components(self) -> Iterator[list[int]]:
+        """The connected components of the linked texts, each sorted, in the order of their smallest member:
+        every text takes the smallest label among itself and its neighbours, labels jump to their label's
+        label, until nothing changes (then each text's label is its component's smallest text)."""
+        linked = self.linked()
+        if not len(linked):
+            return
+        label = np.arange(len(self.starts) - 1, dtype=np.int64)
+        firsts = self.starts[linked]
+        while True:
+            new = label.copy()
+            new[linked] = np.minimum(label[linked], np.minimum.reduceat(label[self.targets], firsts))
+            while True:
+                jumped = new[new]
+                if np.array_equal(jumped, new):
+                    break
+                new = jumped
+            if np.array_equal(new, label):
+                break
+            label = new
+        members = linked[np.argsort(label[linked], kind="stable")]
+        cuts = np.flatnonzero(np.diff(label[members])) + 1
+        for part in np.split(members, cuts):
+            yield part.tolist()
+
     def of(self, i: int) -> list[int]:
         return self.targets[self.starts[i]:self.starts[i + 1]].tolist()
 
@@ -161,26 +186,10 @@ def build_clusters(n: int, links: Sequence[Link] | LinkTable, texts: Sequence[st
     table = links if isinstance(links, LinkTable) else LinkTable.of(links)
     part_of = sorted(table.part_of, key=lambda lk: (order[lk.a], order[lk.b]))
     neighbours = _Adjacency(n, table.duplicates)
-    involved: list[int] = neighbours.linked().tolist()
-    sets = _shingles_of(involved, texts, shingles, config)
+    sets = _shingles_of(neighbours.linked().tolist() if shingles is None else [], texts, shingles, config)
     clusters: list[Cluster] = []
-    pending = [involved]
-    while pending:
-        group = pending.pop()
-        members = set(group)
-        finder = _UnionFind(group)
-        for a in group:
-            for b in neighbours.of(a):
-                if b in members:
-                    finder.union(a, b)
-        for component in finder.groups():
-            if len(component) == 1:
-                continue
-            cluster, rest = _star(component, texts, order, sets, neighbours, config, lang)
-            if cluster is not None:
-                clusters.append(cluster)
-            if len(rest) > 1:
-                pending.append(rest)
+    for component in neighbours.components():
+        clusters.extend(_stars(component, texts, order, sets, neighbours, config, lang))
     clustered = {m for c in clusters for m in c.members}
     if include_singletons:
         for i in range(n):
@@ -188,6 +197,36 @@ def build_clusters(n: int, links: Sequence[Link] | LinkTable, texts: Sequence[st
                 clusters.append(Cluster(cluster_id(texts[i]), [i], i, "singleton", {i: 1.0}))
     clusters.sort(key=lambda c: (order[c.canonical], c.id))
     return ClusterResult(clusters, part_of)
+
+
+def _stars(component: list[int], texts: Sequence[str], order: Sequence[Any],
+           sets: Sequence[np.ndarray] | dict[int, np.ndarray], neighbours: _Adjacency, config: MinHashConfig,
+           lang: str) -> list[Cluster]:
+    """The star clusters of one connected component: its star (`_star`), then the same for each connected part
+    of the members left out, until none is left."""
+    clusters: list[Cluster] = []
+    pending = [[component]]
+    while pending:
+        for part in pending.pop():
+            if len(part) == 1:
+                continue
+            cluster, rest = _star(part, texts, order, sets, neighbours, config, lang)
+            if cluster is not None:
+                clusters.append(cluster)
+            if len(rest) > 1:
+                pending.append(_components_of(rest, neighbours))
+    return clusters
+
+
+def _components_of(group: list[int], neighbours: _Adjacency) -> list[list[int]]:
+    """The connected parts of `group` over the duplicate links among its members (each sorted)."""
+    members = set(group)
+    finder = _UnionFind(group)
+    for a in group:
+        for b in neighbours.of(a):
+            if b in members:
+                finder.union(a, b)
+    return finder.groups()
 
 
 def _shingles_of(involved: list[int], texts: Sequence[str], shingles: Sequence[np.ndarray] | None,

@@ -13,6 +13,7 @@ and batch size.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -21,7 +22,7 @@ from dedup.io.read import read_sources
 from dedup.io.shape import from_records
 from dedup.io.spill import Spill
 from dedup.io.unique_ids import unique_ids
-from dedup.near.bands import band_keys, candidate_pairs
+from dedup.near.bands import CHUNK_BANDS, band_keys, pairs_of_blocks
 from dedup.near.plan import Canonical, ClusterRecord, DedupPlan, Member, plan_from_pairs, share_of
 from dedup.near.stars import cluster_id
 from dedup.records import Classified, CleanedDocument, Document, Reject
@@ -72,6 +73,33 @@ def _numbered(batches: Iterable[list[Classified]]) -> Iterator[tuple[int, list[C
         first += len(batch)
 
 
+class BandKeys:
+    """The run's band keys on disk, one spill per block of `CHUNK_BANDS` bands (the block `pairs_of_blocks`
+    sorts at once): banding reads one block back at a time, so the main process never holds the whole (rows,
+    bands) matrix, 336 bytes a paragraph, through pass 2 and the banding."""
+
+    def __init__(self, bands: int, directory: str | None) -> None:
+        self._spills = [Spill(directory, level=-1) for _ in range(0, bands, CHUNK_BANDS)]
+        self.rows = 0
+
+    def append(self, keys: np.ndarray) -> None:
+        for number, spill in enumerate(self._spills):
+            spill.append(np.ascontiguousarray(keys[:, number * CHUNK_BANDS:(number + 1) * CHUNK_BANDS]))
+        self.rows += len(keys)
+
+    def blocks(self) -> Iterator[np.ndarray]:
+        """Each block of columns for all rows, in band order; each spill is freed once read."""
+        for spill in self._spills:
+            parts = list(spill)
+            spill.close()
+            yield np.concatenate(parts) if parts else np.zeros((0, CHUNK_BANDS), dtype=np.uint64)
+            del parts
+
+    def close(self) -> None:
+        for spill in self._spills:
+            spill.close()
+
+
 class CleanRun:
     """One run over a corpus. Passes 1–2 and clustering happen in `__init__`; `documents()` streams pass 3.
 
@@ -87,6 +115,7 @@ class CleanRun:
         self.rejects = self._rejects.kept
         self._prepared = Spill(options.tmp_dir)
         self._classified = Spill(options.tmp_dir)
+        self._keys = BandKeys(options.minhash.bands, options.tmp_dir)
         self.plan: DedupPlan | None = None
         self.passes = Passes(options.progress, self.summary.seconds)   # wall time per pass, for --stats
         self._documents = 0
@@ -98,13 +127,16 @@ class CleanRun:
                 corpus = self._pass_prepare(unique_ids(records), pool)
             self._stages = self._stages.with_corpus(corpus.without_rare(options.classify.template_min_count))
             del corpus
-            self._pool = Pool(self._stages, options.workers)   # kept for pass 3: its rule memos are warm
-            keys, refs = self._pass_classify(self._pool)
+            with Pool(self._stages, options.workers) as pool:
+                refs = self._pass_classify(pool, self._keys)
             self._prepared.close()
+            self._stages = replace(self._stages, classifier=self._stages.settler)   # pass 3 needs no corpus counts
+            self._pool = Pool(self._stages, options.workers)
+            if self._classified.batches > 1:   # pass 3's processes forked before the merge fills this heap
+                self._pool.start()
             if options.dedup != "off":
                 with self.passes.timed("plan"):
-                    pairs = candidate_pairs(keys)   # banding all band keys in this process
-                    del keys   # 8 bytes per band per paragraph, not needed once the pairs are known
+                    pairs = pairs_of_blocks(self._keys.blocks(), self._keys.rows)   # one block of bands at a time
                     self.plan = plan_local(pairs, refs, self._classified, options)
                 self.summary.clusters = len(self.plan.clusters)
         except BaseException:
@@ -141,10 +173,10 @@ class CleanRun:
                 yield record
 
     # -- pass 2 -------------------------------------------------------------------------------------------
-    def _pass_classify(self, pool: Pool) -> tuple[np.ndarray, np.ndarray]:
+    def _pass_classify(self, pool: Pool, keys: BandKeys) -> np.ndarray:
         """Classify, repair and sign every batch; keep only the band keys of the signatures (all that banding
-        needs: candidates are verified on the texts), 336 bytes a paragraph instead of 512."""
-        key_chunks: list[np.ndarray] = []
+        needs: candidates are verified on the texts), 336 bytes a paragraph instead of 512, in `keys` on disk;
+        returns the (document, paragraph index) of each key row."""
         ref_chunks: list[np.ndarray] = []
         doc_base = 0
         results = pool.map(passes.classify_packed, self._prepared.pickled())
@@ -153,15 +185,12 @@ class CleanRun:
             self.summary.paragraphs += paragraphs
             self.summary.repairs += repairs
             if len(signatures):
-                key_chunks.append(band_keys(signatures, self.options.minhash))
+                keys.append(band_keys(signatures, self.options.minhash))
                 ref_chunks.append(refs + np.array([doc_base, 0], dtype=np.int64))
             doc_base += documents
             self._batch_sizes.append(documents)
             self._classified.append_pickled(pickled)
-        bands = self.options.minhash.bands
-        keys = np.concatenate(key_chunks) if key_chunks else np.zeros((0, bands), dtype=np.uint64)
-        del key_chunks
-        return keys, np.vstack(ref_chunks) if ref_chunks else np.zeros((0, 2), dtype=np.int64)
+        return np.vstack(ref_chunks) if ref_chunks else np.zeros((0, 2), dtype=np.int64)
 
     # -- pass 3 -------------------------------------------------------------------------------------------
     def classified(self) -> Iterator[Classified]:
@@ -218,6 +247,7 @@ class CleanRun:
             self._pool = None
         self._prepared.close()
         self._classified.close()
+        self._keys.close()
 
     def __enter__(self) -> CleanRun:
         return self

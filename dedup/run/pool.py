@@ -19,6 +19,7 @@ page. Deciding needs a look at the second batch only, never a second read of the
 from __future__ import annotations
 
 import contextlib
+import gc
 import multiprocessing
 import os
 import pickle
@@ -86,6 +87,7 @@ class Pool:
         context: Any = multiprocessing.get_context(method)
         self.tasks: Any = context.Queue()
         self.results: Any = context.Queue()
+        gc.freeze()   # a forked child's collections would otherwise touch, and so copy, every object it inherits
         try:
             for _ in range(self.workers):
                 process = context.Process(target=_serve, args=(self.stages, self.tasks, self.results), daemon=True)
@@ -94,6 +96,14 @@ class Pool:
         except BaseException:
             self.terminate()
             raise
+        finally:
+            gc.unfreeze()
+
+    def start(self) -> None:
+        """Start the processes now instead of at the first `map` with a second batch: forked before the caller's
+        heap grows (and fragments), they share less of it and write less into it."""
+        if self.workers > 1 and not self.processes:
+            self._start()
 
     def map(self, fn: Callable[[Any, Any], Any], batches: Iterable[Any]) -> Iterator[Any]:
         if self.workers <= 1:

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from dedup.config import MinHashConfig
-from dedup.near.bands import band_keys, bucket_stats, candidate_pairs
+from dedup.near.bands import band_keys, bucket_stats, candidate_pairs, pairs_of_blocks
 from dedup.near.sign import Signer
 
 
@@ -27,6 +27,17 @@ def test_matches_brute_force(keys: np.ndarray) -> None:
     assert {tuple(p) for p in pairs.tolist()} == brute_force(keys)
     assert (pairs[:, 0] < pairs[:, 1]).all()
     assert np.array_equal(pairs, np.unique(pairs, axis=0))
+
+
+@settings(max_examples=60, deadline=None)
+@given(arrays(np.uint64, st.tuples(st.integers(0, 40), st.integers(1, 7)), elements=st.integers(0, 5)),
+       st.lists(st.integers(1, 3), min_size=1, max_size=7))
+def test_any_split_into_blocks_of_bands_finds_the_same_pairs(keys: np.ndarray, widths: list[int]) -> None:
+    cuts = np.cumsum([0, *widths])
+    blocks = [keys[:, lo:hi] for lo, hi in itertools.pairwise(cuts) if lo < keys.shape[1]]
+    if cuts[-1] < keys.shape[1]:
+        blocks.append(keys[:, cuts[-1]:])
+    assert np.array_equal(pairs_of_blocks(iter(blocks), len(keys), max_bucket=3), candidate_pairs(keys, max_bucket=3))
 
 
 def test_big_bucket_is_windowed_but_connected() -> None:

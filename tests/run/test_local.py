@@ -6,6 +6,7 @@ import itertools
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -209,3 +210,25 @@ def test_cli_output_bytes_identical_for_any_workers_and_batch_size(tmp_path: Pat
     dropped = re.search(r"(\d+) duplicates dropped", reference[1])
     assert reference[0].count("\n") == 40 and dropped is not None and int(dropped.group(1)) > 0
     assert run("--workers", str(workers), "--batch-size", str(batch_size)) == reference
+
+
+def test_band_keys_on_disk_read_back_as_the_blocks_banding_sorts() -> None:
+    from dedup.config import MinHashConfig
+    from dedup.near.bands import CHUNK_BANDS, band_keys, candidate_pairs, pairs_of_blocks
+    from dedup.near.sign import Signer
+    from dedup.run.local import BandKeys
+
+    config = MinHashConfig()
+    lines = [ln for p in sorted(Path(__file__).parents[2].joinpath("fixtures", "seeds").glob("*.txt"))
+             for ln in seed_lines(p)]
+    keys = band_keys(Signer(config).sign_texts(lines), config)
+    stored = BandKeys(config.bands, None)
+    for start in range(0, len(keys), 7):   # batches as pass 2 delivers them
+        stored.append(keys[start:start + 7])
+    try:
+        blocks = list(stored.blocks())
+        assert stored.rows == len(keys) and len(blocks) == -(-config.bands // CHUNK_BANDS)
+        assert np.array_equal(np.concatenate(blocks, axis=1), keys)
+        assert np.array_equal(pairs_of_blocks(iter(blocks), stored.rows), candidate_pairs(keys))
+    finally:
+        stored.close()
