@@ -345,6 +345,13 @@ def test_round_five_spares_prose(text: str) -> None:
     ("Written by Emily Walker", "byline"),
     ("Written by Paulinho Giovannini", "byline"),
     ("Commenti", "comments"),
+    ("Related: Tutoring may not significantly improve attendance", "related-link"),
+    ("RELATED: Workout of the Week: The Hill-Tempo Sandwich", "related-link"),
+    ("You might also like: The Challenges of Sustainable Palm Oil Production and Consumption", "related-link"),
+    ("This post contains affiliate links. Click here to read my full disclosure.", "advertisement"),
+    ("This story was developed in partnership with Ferah Catering by 360West’s branded content team.",
+     "advertisement"),
+    ("Sign up to get access to exclusive promotions, the latest trainings and news", "newsletter"),
 ])
 def test_round_six_furniture(text: str, category: str) -> None:
     match = RuleSet.default().match(text)
@@ -358,6 +365,9 @@ def test_round_six_furniture(text: str, category: str) -> None:
     "Written by a committee, the report runs to 400 pages.",
     "Comments",   # the English phrase is dropped (site.rules:102); the Italian one must not reach it by a typo
     "Flask signs the cookies cryptographically, so the user can read them but not modify them.",
+    "Related: the study found that tutoring helps most in the first year.",   # not a headline
+    "Subscribe to the One Fab Day Wedding Podcast!",                           # a show, not a sign-up box
+    "Her team at the agency's branded content studio made the film, which won the prize.",
 ])
 def test_round_six_spares_prose(text: str) -> None:
     assert RuleSet.default().match(text) is None, text
