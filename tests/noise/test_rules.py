@@ -352,6 +352,11 @@ def test_round_five_spares_prose(text: str) -> None:
     ("This story was developed in partnership with Ferah Catering by 360West’s branded content team.",
      "advertisement"),
     ("Sign up to get access to exclusive promotions, the latest trainings and news", "newsletter"),
+    ("You are using an out of date browser. It  may not display this or other websites correctly.", "forum-meta"),
+    ("You should upgrade or use an alternative browser.", "forum-meta"),
+    ("Last edited:", "forum-meta"),
+    ("Last edited by DevOpsUser on 12. Sep 2024, 11:14, edited 4 times in total.", "forum-meta"),
+    ("- Start date", "forum-meta"),
 ])
 def test_round_six_furniture(text: str, category: str) -> None:
     match = RuleSet.default().match(text)
@@ -368,6 +373,9 @@ def test_round_six_furniture(text: str, category: str) -> None:
     "Related: the study found that tutoring helps most in the first year.",   # not a headline
     "Subscribe to the One Fab Day Wedding Podcast!",                           # a show, not a sign-up box
     "Her team at the agency's branded content studio made the film, which won the prize.",
+    "Last edited in 1998, the dictionary is out of date.",
+    "The start date of the project was moved to May.",
+    "You should upgrade the firmware or use an alternative router.",
 ])
 def test_round_six_spares_prose(text: str) -> None:
     assert RuleSet.default().match(text) is None, text
