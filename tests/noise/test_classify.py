@@ -94,6 +94,18 @@ def test_dateline_prefix_and_title_suffix_keep_the_rest() -> None:
     assert date.is_noise and date.category == "dateline" and date.moved
 
 
+
+def test_a_revision_stamp_is_not_a_dateline_but_a_bare_date_is() -> None:
+    """Lines of dev pages in the tune folds: ground truths keep "Last updated: …" stamps as often as not."""
+    lines = ["How accurate is Gemini for business and enterprise use?", "19/12/2025", "Last Updated: December 2025.",
+             "Google's Gemini has rapidly evolved into one of the most capable model families on the market today."]
+    doc = Document("d", "\n".join(lines))
+    verdicts = Classifier().classify(doc, paragraphs_of(doc.text, "d"))
+    assert [v.category for v in verdicts] == ["content", "dateline", "content", "content"]
+    for stamp in ("Updated: Sep 19", "Last updated on June 2, 2025", "Aktualisiert am 17.01.2021."):
+        doc = Document("s", f"{lines[0]}\n{stamp}\n{lines[3]}")
+        assert not any(v.is_noise for v in Classifier().classify(doc, paragraphs_of(doc.text, "s"))), stamp
+
 def test_multilingual_noise_in_context() -> None:
     text = ["Der Bundestag hat am Donnerstag ein neues Gesetz zur Förderung erneuerbarer Energien beschlossen.",
             "Anzeige", "Lesen Sie auch: Wie die Energiewende gelingen kann",
