@@ -21,6 +21,7 @@ import argparse
 import contextlib
 import gzip
 import json
+import os
 import random
 import shutil
 import socket
@@ -37,7 +38,9 @@ import numpy as np
 from dedup.config import MinHashConfig
 from dedup.index import IndexItem, open_index, paragraph_key
 
-DEV = Path(__file__).resolve().parents[2] / "shared" / "data" / "dev" / "wcxb-dev.jsonl.gz"
+# the dev data beside the project (`../shared/data/dev`), or DEDUP_DEV_DATA as in scripts/dev_pages.py
+DEV = Path(os.environ.get("DEDUP_DEV_DATA") or Path(__file__).resolve().parents[2] / "shared" / "data" / "dev") \
+    / "wcxb-dev.jsonl.gz"
 
 
 @contextlib.contextmanager
