@@ -26,7 +26,7 @@ import numpy as np
 
 from dedup.config import MinHashConfig
 from dedup.near.shingle import shingle_sets
-from dedup.near.stars import BatchMap, ClusterResult, LinkTable, build_clusters
+from dedup.near.stars import ClusterResult, LinkTable, build_clusters
 from dedup.near.verify import in_page_copy, verify_pairs
 
 Key = tuple[Any, int]
@@ -139,26 +139,23 @@ def verify_links(pairs: np.ndarray, shingles: Sequence[np.ndarray], config: MinH
 
 
 def resolve_candidates(pairs: np.ndarray, texts: Sequence[str], order: Sequence[Any], config: MinHashConfig, *,
-                       include_singletons: bool = False, lang: str = "en",
-                       batch_map: BatchMap | None = None) -> ClusterResult:
-    """Verify candidate pairs (indexes into `texts`) on exact shingles, then build star-verified clusters
-    (canonicals chosen through `batch_map`, see `build_clusters`)."""
+                       include_singletons: bool = False, lang: str = "en") -> ClusterResult:
+    """Verify candidate pairs (indexes into `texts`) on exact shingles, then build star-verified clusters."""
     sets = ShingleTable(texts, config.ngram)
     links = verify_links(pairs, sets, config)
     return build_clusters(len(texts), links, texts, order, shingles=sets, config=config,
-                          include_singletons=include_singletons, lang=lang, batch_map=batch_map)
+                          include_singletons=include_singletons, lang=lang)
 
 
 def plan_from_pairs(pairs: np.ndarray | Sequence[Sequence[int]], docs: Sequence[str], keys: Sequence[Key],
                     texts: Sequence[str], config: MinHashConfig, *, include_singletons: bool = False,
-                    lang: str = "en", mode: str = "drop", batch_map: BatchMap | None = None) -> DedupPlan:
+                    lang: str = "en", mode: str = "drop") -> DedupPlan:
     """The plan for units 0..n-1 (`docs[k]` document id, `keys[k]` order key, `texts[k]` text) from candidate
     pairs of unit numbers: the earliest copy of each cluster is kept, later ones are dropped — a later one in
     the kept copy's own document only when it is a long near-exact copy (`dedup.near.verify.in_page_copy`) of
     the text the output keeps there: the copy's own in `mode` "drop", the canonical variant in "canonical"."""
     pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
-    result = resolve_candidates(pairs, texts, keys, config, include_singletons=include_singletons, lang=lang,
-                                batch_map=batch_map)
+    result = resolve_candidates(pairs, texts, keys, config, include_singletons=include_singletons, lang=lang)
     links_of: dict[int, list[int]] = {}   # member -> its part-of links, so each cluster finds its own directly
     for number, link in enumerate(result.part_of):
         links_of.setdefault(link.a, []).append(number)

@@ -32,8 +32,7 @@ a cluster the same.
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,19 +61,6 @@ class Cluster:
 class ClusterResult:
     clusters: list[Cluster]
     part_of: list[Link] = field(default_factory=list)
-
-
-# one cluster's canonical choice: its member texts, their order keys, the language (`choose_canonical`'s arguments)
-CanonicalJob = tuple[list[str], list[Any], str]
-# maps a function over batches of jobs, results in order: `map` here, a process pool's map in the local engine
-BatchMap = Callable[[Callable[[list[CanonicalJob]], list[tuple[int, str]]], Iterable[list[CanonicalJob]]],
-                    Iterable[list[tuple[int, str]]]]
-CANONICAL_BATCH = 64   # clusters per batch of canonical choices handed to `BatchMap`
-
-
-def choose_canonicals(jobs: list[CanonicalJob]) -> list[tuple[int, str]]:
-    """`choose_canonical` for each job of a batch: the unit of work a process pool runs."""
-    return [choose_canonical(texts, order, lang) for texts, order, lang in jobs]
 
 
 def cluster_id(text: str) -> str:
@@ -163,16 +149,11 @@ class _UnionFind:
 
 def build_clusters(n: int, links: Sequence[Link] | LinkTable, texts: Sequence[str], order: Sequence[Any], *,
                    shingles: Sequence[np.ndarray] | None = None, config: MinHashConfig | None = None,
-                   include_singletons: bool = False, lang: str = "en",
-                   batch_map: BatchMap | None = None) -> ClusterResult:
+                   include_singletons: bool = False, lang: str = "en") -> ClusterResult:
     """Star-verified clusters over texts 0..n-1 from verified links (see the module docstring).
 
     `order[i]` is text i's source order key (earlier wins ties); `shingles` are the sorted unique shingle
     hashes of `texts` (computed with `config.ngram` when not given). Singletons are left out unless asked.
-
-    The canonicals are chosen once every star is known, in batches through `batch_map` (default: here, in
-    order): the choice reads every member's whole text (glued words, quotes, length), the bulk of this step
-    for whole documents, and no star depends on another's canonical, so a pool may share the work.
     """
     config = config or MinHashConfig()
     if len(texts) != n or len(order) != n:
@@ -182,7 +163,7 @@ def build_clusters(n: int, links: Sequence[Link] | LinkTable, texts: Sequence[st
     neighbours = _Adjacency(n, table.duplicates)
     involved: list[int] = neighbours.linked().tolist()
     sets = _shingles_of(involved, texts, shingles, config)
-    stars: list[list[int]] = []
+    clusters: list[Cluster] = []
     pending = [involved]
     while pending:
         group = pending.pop()
@@ -195,14 +176,11 @@ def build_clusters(n: int, links: Sequence[Link] | LinkTable, texts: Sequence[st
         for component in finder.groups():
             if len(component) == 1:
                 continue
-            keep, rest = _star(component, texts, order, sets, neighbours, config)
-            if len(keep) > 1:
-                stars.append(keep)
+            cluster, rest = _star(component, texts, order, sets, neighbours, config, lang)
+            if cluster is not None:
+                clusters.append(cluster)
             if len(rest) > 1:
                 pending.append(rest)
-    jobs = (([texts[i] for i in keep], [order[i] for i in keep], lang) for keep in stars)
-    chosen = itertools.chain.from_iterable((batch_map or map)(choose_canonicals, _batched(jobs, CANONICAL_BATCH)))
-    clusters = [_cluster(keep, pick, reason, texts, sets) for keep, (pick, reason) in zip(stars, chosen, strict=True)]
     clustered = {m for c in clusters for m in c.members}
     if include_singletons:
         for i in range(n):
@@ -219,26 +197,14 @@ def _shingles_of(involved: list[int], texts: Sequence[str], shingles: Sequence[n
     return dict(zip(involved, shingle_sets([texts[i] for i in involved], config.ngram), strict=True))
 
 
-def _batched(items: Iterable[CanonicalJob], size: int) -> Iterator[list[CanonicalJob]]:
-    batch: list[CanonicalJob] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
 def _star(component: list[int], texts: Sequence[str], order: Sequence[Any],
-          sets: Sequence[np.ndarray] | dict[int, np.ndarray], adjacency: _Adjacency,
-          config: MinHashConfig) -> tuple[list[int], list[int]]:
-    """The star around the component's centre (its members in source order; the centre alone when no member is
-    a duplicate of it), and the members that are not duplicates of the centre.
+          sets: Sequence[np.ndarray] | dict[int, np.ndarray], adjacency: _Adjacency, config: MinHashConfig,
+          lang: str) -> tuple[Cluster | None, list[int]]:
+    """The cluster around the component's centre, and the members that are not duplicates of the centre.
 
     The centre is the member with the most duplicate links inside the component (ties: highest summed
     link count of its neighbours, then source order) -- the source paragraph that copies were made from,
-    in practice. The canonical is then the best-formed member of the cluster (`_cluster`).
+    in practice. The canonical is then the best-formed member of the cluster.
     """
     degree, around = adjacency.degrees(component)
     centre = component[min(range(len(component)), key=lambda k: (-degree[k], -around[k], order[component[k]],
@@ -249,13 +215,10 @@ def _star(component: list[int], texts: Sequence[str], order: Sequence[Any],
             continue
         jac, con, share = similarity(sets[i], sets[centre])
         (keep if classify(jac, con, share, config) == "duplicate" else rest).append(i)
+    if len(keep) == 1:
+        return None, rest
     keep.sort(key=lambda i: order[i])
-    return keep, rest
-
-
-def _cluster(keep: list[int], pick: int, reason: str, texts: Sequence[str],
-             sets: Sequence[np.ndarray] | dict[int, np.ndarray]) -> Cluster:
-    """The cluster of a star whose canonical is `keep[pick]`."""
+    pick, reason = choose_canonical([texts[i] for i in keep], [order[i] for i in keep], lang)
     canonical = keep[pick]
     sims = {i: round(similarity(sets[i], sets[canonical])[0], 4) for i in keep}
-    return Cluster(cluster_id(texts[canonical]), keep, canonical, reason, sims)
+    return Cluster(cluster_id(texts[canonical]), keep, canonical, reason, sims), rest

@@ -52,19 +52,17 @@ def _batches(records: Iterable[Any], size: int) -> Iterator[list[Any]]:
 
 
 def plan_local(pairs: np.ndarray, refs: np.ndarray, batches: Iterable[list[Classified]],
-               options: CleanOptions, pool: Pool | None = None) -> DedupPlan:
+               options: CleanOptions) -> DedupPlan:
     """The local cross-document step: the texts of the candidate rows (`pairs` index the rows of `refs`; they
     are renumbered in place to index the candidate rows) from one stream over the classified batches, then
-    `plan_from_pairs` — the step the Dask engine runs on pairs its workers found. With `pool`, the clusters'
-    canonicals are chosen in its processes (the step's largest part for whole documents)."""
+    `plan_from_pairs` — the step the Dask engine runs on pairs its workers found."""
     if len(pairs) == 0:
         return DedupPlan({}, [])
     wanted = np.unique(pairs)
     units = [(int(refs[r, 0]), int(refs[r, 1])) for r in wanted]
     docs, texts = passes.unit_texts(_numbered(batches), units)
     pairs[:] = np.searchsorted(wanted, pairs)   # in place: the caller's array is the only copy held on
-    batch_map = None if pool is None else lambda _fn, jobs: pool.map(passes.canonicals, jobs)
-    return plan_from_pairs(pairs, docs, units, texts, options.minhash, mode=options.dedup, batch_map=batch_map)
+    return plan_from_pairs(pairs, docs, units, texts, options.minhash, mode=options.dedup)
 
 
 def _numbered(batches: Iterable[list[Classified]]) -> Iterator[tuple[int, list[Classified]]]:
@@ -106,7 +104,7 @@ class CleanRun:
                 with self.passes.timed("plan"):
                     pairs = candidate_pairs(keys)   # banding all band keys in this process
                     del keys   # 8 bytes per band per paragraph, not needed once the pairs are known
-                    self.plan = plan_local(pairs, refs, self._classified, options, self._pool)
+                    self.plan = plan_local(pairs, refs, self._classified, options)
                 self.summary.clusters = len(self.plan.clusters)
         except BaseException:
             self.close(interrupted=True)

@@ -20,7 +20,6 @@ import numpy as np
 from dedup.near.plan import DedupPlan
 from dedup.near.shingle import tokens
 from dedup.near.sign import Signer
-from dedup.near.stars import CanonicalJob, choose_canonicals
 from dedup.noise.classify import Classifier
 from dedup.noise.corpus_stats import LineStats
 from dedup.noise.extract import ExtractConfig, extract
@@ -157,11 +156,6 @@ def assemble(stages: Stages, job: AssembleJob) -> list[CleanedDocument]:
     batch, first_ordinal, plan = job
     return [assemble_document(item, first_ordinal + k, plan, stages.dedup, stages.settler)
             for k, item in enumerate(batch)]
-
-
-def canonicals(stages: Stages, jobs: list[CanonicalJob]) -> list[tuple[int, str]]:
-    """The merge's canonical choices for one batch of clusters (`dedup.near.stars.choose_canonicals`)."""
-    return choose_canonicals(jobs)
 
 
 def unit_texts(batches: Iterable[tuple[int, list[Classified]]],

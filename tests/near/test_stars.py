@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dedup.config import MinHashConfig
 from dedup.near.shingle import shingle_hashes
-from dedup.near.stars import CANONICAL_BATCH, build_clusters, cluster_id
+from dedup.near.stars import build_clusters, cluster_id
 from dedup.near.verify import Link, verify_pairs
 
 A = "The country will continue accepting Salvadoran deportees who illegally entered the United States of America"
@@ -68,28 +66,3 @@ def test_independent_of_input_order(perm: list[int]) -> None:
         return {(c.id, frozenset(texts[m] for m in c.members)) for c in result.clusters}
 
     assert run([base[p] for p in perm], list(perm)) == run(base, list(range(6)))
-
-
-def test_canonicals_through_a_batch_map_equal_the_serial_choice() -> None:
-    """The local engine chooses canonicals in its process pool, a batch of clusters at a time: the clusters,
-    canonicals and reasons must be those of the serial choice, in order, however many batches there are."""
-    words = (A + " " + B).split()
-    texts: list[str] = []
-    for k in range(CANONICAL_BATCH + 6):   # more stars than one batch holds
-        text = " ".join(words[k % len(words):] + words[:k % len(words)]) + f" item {k}"
-        texts += [text, text.replace(" ", "  ", 1) + ".", text.rstrip(".") + " and"]
-    links = [Link(i, i + d, "duplicate", 0.9, 0.9) for i in range(0, len(texts), 3) for d in (1, 2)]
-    order = [(i,) for i in range(len(texts))]
-    batches: list[int] = []
-
-    def batch_map(fn: Any, jobs: Any) -> Any:
-        for batch in jobs:
-            batches.append(len(batch))
-            yield fn(batch)
-
-    serial = build_clusters(len(texts), links, texts, order)
-    mapped = build_clusters(len(texts), links, texts, order, batch_map=batch_map)
-    assert len(serial.clusters) == CANONICAL_BATCH + 6
-    assert batches == [CANONICAL_BATCH, 6]
-    assert [(c.id, c.members, c.canonical, c.canonical_reason, c.similarity) for c in mapped.clusters] == [
-        (c.id, c.members, c.canonical, c.canonical_reason, c.similarity) for c in serial.clusters]
