@@ -451,7 +451,7 @@ def section_redis(ctx: Context) -> dict[str, Any]:
     from bench_redis import run_redis_bench
 
     texts = ctx.texts[: min(len(ctx.texts), ctx.args.redis_size)]
-    out = run_redis_bench(texts, ctx.config, ctx.args.redis_url)
+    out = run_redis_bench(texts, ctx.config, ctx.args.redis_url, repeat=ctx.args.redis_repeat)
     out["notes"] = [f"redis: {out['paragraphs']:,} distinct paragraphs of the corpus; datasketch plain `insert` on "
                     f"the first {out['plain_sample']:,}, queries on {out['query_sample']:,} for both; our query also "
                     "verifies and resolves the canonical, datasketch's returns unverified keys"]
@@ -568,6 +568,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="an idle Redis server for --redis; it is FLUSHED [default: a temporary redis-server]")
     parser.add_argument("--redis-size", type=int, default=20_000,
                         help="paragraphs for --redis (datasketch's session insert runs ~500/s) [20000]")
+    parser.add_argument("--redis-repeat", type=int, default=3,
+                        help="alternating repetitions of the two bulk inserts of --redis, best of each [3]")
     parser.add_argument("--ref-sample", type=int, default=100_000,
                         help="at most this many paragraphs for datasketch's steps; extrapolated beyond [100000]")
     parser.add_argument("--index-size", type=int, default=10_000,

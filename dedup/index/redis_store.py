@@ -16,6 +16,7 @@ listpack-encoded, ~20 bytes per band entry)::
                       doc-id length u16, doc id, key
     :t:{row}          canonical text (canonical rows only: stored once per cluster)
     :batch:{id}       batch marker: w = watermark (rows the batch is judged against), done = 1 when complete
+    :chain:{token}    while one `add` runs: how many of its chunks are applied (see `RedisIndex.add`)
     :K:{shard}        paragraph key -> row, for idempotent re-adds (shard = xxh3(key) % shards, decimal)
     :B:{shard}        band u16 + band key u64 -> packed u32 rows, in insertion order (shard = band key %
                       shards as 2 raw bytes, so the script never formats numbers; hence shards <= 65536)
@@ -30,11 +31,11 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import re
 import struct
 from collections import deque
 from collections.abc import Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -61,6 +62,7 @@ from dedup.index.base import (
 
 DEFAULT_SHARDS = 32768  # ~20 band entries per listpack hash at 20k paragraphs; raise for big indexes
 DEFAULT_BATCH = 100  # paragraphs per script call: small chunks overlap packing with the server's run
+_IN_FLIGHT = 2  # chunks sent ahead of the answer being read: the server always has the next one queued
 DEFAULT_TIMEOUT = 60.0  # seconds without an answer before a hung (or paused) server is an error; ?socket_timeout=
 _STATUS: dict[int, Status] = {0: "existing", 1: "joined", 2: "new-cluster"}
 
@@ -92,11 +94,14 @@ local function key_of(rec)
   local dl = struct.unpack('<I2', rec, 9 + siglen)
   return string.sub(rec, 11 + siglen + dl)
 end
-local rprefix, marker = base .. ':r:', ARGV[5]
+local rprefix, marker, chain, link = base .. ':r:', ARGV[5], ARGV[8], ARGV[9]
+if chain ~= '' and link ~= '0' and rcall('GET', chain) ~= link then  -- read only: nothing is written
+  return redis.error_reply('an earlier chunk of this add was not applied')
+end
 local out, first = {}, tonumber(rcall('GET', base .. ':n') or '0')
 local nextrow, clusters = first, 0  -- counters written once per chunk, not once per paragraph
 if marker ~= '' then rcall('HSETNX', marker, 'w', ARGV[6]) end  -- the first write: under OOM nothing is written
-for i = 8, #ARGV, 5 do
+for i = 10, #ARGV, 5 do
   local key, khash, tail, blob, text = ARGV[i], base .. ':K:' .. ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
   local existing = rcall('HGET', khash, key)
   if existing then
@@ -137,6 +142,9 @@ end
 if nextrow > first then rcall('SET', base .. ':n', nextrow) end
 if clusters > 0 then rcall('INCRBY', base .. ':nc', clusters) end
 if marker ~= '' and ARGV[7] == '1' then rcall('HSET', marker, 'done', '1') end
+if chain ~= '' then
+  if ARGV[7] == '1' then rcall('DEL', chain) else rcall('SET', chain, tonumber(link) + 1, 'EX', 86400) end
+end
 return out
 """
 
@@ -189,6 +197,14 @@ def _reason(exc: BaseException) -> str:
     return re.sub(r"^Error \d+ connecting to \S+ ", "", text).rstrip(".")
 
 
+def _connection(pool: Any) -> Any:
+    """A connection of `pool` for our own pipelining (redis-py 5.3 deprecated naming a command here)."""
+    try:
+        return pool.get_connection()
+    except TypeError:  # redis-py < 5.3 needs a command name
+        return pool.get_connection("EVAL")
+
+
 def parse_spec(spec: str) -> tuple[str, str, dict[str, str]]:
     """Split our options (prefix, shards, batch) from the connection URL; also return a password-free name."""
     parts = urlsplit(spec)
@@ -233,7 +249,6 @@ class RedisIndex(ParagraphIndex):
         self.shards = int(stored["shards"])
         if not 0 < self.shards <= 65536:
             raise ConfigError(f"{self.location}: shards must be a positive integer up to 65536, got {self.shards}")
-        self._add = self.client.register_script(ADD_LUA)
         self._query = self.client.register_script(QUERY_LUA)
 
     def _open_meta(self, meta: dict[str, Any], create: bool, shards: int) -> dict[str, Any]:
@@ -264,8 +279,8 @@ class RedisIndex(ParagraphIndex):
         return [raw[at:at + width] for at in range(0, len(raw), width)]
 
     def _add_args(self, chunk: Sequence[IndexItem], sigs: np.ndarray, marker: list[Any]) -> list[Any]:
-        """Script arguments for one chunk: the batch marker (key, watermark, last chunk?), then per item key,
-        key shard, packed record tail, band blob, text."""
+        """Script arguments for one chunk: the batch marker (key, watermark, last chunk?), the chain key and this
+        chunk's place in it, then per item key, key shard, packed record tail, band blob, text."""
         fixed = np.empty((len(chunk), 1 + self.config.num_perm), dtype="<u4")
         fixed[:, 0] = [item.index for item in chunk]
         fixed[:, 1:] = sigs
@@ -289,31 +304,45 @@ class RedisIndex(ParagraphIndex):
 
     def add(self, items: Sequence[IndexItem], batch: Batch | None = None) -> AddResult:
         """Send chunks of `batch` items, each one atomic script call that also records the batch marker (the
-        last one marks it complete); the next chunk is packed while the server runs the current one (one worker
-        thread, so chunks still run in order). A chunk is all or nothing, and a rerun completes the batch."""
+        last one marks it complete). A chunk is all or nothing, and a rerun completes the batch.
+
+        Why pipelined: the server is the bottleneck, so it should never wait for us. The next chunks are
+        written to the connection before the current one's answer is read (`_IN_FLIGHT` at a time), so the
+        server starts each chunk as soon as it has finished the one before. One connection keeps them in
+        order; each chunk after the first checks that its predecessor was applied (the `chain` key), so a
+        failed chunk (out of memory) stops every chunk sent behind it and the index still holds a prefix.
+        """
         sigs = stack_signatures([item.signature for item in items], self.config)
         marker = [self._marker(batch.id), batch.watermark] if batch is not None else ["", 0]
+        chain = f"{self.base}:chain:{os.urandom(8).hex()}" if len(items) > self.batch else ""
         assignments: list[Assignment] = []
-        pending: deque[tuple[Future[Any], Sequence[IndexItem]]] = deque()
-
-        def collect() -> None:
-            future, chunk = pending.popleft()
-            for (status, _row, cluster), item in zip(future.result(), chunk, strict=True):
-                assignments.append(Assignment(item.key, cluster.decode(), _STATUS[int(status)]))
-
-        with self._errors(), ThreadPoolExecutor(max_workers=1) as pool:
-            for start in range(0, max(len(items), 1), self.batch):
-                chunk = items[start:start + self.batch]
-                last = "1" if start + self.batch >= len(items) else "0"
-                args = self._add_args(chunk, sigs[start:start + self.batch], [*marker, last])
-                pending.append((pool.submit(self._add, args=args), chunk))
-                if len(pending) > 1:
-                    collect()
-            while pending:
-                collect()
+        pending: deque[Sequence[IndexItem]] = deque()
+        with self._errors():
+            connection = _connection(self.client.connection_pool)
+            try:
+                for link, start in enumerate(range(0, max(len(items), 1), self.batch)):
+                    chunk = items[start:start + self.batch]
+                    last = "1" if start + self.batch >= len(items) else "0"
+                    args = self._add_args(chunk, sigs[start:start + self.batch], [*marker, last, chain, link])
+                    connection.send_command("EVAL", ADD_LUA, 0, *args)
+                    pending.append(chunk)
+                    while len(pending) > _IN_FLIGHT or (last == "1" and pending):
+                        self._collect(connection.read_response(), pending.popleft(), assignments)
+            except BaseException:
+                connection.disconnect()  # answers still on the way must not reach the next command
+                raise
+            finally:
+                self.client.connection_pool.release(connection)
         added = sum(a.status != "existing" for a in assignments)
         new = sum(a.status == "new-cluster" for a in assignments)
         return AddResult(added, len(items) - added, new, assignments)
+
+    @staticmethod
+    def _collect(reply: Any, chunk: Sequence[IndexItem], assignments: list[Assignment]) -> None:
+        if isinstance(reply, Exception):
+            raise reply
+        for (status, _row, cluster), item in zip(reply, chunk, strict=True):
+            assignments.append(Assignment(item.key, cluster.decode(), _STATUS[int(status)]))
 
     @contextlib.contextmanager
     def _errors(self, opening: bool = False) -> Iterator[None]:

@@ -30,7 +30,7 @@ from tests.redis_server import running_redis
 
 redis = pytest.importorskip("redis")
 ROOT = Path(__file__).resolve().parents[2]
-DEV = ROOT.parent / "shared" / "data" / "dev" / "wcxb-dev.jsonl.gz"
+DEV = Path(os.environ.get("DEDUP_DEV_DATA") or ROOT.parent / "shared" / "data" / "dev") / "wcxb-dev.jsonl.gz"
 SUMMARY = re.compile(r"(\d+) documents in, (\d+) out, (\d+) rejected")
 
 

@@ -13,6 +13,7 @@ import pytest
 from dedup.config import MinHashConfig
 from dedup.errors import ConfigError
 from dedup.index import open_index
+from dedup.index.redis_store import ADD_LUA
 from tests.index.test_local import (
     CONFIG,
     add_concurrently,
@@ -138,3 +139,18 @@ def test_stats_report_memory_per_paragraph(spec: str) -> None:
         index.compact()
     assert (stats["paragraphs"], stats["clusters"], stats["backend"]) == (100, 50, "redis")
     assert 0 < stats["bytes_per_paragraph"] < 4096
+
+
+def test_a_chunk_whose_predecessor_was_not_applied_writes_nothing(spec: str) -> None:
+    """Chunks of one add are pipelined; a chunk arriving after a refused one (out of memory) must not land, or the
+    index would hold a later chunk without the earlier one and a rerun would cluster differently."""
+    items = make_items(40, 2, seed=15)   # 80 items: two chunks of the fixture's 64
+    with open_index(spec, CONFIG, create=True) as index:
+        sigs = np.stack([item.signature for item in items])
+        chain = f"{index.base}:chain:never-started"
+        args = index._add_args(items[:5], sigs[:5], ["", 0, "0", chain, 1])
+        with pytest.raises(redis.exceptions.ResponseError, match="an earlier chunk of this add was not applied"):
+            index.client.eval(ADD_LUA, 0, *args)
+        assert index.stats()["paragraphs"] == 0
+        assert index.add(items).added == len(items)
+        assert not list(index.client.scan_iter(match=f"{index.base}:chain:*"))  # the last chunk removes its key
