@@ -17,6 +17,7 @@ workers count their batches and the main process merges.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -29,8 +30,12 @@ MAX_SOURCES = 16
 MAX_LINE_CHARS = 400   # longer paragraphs are stories, not template lines: the dedup stage handles those
 
 
+@functools.lru_cache(maxsize=1 << 12)
 def line_hash(text: str) -> int | None:
-    """64-bit hash of the normalised line; None for lines that are empty or too long to be template lines."""
+    """64-bit hash of the normalised line; None for lines that are empty or too long to be template lines.
+
+    Memoised (a pure function of the text): template lines recur across documents, and classifying asks for
+    a short line's hash twice (`repeats`, `site_repeats`)."""
     norm = normalise(text)
     if not norm or len(norm) > MAX_LINE_CHARS:
         return None

@@ -31,7 +31,7 @@ import contextlib
 import functools
 import itertools
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from lxml import etree
@@ -246,8 +246,10 @@ def tag_boundaries(nodes: list[Any]) -> list[str]:
     return sorted(normalize_unicode(pair) if not pair.isascii() else pair for pair in found)
 
 
-_TEXT_NODES = etree.XPath("//body//text()[normalize-space()][not(parent::script or parent::style "
-                          "or parent::noscript or parent::template or parent::title)]")
+# `/descendant::body/descendant::text()` is `//body//text()` without the abbreviation's intermediate node-sets
+# of every node (descendant-or-self::node() at each step)
+_TEXT_NODES = etree.XPath("/descendant::body/descendant::text()[normalize-space()][not(parent::script or "
+                          "parent::style or parent::noscript or parent::template or parent::title)]")
 
 
 @dataclass(slots=True)
@@ -264,15 +266,24 @@ class _Stream:
         parent = node.getparent()
         return parent.getparent() if node.is_tail and parent.getparent() is not None else parent
 
+    memo: dict[Any, bool] = field(default_factory=dict)   # element -> inside an `<a>` (chunks share owners)
+
     def linked(self, chunk: int) -> bool:
-        element = self.owner(chunk)
-        while element is not None:
-            if element.tag == "a":
-                return True
-            if element.tag in ("body", "p", "li", "article", "main"):
-                return False
-            element = element.getparent()
-        return False
+        owner = self.owner(chunk)
+        found = self.memo.get(owner)
+        if found is None:
+            found = self.memo[owner] = _inside_link(owner)
+        return found
+
+
+def _inside_link(element: Any) -> bool:
+    while element is not None:
+        if element.tag == "a":
+            return True
+        if element.tag in ("body", "p", "li", "article", "main"):
+            return False
+        element = element.getparent()
+    return False
 
 
 def _stream(nodes: list[Any]) -> _Stream:

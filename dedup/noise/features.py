@@ -7,6 +7,7 @@ on shape alone). Every field is cheap to compute and shows up in reasons.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from operator import itemgetter
@@ -51,6 +52,7 @@ _DATE_TOKEN = regex.compile(
     r"at|on|am|um|le|el|il|o|w|de|del|of|the|published|updated|posted|last|veröffentlicht|aktualisiert|"
     r"opublikowano|aktualizacja|publié|mis|à|jour|publicado|actualizado|pubblicato|aggiornato|time|date)", regex.I)
 _NUMERIC_DATE = r"\b\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})\b|\b\d{4}-\d{2}-\d{2}\b"   # not "3.6/5" ratings
+_DATE_ANCHOR = rf"\b(?:{_MONTHS}|{_DAYS})\b|\d{{1,2}}:\d{{2}}|{_NUMERIC_DATE}"
 _DATE_SPLIT = regex.compile(r"[\s,.:/|–—\-()]+")
 
 
@@ -61,8 +63,15 @@ def is_date_line(text: str) -> bool:
     tokens = [t for t in _DATE_SPLIT.split(text.strip()) if t]
     if not tokens or len(tokens) > 12:
         return False
-    has_anchor = regex.search(rf"\b(?:{_MONTHS}|{_DAYS})\b|\d{{1,2}}:\d{{2}}|{_NUMERIC_DATE}", text, regex.I)
+    has_anchor = _date_anchor().search(text)
     return bool(has_anchor) and all(_DATE_TOKEN.fullmatch(t) for t in tokens)
+
+
+@functools.cache
+def _date_anchor() -> Any:
+    """`_DATE_ANCHOR` compiled once, on first need (a `regex.search` with the pattern string looks it up in the
+    module's cache on every call)."""
+    return regex.compile(_DATE_ANCHOR, regex.I)
 
 
 def _has_digit(text: str) -> bool:

@@ -13,6 +13,7 @@ import itertools
 import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 import regex
@@ -85,9 +86,8 @@ class Finder:
 
     def found(self, text: str) -> set[int]:
         out: set[int] = set()
-        if self.automaton is not None:
-            for _, numbers in self.automaton.iter(text):
-                out.update(numbers)
+        if self.automaton is not None:   # the union of the numbers of every hit, gathered in C
+            out.update(itertools.chain.from_iterable(map(itemgetter(1), self.automaton.iter(text))))
         else:
             for key, numbers in self.keys.items():
                 if key in text:

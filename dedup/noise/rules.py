@@ -67,6 +67,7 @@ _NON_WORD = regex.compile(r"[^\w']+")
 _NON_WORD_ASCII = re.compile(r"[^\w']+")   # the same class as `_NON_WORD` on ASCII text, and ~5x faster
 _SPACE = regex.compile(r"\s+")
 _NOT_REGEX_SPACE = ("\x1c", "\x1d", "\x1e", "\x1f")   # the only characters `str.split` and `regex`'s \s disagree on
+_NOT_REGEX_SPACE_FOUND = re.compile("[" + "".join(_NOT_REGEX_SPACE) + "]")
 
 
 def clean(text: str) -> str:
@@ -75,7 +76,7 @@ def clean(text: str) -> str:
     for quote, folded in _QUOTE_PAIRS:   # `translate`'s same result: no folded quote is one of the quotes
         if quote in text:   # most lines have none; `translate` with a table walks every character in Python
             text = text.replace(quote, folded)
-    if not any(c in text for c in _NOT_REGEX_SPACE):   # then `str.split` is the same collapse, ~5x faster
+    if _NOT_REGEX_SPACE_FOUND.search(text) is None:   # then `str.split` is the same collapse, ~5x faster
         return " ".join(text.split())
     return _SPACE.sub(" ", text).strip()
 

@@ -246,3 +246,22 @@ def test_fixture_call_to_action_box_is_named() -> None:
     pairs = list(zip(segment(doc.text, doc.id), doc.metadata["_block_context"], strict=True))
     assert any(p.text.startswith("Stay updated!") and "cta" in c["tokens"] for p, c in pairs)
     assert all(c["tokens"] == [] for p, c in pairs if len(p.text) > 200)   # the story carries no furniture
+
+
+def test_text_nodes_are_those_of_the_abbreviated_xpath() -> None:
+    """The text-node query spells `//body//text()` out as descendant steps: same nodes, same order, same
+    parents, on every fixture page."""
+    from lxml import etree
+    from trafilatura.utils import load_html
+
+    from dedup.noise import extract as module
+
+    abbreviated = etree.XPath("//body//text()[normalize-space()][not(parent::script or parent::style "
+                              "or parent::noscript or parent::template or parent::title)]")
+    pages = HTML_PAGES
+    assert pages
+    for page in pages:
+        tree = load_html(page.read_text(encoding="utf-8"))
+        ours, theirs = module._TEXT_NODES(tree), abbreviated(tree)
+        assert ours == theirs, page.name
+        assert [(n.getparent(), n.is_tail) for n in ours] == [(n.getparent(), n.is_tail) for n in theirs]
