@@ -47,11 +47,18 @@ class Spill:
         self._level = level
         self._writer: Any = zstandard.ZstdCompressor(level=level).stream_writer(open(os.dup(fd), "wb"))  # noqa: SIM115
         self.batches = 0
+        self._sizes: list[int] = []   # bytes of each pickled batch, so `pickled()` can hand them on unread
 
     def append(self, batch: Any) -> None:
+        self.append_pickled(pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL))
+
+    def append_pickled(self, pickled: bytes) -> None:
+        """Append a batch already pickled (by a pool worker, which sends the bytes the spill stores: the driver
+        neither unpickles nor pickles it again)."""
         if self._writer is None:
             raise RuntimeError("spill is closed for writing")
-        pickle.dump(batch, self._writer, protocol=pickle.HIGHEST_PROTOCOL)
+        self._writer.write(pickled)
+        self._sizes.append(len(pickled))
         self.batches += 1
 
     def finish(self) -> None:
@@ -69,6 +76,24 @@ class Spill:
         with zstandard.ZstdDecompressor().stream_reader(raw) as reader:
             for _ in range(self.batches):
                 yield pickle.load(reader)
+
+    def pickled(self) -> Iterator[bytes]:
+        """The batches as their pickled bytes, in order (for a pool worker to unpickle)."""
+        self.finish()
+        if self._fd < 0:
+            raise RuntimeError("spill is closed")
+        raw = io.BufferedReader(_PositionalReader(self._fd), buffer_size=1 << 16)
+        with zstandard.ZstdDecompressor().stream_reader(raw) as reader:
+            for size in self._sizes:
+                chunks = [reader.read(size)]
+                got = len(chunks[0])
+                while got < size:   # a stream read may return less than asked
+                    chunk = reader.read(size - got)
+                    if not chunk:
+                        raise EOFError("spill file ends inside a batch")
+                    chunks.append(chunk)
+                    got += len(chunk)
+                yield chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
     def close(self) -> None:
         self.finish()

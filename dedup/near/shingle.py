@@ -37,6 +37,7 @@ _FOLD = str.maketrans({
     "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-", "\u2212": "-",
     "\u2026": "...", "\u00a0": " ", "\u00ad": "",
 })
+_FOLDED_AS = {chr(code): str(folded) for code, folded in _FOLD.items()}
 _FOLDED = re.compile("[" + re.escape("".join(map(chr, _FOLD))) + "]")
 _SPACE = re.compile(r"\s+")
 _JOIN = re.compile(r"(?<=\w)['.](?=\w)")  # U.S. -> US, it's -> its: one token, like the undotted spelling
@@ -53,8 +54,10 @@ def normalise(text: str) -> str:
     Punctuation is kept (this is also the key behind content-derived ids); `tokens` removes it.
     """
     text = unicodedata.normalize("NFKC", text)
-    if _FOLDED.search(text):   # `translate` walks every character; most texts have none to fold
-        text = text.translate(_FOLD)
+    # `translate`'s result, one `replace` per character present (no folded form holds a folded character);
+    # most texts have none to fold, and `translate` with a table walks every character in Python
+    for char in set(_FOLDED.findall(text)):
+        text = text.replace(char, _FOLDED_AS[char])
     return _SPACE.sub(" ", text.casefold()).strip()
 
 
@@ -225,21 +228,38 @@ def batch_shingles(texts: Sequence[str], ngram: int) -> tuple[np.ndarray, np.nda
     are neither sorted nor deduplicated per text (MinHash does not need it); the set of each slice equals
     `shingle_hashes` of that text.
     """
+    flat, offsets, _ = long_batch_shingles(texts, ngram, 0)
+    return flat, offsets
+
+
+def long_batch_shingles(texts: Sequence[str], ngram: int,
+                        min_tokens: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`batch_shingles` of the texts with at least `min_tokens` tokens (`len(tokens(text)) >= min_tokens`),
+    and their positions in `texts`: the token count comes from the same vectorised pass that hashes the
+    tokens, instead of a `tokens` call per text."""
     if ngram < 1:
         raise ValueError(f"ngram must be >= 1, got {ngram}")
     pieces: list[np.ndarray] = []
     counts: list[np.ndarray] = []
+    positions: list[np.ndarray] = []
     for lo in range(0, len(texts), _BATCH):
         part = texts[lo:lo + _BATCH]
         token_hash, owner = token_hashes(part)
-        grams, gram_owner = _batch_ngrams(token_hash, owner, len(part), ngram)
+        long = np.bincount(owner, minlength=len(part)) >= min_tokens
+        kept = np.flatnonzero(long)
+        if len(kept) < len(part):   # drop the short texts' tokens and renumber the owners of the rest
+            mine = long[owner]
+            token_hash, owner = token_hash[mine], (np.cumsum(long) - 1)[owner[mine]]
+        grams, gram_owner = _batch_ngrams(token_hash, owner, len(kept), ngram)
         pieces.append(grams)
-        counts.append(np.bincount(gram_owner, minlength=len(part)))
-    offsets = np.zeros(len(texts) + 1, dtype=np.int64)
+        counts.append(np.bincount(gram_owner, minlength=len(kept)))
+        positions.append(kept + lo)
+    total = sum(len(k) for k in positions)
+    offsets = np.zeros(total + 1, dtype=np.int64)
     if counts:
         np.cumsum(np.concatenate(counts), out=offsets[1:])
     flat = np.concatenate(pieces) if pieces else np.empty(0, dtype=np.uint64)
-    return flat, offsets
+    return flat, offsets, np.concatenate(positions) if positions else np.empty(0, dtype=np.int64)
 
 
 def _batch_ngrams(token_hash: np.ndarray, owner: np.ndarray, n_texts: int,

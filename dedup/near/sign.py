@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from dedup.config import MinHashConfig
-from dedup.near.shingle import batch_shingles
+from dedup.near.shingle import batch_shingles, long_batch_shingles
 
 if TYPE_CHECKING:
     import datasketch
@@ -82,6 +82,12 @@ class Signer:
         """Signatures of texts, tokenised and shingled with `config.ngram`; an empty text signs as all 2^32-1."""
         flat, offsets = batch_shingles(texts, self.config.ngram)
         return self._sign_flat(flat, offsets)
+
+    def sign_long_texts(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Signatures of the texts with at least `config.min_tokens` tokens, and their positions in `texts`:
+        `sign_texts` of those texts, counted in the same pass that tokenises them."""
+        flat, offsets, positions = long_batch_shingles(texts, self.config.ngram, self.config.min_tokens)
+        return self._sign_flat(flat, offsets), positions
 
     def sign_shingles(self, sets: Sequence[np.ndarray]) -> np.ndarray:
         """Signatures of uint64 shingle-hash arrays (e.g. from `shingle_hashes`)."""

@@ -7,7 +7,9 @@ on shape alone). Every field is cheap to compute and shows up in reasons.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 import regex
@@ -19,6 +21,7 @@ from dedup.records import Document
 _URL = regex.compile(r"https?://\S+|www\.\S+|\b[\w-]+\.(?:com|org|net|de|pl|fr|es|it|uk|io|co)(?:/\S*)?\b", regex.I)
 # every `_URL` match holds one of these, case-folded: a line whose fold holds none skips the search
 _URL_PIECES = ("://", "www.", ".org", ".net", ".de", ".pl", ".fr", ".es", ".it", ".uk", ".io", ".co")
+_URL_PIECE = re.compile("|".join(map(re.escape, _URL_PIECES)))   # any of them, in one scan
 _EMAIL = regex.compile(r"\b[\w.+-]+@[\w-]+\.[\w.-]+\b")
 # searched from the end (`(?r)`): whether a match exists does not depend on the direction, and both branches end at $
 _SENTENCE_END = regex.compile(r"(?r)[.!?…。!?][\"'”’»)\]]*\s*$|[.!?][\"'”’»)\]]*\s*\(?[\w\s,.-]{0,30}\)?$")
@@ -67,7 +70,7 @@ def _has_digit(text: str) -> bool:
     per-character test only for non-ASCII text."""
     if _ASCII_DIGIT.search(text):
         return True
-    return not text.isascii() and any(c.isdigit() for c in text)
+    return not text.isascii() and any(map(str.isdigit, text))
 
 
 def has_url(text: str) -> bool:
@@ -75,7 +78,7 @@ def has_url(text: str) -> bool:
     Pieces are looked for in the line folded as the rule matcher folds it (`rule_index.fold`: what
     case-insensitive `regex` can match), plain `lower()` for ASCII."""
     folded = text.lower() if text.isascii() else fold(text)
-    return any(piece in folded for piece in _URL_PIECES) and bool(_URL.search(text))
+    return _URL_PIECE.search(folded) is not None and bool(_URL.search(text))
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +121,7 @@ def shape(text: str, language: str, link_density: float | None = None, tokens: l
     `tokens` are its `words(text)` when the caller has them already."""
     tokens = words(text) if tokens is None else tokens
     raw_words = text.split()
-    capitals = sum(1 for w in raw_words if w[:1].isupper())
+    capitals = sum(map(str.isupper, map(itemgetter(0), raw_words)))   # split() gives no empty word
     return Shape(
         chars=len(text),
         words=len(tokens),

@@ -44,6 +44,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import filterfalse
 
 from dedup.noise.stoplists import stoplist
 
@@ -83,6 +84,13 @@ def _frequencies(lang: str) -> dict[str, float]:
     import wordfreq
 
     return wordfreq.get_frequency_dict(lang)   # wordfreq caches the table too; this spares the import
+
+
+def preload(lang: str = "en") -> None:
+    """Load wordfreq's table for `lang` now (every repair also reads the English one): a process about to fork
+    workers that would each load it for themselves."""
+    if lang in _wordfreq_languages():
+        _frequencies(lang)
 
 
 def _zipf(freq: float) -> float:
@@ -269,8 +277,11 @@ class Repairer:
         self._load()
         if _COMMA.search(text):
             return True
-        return any(word.islower() and len(word) <= MAX_WORD and not self.known(word)
-                   for word in set(_LONG_WORD.findall(text)))
+        words = set(_LONG_WORD.findall(text))
+        self.lookups += len(words)
+        # the words in neither list, found by C-level filters (most words are known), then the cheap tests
+        unknown = filterfalse(self._english.__contains__, filterfalse(self._freq.__contains__, words))
+        return any(word.islower() and len(word) <= MAX_WORD for word in unknown)
 
     def repair(self, text: str) -> tuple[str, list[Fix]]:
         """Repaired text and its repairs, in text order (offsets into `text`)."""

@@ -167,6 +167,11 @@ class RuleIndex:
         if self.fuzzy and 0 < len(norm) <= FUZZY_LINE_CHARS + 2:
             yield from ((rule, True) for rule in self._fuzzy(norm))
 
+    def compile_all(self) -> None:
+        """Compile every regex now (a process about to fork workers that will each meet most of them)."""
+        for number in range(len(self.regexes)):
+            self._compiled(number)
+
     def _compiled(self, number: int) -> Any:
         pattern = self.compiled[number]
         if pattern is None:

@@ -61,7 +61,7 @@ MATCH_MEMO_SIZE = 1 << 16
 _CATEGORY = regex.compile(r"[a-z][a-z0-9-]*")
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "`": "'",
                          "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00ab": '"', "\u00bb": '"'})
-_QUOTE_CHARS = tuple(chr(code) for code in _QUOTES)
+_QUOTE_PAIRS = tuple((chr(code), str(folded)) for code, folded in _QUOTES.items())
 _TAGS = regex.compile(r"\[/?[a-z]+\]|</?[a-z][^>]{0,200}>", regex.I)
 _NON_WORD = regex.compile(r"[^\w']+")
 _NON_WORD_ASCII = re.compile(r"[^\w']+")   # the same class as `_NON_WORD` on ASCII text, and ~5x faster
@@ -72,8 +72,9 @@ _NOT_REGEX_SPACE = ("\x1c", "\x1d", "\x1e", "\x1f")   # the only characters `str
 def clean(text: str) -> str:
     """The form regex rules see: NFKC, typographic quotes folded to ASCII, whitespace collapsed."""
     text = unicodedata.normalize("NFKC", text)
-    if any(quote in text for quote in _QUOTE_CHARS):   # `translate` walks every character; most lines have none
-        text = text.translate(_QUOTES)
+    for quote, folded in _QUOTE_PAIRS:   # `translate`'s same result: no folded quote is one of the quotes
+        if quote in text:   # most lines have none; `translate` with a table walks every character in Python
+            text = text.replace(quote, folded)
     if not any(c in text for c in _NOT_REGEX_SPACE):   # then `str.split` is the same collapse, ~5x faster
         return " ".join(text.split())
     return _SPACE.sub(" ", text).strip()
@@ -90,9 +91,12 @@ def normalise(text: str) -> str:
 
 def _normalise_clean(cleaned: str) -> str:
     """`normalise` of a text that is already `clean` (which is idempotent)."""
-    text = _TAGS.sub(" ", cleaned).casefold()
+    text = (_TAGS.sub(" ", cleaned) if "<" in cleaned or "[" in cleaned else cleaned).casefold()   # no bracket, no tag
     non_word = _NON_WORD_ASCII if text.isascii() or _classes_agree(text) else _NON_WORD
-    return " ".join(filter(None, (w.strip("'_") for w in non_word.sub(" ", text).split())))
+    spaced = non_word.sub(" ", text)
+    if "'" not in spaced and "_" not in spaced:   # then no word has anything to strip, and none is empty
+        return " ".join(spaced.split())
+    return " ".join(filter(None, (w.strip("'_") for w in spaced.split())))
 
 
 _AGREES: dict[str, bool] = {}   # non-ASCII character -> `_NON_WORD` and `_NON_WORD_ASCII` class it alike
@@ -268,6 +272,11 @@ class RuleSet:
     def with_keep(self, path: str | Path) -> RuleSet:
         """Keep rules from a user file (`--keep FILE`): a line they match is content whatever else matches."""
         return RuleSet(self._noise.rules, (*self._keep.rules, *_read(path)), self.timeout)
+
+    def compile_all(self) -> None:
+        """Compile every rule regex now instead of on first use (see `RuleIndex.compile_all`)."""
+        self._noise.compile_all()
+        self._keep.compile_all()
 
     def match(self, text: str) -> RuleMatch | None:
         """The strongest rule for this line: a keep rule wins; None when no rule applies."""

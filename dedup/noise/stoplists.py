@@ -15,6 +15,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from functools import cache, lru_cache
+from itertools import repeat
 from pathlib import Path
 
 import justext
@@ -36,6 +37,8 @@ def words(text: str) -> list[str]:
     """Lower-case letter tokens (apostrophes kept: "don't")."""
     folded = text.casefold().replace("\u2019", "'")
     pattern = _ASCII_WORD if folded.isascii() or _no_letters_beyond_ascii(folded) else _WORD
+    if "'" not in folded:   # then every match is a non-empty run of letters and marks: nothing to strip
+        return pattern.findall(folded)
     return [w.strip("'") for w in pattern.findall(folded) if w.strip("'")]
 
 
@@ -113,13 +116,18 @@ def guess_language(text: str | Iterable[str], min_tokens: int = 8) -> tuple[str,
     if len(tokens) < min_tokens:
         return FALLBACK, 0.0
     languages, index, starts, flat = _inverted()
-    found = [(flat[starts[row]:starts[row + 1]], count) for token, count in Counter(tokens).items()
-             if (row := index.get(token)) is not None]
-    if not found:
+    counts = Counter(tokens)
+    rows = np.fromiter(map(index.get, counts, repeat(-1)), dtype=np.int64, count=len(counts))   # -1: no stop word
+    found = rows >= 0
+    if not found.any():
         return FALLBACK, 0.0
-    numbers = np.concatenate([n for n, _ in found])
-    weights = np.repeat([c for _, c in found], [len(n) for n, _ in found])
-    hits = np.bincount(numbers, weights=weights, minlength=len(languages))
+    rows = rows[found]
+    counts_found = np.fromiter(counts.values(), dtype=np.int64, count=len(counts))[found]
+    # the language numbers of every found row, concatenated in order (one gather, not a slice per token)
+    first, lengths = starts[rows], starts[rows + 1] - starts[rows]
+    ends = np.cumsum(lengths)
+    numbers = flat[np.repeat(first - (ends - lengths), lengths) + np.arange(ends[-1])]
+    hits = np.bincount(numbers, weights=np.repeat(counts_found, lengths), minlength=len(languages))
     best = int(np.argmax(hits))   # the first maximum: languages are sorted, so ties go alphabetically
     return languages[best], float(hits[best]) / len(tokens)
 
@@ -129,4 +137,4 @@ def stop_ratio(tokens: list[str], language: str) -> float:
     if not tokens:
         return 0.0
     stops = stoplist(language)
-    return sum(t in stops for t in tokens) / len(tokens)
+    return sum(map(stops.__contains__, tokens)) / len(tokens)

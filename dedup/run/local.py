@@ -26,10 +26,10 @@ from dedup.io.unique_ids import unique_ids
 from dedup.near.bands import CHUNK_BANDS, band_keys, pairs_of_blocks
 from dedup.near.plan import Canonical, ClusterRecord, DedupPlan, Key, Member, plan_from_pairs
 from dedup.near.stars import cluster_id
-from dedup.records import Classified, CleanedDocument, Document, Prepared, Reject
+from dedup.records import Classified, CleanedDocument, Document, Reject
 from dedup.run import passes
 from dedup.run.options import CleanOptions, DedupMode, Level
-from dedup.run.passes import AssembleJob, Stages
+from dedup.run.passes import PackedAssembleJob, Stages
 from dedup.run.pool import Pool, cpu_count
 from dedup.run.progress import Passes
 from dedup.run.summary import Rejects, Summary
@@ -126,6 +126,7 @@ class CleanRun:
         self.plan: DedupPlan | None = None
         self.passes = Passes(options.progress, self.summary.seconds)   # wall time per pass, for --stats
         self._documents = 0
+        self._batch_sizes: list[int] = []   # documents per classified batch, in spill order
         self._pool: Pool | None = None
         self._stages = Stages.build(options)
         try:
@@ -159,16 +160,15 @@ class CleanRun:
         from dedup.noise.corpus_stats import LineStats
 
         corpus = LineStats()
-        batches = pool.map(passes.prepare, _batches(self._count_in(records), self.options.batch_size))
-        for prepared, stats in self.passes.bar(batches, "prepare", size=lambda done: len(done[0])):
+        batches = pool.map(passes.prepare_packed, _batches(self._count_in(records), self.options.batch_size))
+        for pickled, kept, rejects, stats in self.passes.bar(batches, "prepare",
+                                                             size=lambda done: done[1] + len(done[2])):
             corpus.merge(stats)
-            for item in prepared:
-                if isinstance(item, Reject):
-                    self._reject(item)
-            kept = [item for item in prepared if isinstance(item, Prepared)]
+            for reject in rejects:
+                self._reject(reject)
             if kept:
-                self._prepared.append(kept)
-                self._documents += len(kept)
+                self._prepared.append_pickled(pickled)   # as the worker pickled it: not unpickled here
+                self._documents += kept
         return corpus
 
     def _count_in(self, records: Iterable[Document | Reject]) -> Iterator[Document]:
@@ -186,15 +186,17 @@ class CleanRun:
         returns the (document, paragraph index) of each key row."""
         ref_chunks: list[np.ndarray] = []
         doc_base = 0
-        results = pool.map(passes.classify, self._prepared)
-        for classified, signatures, refs in self.passes.bar(results, "classify", self._documents,
-                                                            size=lambda done: len(done[0])):
-            self.summary.add_classified(classified)
+        results = pool.map(passes.classify_packed, self._prepared.pickled())
+        for pickled, documents, paragraphs, repairs, signatures, refs in self.passes.bar(
+                results, "classify", self._documents, size=lambda done: done[1]):
+            self.summary.paragraphs += paragraphs
+            self.summary.repairs += repairs
             if len(signatures):
                 keys.append(band_keys(signatures, self.options.minhash))
                 ref_chunks.append(refs + np.array([doc_base, 0], dtype=np.int64))
-            doc_base += len(classified)
-            self._classified.append(classified)
+            doc_base += documents
+            self._batch_sizes.append(documents)
+            self._classified.append_pickled(pickled)
         return np.vstack(ref_chunks) if ref_chunks else np.zeros((0, 2), dtype=np.int64)
 
     # -- pass 3 -------------------------------------------------------------------------------------------
@@ -213,22 +215,24 @@ class CleanRun:
         pool = self._pool or Pool(self._stages, 1)
         self._pool = None
         with pool:
-            results = pool.map(passes.assemble, self._assemble_jobs())
+            results = pool.map(passes.assemble_packed, self._assemble_jobs())
             for batch in self.passes.bar(results, "assemble", self._documents, size=len):
                 for cleaned in batch:
                     if self.summary.add_cleaned(cleaned, self.options.drop_empty):
                         yield cleaned
 
-    def _assemble_jobs(self) -> Iterator[AssembleJob]:
+    def _assemble_jobs(self) -> Iterator[PackedAssembleJob]:
         decisions = self.plan.decisions if self.plan is not None and self.options.dedup != "off" else None
         keys = sorted(decisions) if decisions is not None else []   # by position: a batch's keys are one slice
-        for first, batch in _numbered(self._classified):
+        first = 0
+        for pickled, size in zip(self._classified.pickled(), self._batch_sizes, strict=True):
             if decisions is None:
-                yield batch, first, None
-                continue
-            lo = bisect_left(keys, first, key=_position)
-            hi = bisect_left(keys, first + len(batch), lo, key=_position)
-            yield batch, first, DedupPlan({key: decisions[key] for key in keys[lo:hi]}, [])
+                yield pickled, first, None
+            else:
+                lo = bisect_left(keys, first, key=_position)
+                hi = bisect_left(keys, first + size, lo, key=_position)
+                yield pickled, first, DedupPlan({key: decisions[key] for key in keys[lo:hi]}, [])
+            first += size
 
     def cluster_records(self, singletons: bool = False) -> list[ClusterRecord]:
         """The run's clusters, biggest first; with `singletons`, unclustered paragraphs as clusters of one."""

@@ -12,20 +12,22 @@ statistics go in explicitly (`Stages.with_corpus`), after pass 1 has counted the
 from __future__ import annotations
 
 import itertools
+import pickle
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 
 from dedup.near.plan import DedupPlan
-from dedup.near.shingle import tokens
 from dedup.near.sign import Signer
 from dedup.noise.classify import Classifier
 from dedup.noise.corpus_stats import LineStats
 from dedup.noise.extract import ExtractConfig, extract
+from dedup.noise.repair import preload as preload_word_list
 from dedup.noise.repair import repair_document
 from dedup.noise.rules import RuleSet
 from dedup.noise.segment import segment
+from dedup.noise.stoplists import _inverted as stoplist_table
 from dedup.noise.stoplists import guess_language, words
 from dedup.records import Classified, CleanedDocument, Document, Prepared, Reject
 from dedup.run.options import CleanOptions
@@ -78,6 +80,17 @@ class Stages:
         classifier = Classifier(rules, options.classify, None)
         return cls(options.extract, classifier, classifier, Signer(options.minhash), options.repair, options.level,
                    options.dedup)
+
+    def warm(self) -> None:
+        """Build now, in the process that is about to fork the pool, what each classifying worker would build
+        for itself: every rule regex, the stop-list table and (with repair) the English word list. Workers
+        inherit them from the fork. Pass 1 (no corpus statistics yet) needs none of them."""
+        if self.classifier.stats is None:
+            return
+        self.classifier.rules.compile_all()
+        stoplist_table()
+        if self.repair:
+            preload_word_list("en")
 
     def with_corpus(self, stats: LineStats) -> Stages:
         """The stages for pass 2: the classifier reads the whole corpus's line statistics."""
@@ -132,7 +145,6 @@ def classify(stages: Stages, batch: list[Prepared]) -> ClassifyResult:
     out: list[Classified] = []
     texts: list[str] = []
     refs: list[tuple[int, int]] = []
-    min_tokens = stages.signer.config.min_tokens
     for position, item in enumerate(batch):
         done = _classify_one(stages, item)
         out.append(done)
@@ -143,12 +155,16 @@ def classify(stages: Stages, batch: list[Prepared]) -> ClassifyResult:
                 refs.append((position, -1))
             continue
         for paragraph, text in zip(done.paragraphs, done.kept, strict=True):
-            if text is not None and len(tokens(text)) >= min_tokens:
+            if text is not None:
                 texts.append(text)
                 refs.append((position, paragraph.index))
-    signatures = stages.signer.sign_texts(texts) if texts else np.zeros((0, stages.signer.config.num_perm),
-                                                                       dtype=np.uint32)
-    return out, signatures, np.array(refs, dtype=np.int64).reshape(-1, 2)
+    rows = np.array(refs, dtype=np.int64).reshape(-1, 2)
+    if not texts:
+        return out, np.zeros((0, stages.signer.config.num_perm), dtype=np.uint32), rows
+    if stages.level == "document":
+        return out, stages.signer.sign_texts(texts), rows
+    signatures, long = stages.signer.sign_long_texts(texts)   # paragraphs of at least `min_tokens` tokens
+    return out, signatures, rows[long]
 
 
 def assemble(stages: Stages, job: AssembleJob) -> list[CleanedDocument]:
@@ -156,6 +172,37 @@ def assemble(stages: Stages, job: AssembleJob) -> list[CleanedDocument]:
     batch, first_ordinal, plan = job
     return [assemble_document(item, first_ordinal + k, plan, stages.dedup, stages.settler)
             for k, item in enumerate(batch)]
+
+
+# The local engine's pool carries each batch between the spill files and the workers as the pickled bytes the
+# spill stores: the driver only counts, merges statistics and bands (pickling a batch costs about what
+# unpickling it does, and otherwise the driver did both twice per pass, on the core the workers share).
+PackedPrepared = tuple[bytes, int, list[Reject], LineStats]   # kept documents pickled, their number, rejects, stats
+PackedClassified = tuple[bytes, int, int, int, np.ndarray, np.ndarray]   # + paragraphs, repairs; signatures, refs
+PackedAssembleJob = tuple[bytes, int, DedupPlan | None]
+
+
+def prepare_packed(stages: Stages, batch: list[Document]) -> PackedPrepared:
+    """`prepare`, its kept documents returned pickled (as the spill stores them) and its rejects apart."""
+    out, stats = prepare(stages, batch)
+    kept = [item for item in out if isinstance(item, Prepared)]
+    rejects = [item for item in out if isinstance(item, Reject)]
+    return pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL), len(kept), rejects, stats
+
+
+def classify_packed(stages: Stages, pickled: bytes) -> PackedClassified:
+    """`classify` of a pickled batch of `Prepared`, its documents returned pickled with the counts the driver
+    keeps (documents, paragraphs, repairs)."""
+    out, signatures, refs = classify(stages, pickle.loads(pickled))
+    paragraphs = sum(len(item.paragraphs) for item in out)
+    repairs = sum(len(item.repairs) for item in out)
+    return pickle.dumps(out, protocol=pickle.HIGHEST_PROTOCOL), len(out), paragraphs, repairs, signatures, refs
+
+
+def assemble_packed(stages: Stages, job: PackedAssembleJob) -> list[CleanedDocument]:
+    """`assemble` of a pickled batch of `Classified`."""
+    pickled, first_ordinal, plan = job
+    return assemble(stages, (pickle.loads(pickled), first_ordinal, plan))
 
 
 def unit_texts(batches: Iterable[tuple[int, list[Classified]]],

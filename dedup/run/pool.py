@@ -80,6 +80,9 @@ class Pool:
         self.processes: list[Any] = []
 
     def _start(self) -> None:
+        warm = getattr(self.stages, "warm", None)   # what every process would build: once, before the fork
+        if callable(warm):
+            warm()
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
         context: Any = multiprocessing.get_context(method)
         self.tasks: Any = context.Queue()

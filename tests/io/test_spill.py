@@ -32,6 +32,22 @@ def test_batches_come_back_in_order_and_overlapping_reads_agree(batches: list[li
         assert [first, *outer] == (batches or [None])
 
 
+def test_pickled_batches_are_stored_and_handed_on_as_they_came() -> None:
+    """A worker's pickled batch goes in and out as bytes, and reads back as the batch, beside pickled ones;
+    batches far larger than the reader's buffer come back whole."""
+    import pickle
+
+    batches = [["a" * 10, "b"], list(range(200_000)), [], [{"x": "é" * 70_000}]]
+    with tempfile.TemporaryDirectory() as directory, Spill(directory) as spill:
+        for number, batch in enumerate(batches):
+            if number % 2:
+                spill.append(batch)
+            else:
+                spill.append_pickled(pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL))
+        assert list(spill) == batches
+        assert [pickle.loads(blob) for blob in spill.pickled()] == batches
+
+
 def test_no_name_is_left_even_while_the_spill_is_open(tmp_path: Path) -> None:
     with Spill(tmp_path) as spill:
         spill.append(["text"])

@@ -63,3 +63,45 @@ def test_classify_prefilters_as_with_the_full_searches(lines: list[str]) -> None
         fast = classify._dateline_prefix(line)
         assert (fast and fast.span()) == (full and full.span()), line
         assert classify._title_separator(line) == bool(classify._TITLE_SEP.search(line)), line
+
+
+def test_language_guess_as_with_one_slice_per_token(lines: list[str]) -> None:
+    from collections import Counter
+
+    import numpy as np
+
+    languages, index, starts, flat = stoplists._inverted()
+    for first in range(0, len(lines), 5):
+        tokens = [w for line in lines[first:first + 5] for w in stoplists.words(line)]
+        found = [(flat[starts[row]:starts[row + 1]], n) for t, n in Counter(tokens).items()
+                 if (row := index.get(t)) is not None]
+        expected: tuple[str, float] = (stoplists.FALLBACK, 0.0)
+        if len(tokens) >= 8 and found:
+            hits = np.bincount(np.concatenate([n for n, _ in found]), minlength=len(languages),
+                               weights=np.repeat([c for _, c in found], [len(n) for n, _ in found]))
+            best = int(np.argmax(hits))
+            expected = (languages[best], float(hits[best]) / len(tokens))
+        assert stoplists.guess_language(tokens) == expected, lines[first]
+
+
+def test_shingle_normalise_as_with_translate(lines: list[str]) -> None:
+    from dedup.near import shingle
+
+    for line in lines:
+        text = unicodedata.normalize("NFKC", line).translate(shingle._FOLD)
+        assert shingle.normalise(line) == shingle._SPACE.sub(" ", text.casefold()).strip(), line
+
+
+def test_long_texts_signed_as_after_counting_tokens(lines: list[str]) -> None:
+    import numpy as np
+
+    from dedup.config import MinHashConfig
+    from dedup.near.shingle import tokens
+    from dedup.near.sign import Signer
+
+    signer = Signer(MinHashConfig())
+    signatures, positions = signer.sign_long_texts(lines)
+    long = [k for k, line in enumerate(lines) if len(tokens(line)) >= signer.config.min_tokens]
+    assert 0 < len(long) < len(lines)
+    assert positions.tolist() == long
+    assert np.array_equal(signatures, signer.sign_texts([lines[k] for k in long]))

@@ -81,3 +81,32 @@ def test_a_killed_worker_is_an_error_not_a_hang() -> None:
         list(pool.map(die_on_three, _watched(pool, range(10), processes)))
     assert len(processes) == 2
     assert not any(p.is_alive() for p in processes)
+
+
+class Warmed:
+    """Stages with a `warm` step: the pool runs it once in the driver, before its processes fork."""
+
+    def __init__(self) -> None:
+        self.table: dict[str, int] | None = None
+        self.driver = os.getpid()
+
+    def warm(self) -> None:
+        self.table = {"built in": os.getpid()}
+
+
+def built_where(stages: Warmed, n: int) -> tuple[int | None, int]:
+    return None if stages.table is None else stages.table["built in"], os.getpid()
+
+
+def test_workers_inherit_what_the_stages_warmed_before_the_fork() -> None:
+    stages = Warmed()
+    with Pool(stages, 2) as pool:
+        results = list(pool.map(built_where, range(6)))
+    assert {where for where, _ in results} == {stages.driver}   # built once, in the driver
+    assert {pid for _, pid in results} - {stages.driver}         # and read in the worker processes
+
+
+def test_one_batch_runs_inline_without_warming() -> None:
+    stages = Warmed()
+    with Pool(stages, 2) as pool:
+        assert list(pool.map(built_where, [0])) == [(None, os.getpid())]
