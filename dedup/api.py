@@ -108,7 +108,7 @@ def clean_to(sources: Sequence[str], output: str, fmt: str, options: CleanOption
         from dedup.run.incremental import clean_with_index
 
         return clean_with_index(sources, output, fmt, options, index, on_reject)
-    with clean_sources(sources, options, on_reject) as run, \
+    with clean_sources(sources, options, on_reject, cluster_records=False) as run, \
             atomic_output(output, "wb" if fmt == "parquet" else "w") as stream:
         docs = run.documents()
         if attributes_dir is not None:

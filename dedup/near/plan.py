@@ -79,10 +79,12 @@ class Decision:
 
 @dataclass(slots=True)
 class DedupPlan:
-    """Decisions by unit key, and the cluster records (in the order the clustering found them)."""
+    """Decisions by unit key, and the cluster records (in the order the clustering found them; none when the
+    plan was made with `records=False`, for a run that only writes its output)."""
 
     decisions: dict[Key, Decision]
     clusters: list[ClusterRecord]
+    found: int = 0   # clusters found: `len(clusters)`, also when a run asked for no records
 
     def decision(self, position: Any, index: int) -> Decision | None:
         return self.decisions.get((position, index))
@@ -149,15 +151,16 @@ def resolve_candidates(pairs: np.ndarray, texts: Sequence[str], order: Sequence[
 
 def plan_from_pairs(pairs: np.ndarray | Sequence[Sequence[int]], docs: Sequence[str], keys: Sequence[Key],
                     texts: Sequence[str], config: MinHashConfig, *, include_singletons: bool = False,
-                    lang: str = "en", mode: str = "drop") -> DedupPlan:
+                    lang: str = "en", mode: str = "drop", records: bool = True) -> DedupPlan:
     """The plan for units 0..n-1 (`docs[k]` document id, `keys[k]` order key, `texts[k]` text) from candidate
     pairs of unit numbers: the earliest copy of each cluster is kept, later ones are dropped — a later one in
     the kept copy's own document only when it is a long near-exact copy (`dedup.near.verify.in_page_copy`) of
-    the text the output keeps there: the copy's own in `mode` "drop", the canonical variant in "canonical"."""
+    the text the output keeps there: the copy's own in `mode` "drop", the canonical variant in "canonical".
+    Without `records` the plan holds decisions only (each cluster record keeps its members' texts alive)."""
     pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
     result = resolve_candidates(pairs, texts, keys, config, include_singletons=include_singletons, lang=lang)
     links_of: dict[int, list[int]] = {}   # member -> its part-of links, so each cluster finds its own directly
-    for number, link in enumerate(result.part_of):
+    for number, link in enumerate(result.part_of if records else ()):
         links_of.setdefault(link.a, []).append(number)
         if link.b != link.a:
             links_of.setdefault(link.b, []).append(number)
@@ -166,7 +169,8 @@ def plan_from_pairs(pairs: np.ndarray | Sequence[Sequence[int]], docs: Sequence[
         return f"{docs[k]}#{keys[k][1]}"
 
     decisions: dict[Key, Decision] = {}
-    records: list[ClusterRecord] = []
+    out: list[ClusterRecord] = []
+    found_count = len(result.clusters)
     pending = result.clusters[::-1]   # popped in cluster order, so each cluster is freed once it has its record
     result.clusters.clear()
     while pending:
@@ -179,11 +183,13 @@ def plan_from_pairs(pairs: np.ndarray | Sequence[Sequence[int]], docs: Sequence[
             if rank and keys[k][0] == keys[members[0]][0] and not in_page_copy(output_text, texts[k], config):
                 continue   # a line its page repeats by design: kept as it is (cross-document copies still go)
             decisions[keys[k]] = Decision(found.id, kept, texts[canonical], found.similarity[k], rank == 0)
+        if not records:
+            continue
         links = sorted({n for k in found.members for n in links_of.get(k, ())})
-        records.append(ClusterRecord(
+        out.append(ClusterRecord(
             id=found.id,
             members=[Member(docs[k], keys[k][1], texts[k], found.similarity[k]) for k in members],
             canonical=Canonical(docs[canonical], keys[canonical][1], texts[canonical], found.canonical_reason),
             part_of=[{"part": where(link.a), "whole": where(link.b), "containment": round(link.containment, 4)}
                      for link in (result.part_of[n] for n in links)]))
-    return DedupPlan(decisions, records)
+    return DedupPlan(decisions, out, found_count)

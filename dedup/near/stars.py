@@ -97,7 +97,12 @@ class _Adjacency:
 
     def __init__(self, n: int, links: np.ndarray) -> None:
         self.starts = np.concatenate([[0], np.cumsum(np.bincount(links.ravel(), minlength=n))])
-        codes = np.concatenate([links[:, 0] * np.int64(n) + links[:, 1], links[:, 1] * np.int64(n) + links[:, 0]])
+        k = len(links)
+        codes = np.empty(2 * k, dtype=np.int64)   # filled in place: no int64 temporaries per link end
+        for half, (end, other) in enumerate(((0, 1), (1, 0))):
+            part = codes[half * k:(half + 1) * k]
+            np.multiply(links[:, end], n, out=part, dtype=np.int64)
+            part += links[:, other]
         codes.sort()   # by end, then neighbour: one int64 per link end, sorted in place (no argsort index)
         self.targets = np.remainder(codes, n, out=codes).astype(links.dtype)
 

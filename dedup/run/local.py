@@ -12,6 +12,7 @@ and batch size.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from typing import Any
@@ -23,7 +24,7 @@ from dedup.io.shape import from_records
 from dedup.io.spill import Spill
 from dedup.io.unique_ids import unique_ids
 from dedup.near.bands import CHUNK_BANDS, band_keys, pairs_of_blocks
-from dedup.near.plan import Canonical, ClusterRecord, DedupPlan, Member, plan_from_pairs, share_of
+from dedup.near.plan import Canonical, ClusterRecord, DedupPlan, Key, Member, plan_from_pairs
 from dedup.near.stars import cluster_id
 from dedup.records import Classified, CleanedDocument, Document, Reject
 from dedup.run import passes
@@ -53,7 +54,7 @@ def _batches(records: Iterable[Any], size: int) -> Iterator[list[Any]]:
 
 
 def plan_local(pairs: np.ndarray, refs: np.ndarray, batches: Iterable[list[Classified]],
-               options: CleanOptions) -> DedupPlan:
+               options: CleanOptions, records: bool = True) -> DedupPlan:
     """The local cross-document step: the texts of the candidate rows (`pairs` index the rows of `refs`; they
     are renumbered in place to index the candidate rows) from one stream over the classified batches, then
     `plan_from_pairs` — the step the Dask engine runs on pairs its workers found."""
@@ -63,7 +64,11 @@ def plan_local(pairs: np.ndarray, refs: np.ndarray, batches: Iterable[list[Class
     units = [(int(refs[r, 0]), int(refs[r, 1])) for r in wanted]
     docs, texts = passes.unit_texts(_numbered(batches), units)
     pairs[:] = np.searchsorted(wanted, pairs)   # in place: the caller's array is the only copy held on
-    return plan_from_pairs(pairs, docs, units, texts, options.minhash, mode=options.dedup)
+    return plan_from_pairs(pairs, docs, units, texts, options.minhash, mode=options.dedup, records=records)
+
+
+def _position(key: Key) -> Any:
+    return key[0]
 
 
 def _numbered(batches: Iterable[list[Classified]]) -> Iterator[tuple[int, list[Classified]]]:
@@ -104,12 +109,14 @@ class CleanRun:
     """One run over a corpus. Passes 1–2 and clustering happen in `__init__`; `documents()` streams pass 3.
 
     Use as a context manager (or call `close()`) so spill files are removed and worker processes stopped.
+    Without `cluster_records` (a run that only writes its output) the plan keeps no cluster records.
     """
 
     def __init__(self, records: Iterable[Document | Reject], options: CleanOptions | None = None,
-                 on_reject: Callable[[Reject], None] | None = None) -> None:
+                 on_reject: Callable[[Reject], None] | None = None, cluster_records: bool = True) -> None:
         options = options or CleanOptions()
         self.options = options
+        self._with_records = cluster_records
         self.summary = Summary()
         self._rejects = Rejects(options.on_error, on_reject)
         self.rejects = self._rejects.kept
@@ -137,8 +144,8 @@ class CleanRun:
             if options.dedup != "off":
                 with self.passes.timed("plan"):
                     pairs = pairs_of_blocks(self._keys.blocks(), self._keys.rows)   # one block of bands at a time
-                    self.plan = plan_local(pairs, refs, self._classified, options)
-                self.summary.clusters = len(self.plan.clusters)
+                    self.plan = plan_local(pairs, refs, self._classified, options, cluster_records)
+                self.summary.clusters = self.plan.found
         except BaseException:
             self.close(interrupted=True)
             raise
@@ -215,14 +222,22 @@ class CleanRun:
                         yield cleaned
 
     def _assemble_jobs(self) -> Iterator[PackedAssembleJob]:
-        grouped = self.plan.by_position() if self.plan is not None and self.options.dedup != "off" else None
+        decisions = self.plan.decisions if self.plan is not None and self.options.dedup != "off" else None
+        keys = sorted(decisions) if decisions is not None else []   # by position: a batch's keys are one slice
         first = 0
         for pickled, size in zip(self._classified.pickled(), self._batch_sizes, strict=True):
-            yield pickled, first, None if grouped is None else share_of(grouped, range(first, first + size))
+            if decisions is None:
+                yield pickled, first, None
+            else:
+                lo = bisect_left(keys, first, key=_position)
+                hi = bisect_left(keys, first + size, lo, key=_position)
+                yield pickled, first, DedupPlan({key: decisions[key] for key in keys[lo:hi]}, [])
             first += size
 
     def cluster_records(self, singletons: bool = False) -> list[ClusterRecord]:
         """The run's clusters, biggest first; with `singletons`, unclustered paragraphs as clusters of one."""
+        if not self._with_records:
+            raise RuntimeError("this run was started with cluster_records=False: it kept no cluster records")
         records = list(self.plan.clusters) if self.plan is not None else []
         if singletons:
             records.extend(self._singletons())
@@ -257,15 +272,16 @@ class CleanRun:
 
 
 def clean_sources(sources: Sequence[str] | Iterable[dict[str, Any]], options: CleanOptions | None = None,
-                  on_reject: Callable[[Reject], None] | None = None) -> CleanRun:
+                  on_reject: Callable[[Reject], None] | None = None, cluster_records: bool = True) -> CleanRun:
     """Start a run over files/directories/globs/`-`/URLs, or over dict records (an HF `Dataset` or
-    `IterableDataset`); iterate `run.documents()`, then read `run.summary`."""
+    `IterableDataset`); iterate `run.documents()`, then read `run.summary`. Without `cluster_records` the run
+    keeps only what its output needs (`CleanRun.cluster_records` then raises)."""
     options = options or CleanOptions()
     if isinstance(sources, str):
         raise TypeError("clean_sources takes a list of paths, not one string")
     if isinstance(sources, Sequence) and all(isinstance(s, str) for s in sources):
-        return CleanRun(read_sources(list(sources), options.read), options, on_reject)
-    return CleanRun(from_records(sources, options.read), options, on_reject)
+        return CleanRun(read_sources(list(sources), options.read), options, on_reject, cluster_records)
+    return CleanRun(from_records(sources, options.read), options, on_reject, cluster_records)
 
 
 def as_documents(items: Iterable[str | Document]) -> Iterator[Document]:

@@ -232,3 +232,16 @@ def test_band_keys_on_disk_read_back_as_the_blocks_banding_sorts() -> None:
         assert np.array_equal(pairs_of_blocks(iter(blocks), stored.rows), candidate_pairs(keys))
     finally:
         stored.close()
+
+
+def test_a_run_without_cluster_records_writes_the_same_output(seed_paths: list[Path]) -> None:
+    options = make_options(workers=1)
+    sources = [str(p) for p in seed_paths]
+    with CleanRun(read_sources(sources, options.read), options) as full:
+        expected, summary = list(full.documents()), full.summary
+        assert full.plan is not None and len(full.plan.clusters) == full.plan.found > 0
+    with CleanRun(read_sources(sources, options.read), options, cluster_records=False) as lean:
+        assert list(lean.documents()) == expected and lean.summary == summary
+        assert lean.plan is not None and lean.plan.clusters == [] and lean.plan.found == summary.clusters
+        with pytest.raises(RuntimeError):
+            lean.cluster_records()
