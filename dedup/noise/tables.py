@@ -2,8 +2,9 @@
 
 Why: building them costs ~0.5 CPU-s per process (parsing ~1,100 rule lines, reading ~100 stop-lists), which
 dominated a one-page `dedup clean` and every pool worker. The file name carries a hash of everything the
-table is built from (rule-file bytes, package and library versions), so a changed rule file or upgrade
-builds a new one; a stale name is never read. Writes are atomic (temp file + rename); an unwritable or
+table is built from (rule-file bytes, package and library versions, and the source of the modules that build
+and hold the tables), so a changed rule file, upgrade or edited checkout builds a new one; a stale name is never
+read. Writes are atomic (temp file + rename); an unwritable or
 corrupt cache only means building in memory, as before. `DEDUP_CACHE_DIR` moves it; `DEDUP_CACHE_DIR=off`
 disables it.
 """
@@ -11,6 +12,7 @@ disables it.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import os
 import pickle
@@ -38,9 +40,21 @@ def cache_dir() -> Path | None:
     return base / "dedup"
 
 
+@functools.cache
+def _code_digest() -> bytes:
+    """The bytes of this package's noise modules: a pickled table holds their classes, so two checkouts with
+    the same version number but different code (an editable install, a branch) must not share a table."""
+    digest = hashlib.sha256()
+    for source in sorted(Path(__file__).parent.glob("*.py")):
+        with contextlib.suppress(OSError):
+            digest.update(source.read_bytes())
+    return digest.digest()
+
+
 def key(parts: Iterable[bytes | str]) -> str:
     """A short hash naming one build of a table."""
     digest = hashlib.sha256(f"{FORMAT}|{sys.version_info[:2]}".encode())
+    digest.update(_code_digest())
     for part in parts:
         data = part.encode() if isinstance(part, str) else part
         digest.update(len(data).to_bytes(8, "little"))

@@ -188,3 +188,12 @@ def test_cached_rule_index_matches_a_fresh_one(tmp_path: Path, monkeypatch: pyte
     assert loaded.rules == built.rules
     lines = [*seed_lines(), *PLANTED]
     assert [RuleSet(loaded)._match(t) for t in lines] == [RuleSet(built)._match(t) for t in lines]
+
+
+def test_table_cache_name_changes_with_the_noise_code(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two checkouts with one version number but other code must not share a pickled table."""
+    monkeypatch.setenv("DEDUP_CACHE_DIR", str(tmp_path))
+    tables.load_or_build("t", ["a"], lambda: {"code": "this"})
+    monkeypatch.setattr(tables, "_code_digest", lambda: b"another checkout's noise modules")
+    assert tables.load_or_build("t", ["a"], lambda: {"code": "other"}) == {"code": "other"}
+    assert len(list(tmp_path.glob("t-*.pickle"))) == 2
