@@ -69,13 +69,8 @@ class Spill:
 
     def __iter__(self) -> Iterator[Any]:
         """Read the batches back; each iteration has its own file position, so iterations may overlap."""
-        self.finish()
-        if self._fd < 0:
-            raise RuntimeError("spill is closed")
-        raw = io.BufferedReader(_PositionalReader(self._fd), buffer_size=1 << 16)
-        with zstandard.ZstdDecompressor().stream_reader(raw) as reader:
-            for _ in range(self.batches):
-                yield pickle.load(reader)
+        for pickled in self.pickled():
+            yield pickle.loads(pickled)
 
     def pickled(self) -> Iterator[bytes]:
         """The batches as their pickled bytes, in order (for a pool worker to unpickle)."""
