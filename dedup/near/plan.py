@@ -18,7 +18,8 @@ decisions are keyed by it, so an engine looks a paragraph up by the key it gave.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from bisect import bisect_left
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -89,18 +90,21 @@ class DedupPlan:
     def decision(self, position: Any, index: int) -> Decision | None:
         return self.decisions.get((position, index))
 
-    def by_position(self) -> dict[Any, dict[Key, Decision]]:
-        """The decisions grouped by unit position (document ordinal), for cutting the plan into shares."""
-        grouped: dict[Any, dict[Key, Decision]] = {}
-        for key, decision in self.decisions.items():
-            grouped.setdefault(key[0], {})[key] = decision
-        return grouped
+    def shares(self, sizes: Iterable[int]) -> Iterator[DedupPlan]:
+        """The plan cut for consecutive runs of `sizes` documents from document ordinal 0 (an engine's batches
+        or shards): only decisions, which is all the assemble pass needs. The keys are sorted once and each
+        share is one slice of them, so no second, per-document copy of the whole plan is held."""
+        keys = sorted(self.decisions)
+        lo = end = 0
+        for size in sizes:
+            end += size
+            hi = bisect_left(keys, end, lo, key=_position)
+            yield DedupPlan({key: self.decisions[key] for key in keys[lo:hi]}, [])
+            lo = hi
 
 
-def share_of(grouped: dict[Any, dict[Key, Decision]], positions: range) -> DedupPlan:
-    """The plan's share for the documents at `positions` (an engine's batch or shard): only decisions, which is
-    all the assemble pass needs."""
-    return DedupPlan({key: d for p in positions for key, d in grouped.get(p, {}).items()}, [])
+def _position(key: Key) -> Any:
+    return key[0]
 
 
 class ShingleTable(Sequence[np.ndarray]):

@@ -39,7 +39,7 @@ from dedup.io.read import read_sources
 from dedup.io.unique_ids import unique_ids
 from dedup.io.write import atomic_output, write_jsonl, write_text
 from dedup.near.bands import band_keys, candidate_pairs, sorted_unique
-from dedup.near.plan import Decision, plan_from_pairs, share_of
+from dedup.near.plan import Decision, plan_from_pairs
 from dedup.noise.corpus_stats import LineStats
 from dedup.records import CleanedDocument, Reject
 from dedup.run import passes
@@ -414,6 +414,5 @@ def _plan_shares(wanted: tuple[np.ndarray, list[np.ndarray | None]], picked: lis
         docs += shard_docs
         texts += shard_texts
     plan = plan_from_pairs(pairs, docs, units, texts, config, mode=mode)
-    grouped = plan.by_position()
-    return ([share_of(grouped, range(doc_offsets[i], doc_offsets[i + 1])).decisions for i in range(shards)],
-            len(plan.clusters))
+    sizes = np.diff(doc_offsets).tolist()
+    return [share.decisions for share in plan.shares(sizes)], len(plan.clusters)

@@ -12,7 +12,6 @@ and batch size.
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from typing import Any
@@ -24,7 +23,7 @@ from dedup.io.shape import from_records
 from dedup.io.spill import Spill
 from dedup.io.unique_ids import unique_ids
 from dedup.near.bands import CHUNK_BANDS, band_keys, pairs_of_blocks
-from dedup.near.plan import Canonical, ClusterRecord, DedupPlan, Key, Member, plan_from_pairs
+from dedup.near.plan import Canonical, ClusterRecord, DedupPlan, Member, plan_from_pairs
 from dedup.near.stars import cluster_id
 from dedup.records import Classified, CleanedDocument, Document, Reject
 from dedup.run import passes
@@ -65,10 +64,6 @@ def plan_local(pairs: np.ndarray, refs: np.ndarray, batches: Iterable[list[Class
     docs, texts = passes.unit_texts(_numbered(batches), units)
     pairs[:] = np.searchsorted(wanted, pairs)   # in place: the caller's array is the only copy held on
     return plan_from_pairs(pairs, docs, units, texts, options.minhash, mode=options.dedup, records=records)
-
-
-def _position(key: Key) -> Any:
-    return key[0]
 
 
 def _numbered(batches: Iterable[list[Classified]]) -> Iterator[tuple[int, list[Classified]]]:
@@ -222,16 +217,12 @@ class CleanRun:
                         yield cleaned
 
     def _assemble_jobs(self) -> Iterator[PackedAssembleJob]:
-        decisions = self.plan.decisions if self.plan is not None and self.options.dedup != "off" else None
-        keys = sorted(decisions) if decisions is not None else []   # by position: a batch's keys are one slice
+        plan = self.plan if self.options.dedup != "off" else None
+        shares: Iterable[DedupPlan | None] = (plan.shares(self._batch_sizes) if plan is not None
+                                              else (None for _ in self._batch_sizes))
         first = 0
-        for pickled, size in zip(self._classified.pickled(), self._batch_sizes, strict=True):
-            if decisions is None:
-                yield pickled, first, None
-            else:
-                lo = bisect_left(keys, first, key=_position)
-                hi = bisect_left(keys, first + size, lo, key=_position)
-                yield pickled, first, DedupPlan({key: decisions[key] for key in keys[lo:hi]}, [])
+        for pickled, size, share in zip(self._classified.pickled(), self._batch_sizes, shares, strict=True):
+            yield pickled, first, share
             first += size
 
     def cluster_records(self, singletons: bool = False) -> list[ClusterRecord]:

@@ -8,7 +8,7 @@ import numpy as np
 
 from dedup.config import MinHashConfig
 from dedup.near.bands import band_keys, candidate_pairs
-from dedup.near.plan import ShingleTable, verify_links
+from dedup.near.plan import ShingleTable, plan_from_pairs, verify_links
 from dedup.near.shingle import shingle_sets
 from dedup.near.sign import Signer
 from dedup.near.stars import LinkTable, build_clusters
@@ -46,3 +46,22 @@ def test_chunked_verification_and_clusters_match_link_objects(seed_paths: list[P
     assert build_clusters(len(texts), compact, texts, order, shingles=table, config=config) == build_clusters(
         len(texts), links, texts, order, config=config)
     assert LinkTable.concat([]).duplicates.shape == (0, 2)
+
+
+def test_plan_shares_hold_each_runs_decisions_once(seed_paths: list[Path]) -> None:
+    """Cutting the seeds' plan into consecutive runs of documents gives each decision to the run holding its
+    document, and every decision to exactly one run (a run without decisions gets an empty share)."""
+    units = [(doc, k) for doc, path in enumerate(seed_paths)
+             for k, line in enumerate(path.read_text(encoding="utf-8").splitlines()) if len(line.split()) >= 8]
+    texts = [seed_paths[doc].read_text(encoding="utf-8").splitlines()[k].strip() for doc, k in units]
+    config = MinHashConfig()
+    pairs = candidate_pairs(band_keys(Signer(config).sign_texts(texts), config))
+    plan = plan_from_pairs(pairs, [seed_paths[doc].name for doc, _ in units], units, texts, config)
+    assert plan.decisions and {doc for doc, _ in plan.decisions} != {0}
+    sizes = [2, 0, 1, 2]
+    shares = list(plan.shares(sizes))
+    starts = [0, 2, 2, 3]
+    for share, start, size in zip(shares, starts, sizes, strict=True):
+        assert share.decisions == {key: d for key, d in plan.decisions.items() if start <= key[0] < start + size}
+        assert share.clusters == []
+    assert sum(len(share.decisions) for share in shares) == len(plan.decisions)
