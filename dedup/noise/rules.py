@@ -196,8 +196,7 @@ def _packaged_index() -> RuleIndex:
     folder = resources.files("dedup") / "rules"
     files = [(e.name, e.read_bytes()) for e in sorted(folder.iterdir(), key=lambda e: e.name)
              if e.name.endswith(".rules")]
-    code = [Path(__file__).with_name(name).read_bytes() for name in ("rules.py", "rule_index.py", "literals.py")]
-    parts = [__version__, regex.__version__, _automaton_version(), *code, *(b for f in files for b in f)]
+    parts = [__version__, regex.__version__, _automaton_version(), *(b for f in files for b in f)]   # + the code
     return load_or_build("rules", parts, lambda: _build_packaged(files))
 
 

@@ -16,7 +16,6 @@ from collections import Counter
 from collections.abc import Iterable
 from functools import cache, lru_cache
 from itertools import repeat
-from pathlib import Path
 
 import justext
 import numpy as np
@@ -76,7 +75,7 @@ def _inverted() -> tuple[tuple[str, ...], dict[str, int], np.ndarray, np.ndarray
     carried English (Marathi's has 250 English stop words), and a Devanagari list must not win on English.
     Reading ~100 lists costs ~0.5 CPU-s, so the table is kept in the on-disk table cache.
     """
-    parts: list[bytes | str] = [__version__, justext_version(), np.__version__, Path(__file__).read_bytes()]
+    parts: list[bytes | str] = [__version__, justext_version(), np.__version__]   # the key adds the code
     return load_or_build("stoplists", parts, _flat_inverted)
 
 

@@ -2,11 +2,10 @@
 
 Why: building them costs ~0.5 CPU-s per process (parsing ~1,100 rule lines, reading ~100 stop-lists), which
 dominated a one-page `dedup clean` and every pool worker. The file name carries a hash of everything the
-table is built from (rule-file bytes, package and library versions, and the source of the modules that build
-and hold the tables), so a changed rule file, upgrade or edited checkout builds a new one; a stale name is never
-read. Writes are atomic (temp file + rename); an unwritable or
-corrupt cache only means building in memory, as before. `DEDUP_CACHE_DIR` moves it; `DEDUP_CACHE_DIR=off`
-disables it.
+table is built from (the caller's parts: rule-file bytes, package and library versions; and, for every table,
+the source of the noise modules that build and hold it), so a changed rule file, upgrade or edited checkout
+builds a new one; a stale name is never read. Writes are atomic (temp file + rename); an unwritable or corrupt
+cache only means building in memory, as before. `DEDUP_CACHE_DIR` moves it; `DEDUP_CACHE_DIR=off` disables it.
 """
 
 from __future__ import annotations
