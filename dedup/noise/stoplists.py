@@ -66,7 +66,7 @@ def _script(word: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _inverted() -> tuple[tuple[str, ...], dict[str, int], np.ndarray, np.ndarray]:
+def stop_word_table() -> tuple[tuple[str, ...], dict[str, int], np.ndarray, np.ndarray]:
     """The languages in alphabetical order, and the stop words of all of them inverted: word -> its row, and
     row i's language numbers are numbers[starts[i]:starts[i + 1]] (flat arrays: 150k small arrays would
     cost more to unpickle than to build).
@@ -80,7 +80,7 @@ def _inverted() -> tuple[tuple[str, ...], dict[str, int], np.ndarray, np.ndarray
 
 
 def _flat_inverted() -> tuple[tuple[str, ...], dict[str, int], np.ndarray, np.ndarray]:
-    """(languages, word -> row, row start offsets, language numbers), as `_inverted` returns them."""
+    """(languages, word -> row, row start offsets, language numbers), as `stop_word_table` returns them."""
     languages = tuple(sorted(justext.get_stoplists()))
     index: dict[str, list[int]] = {}
     for number, language in enumerate(languages):
@@ -114,7 +114,7 @@ def guess_language(text: str | Iterable[str], min_tokens: int = 8) -> tuple[str,
     tokens = words(text) if isinstance(text, str) else list(text)
     if len(tokens) < min_tokens:
         return FALLBACK, 0.0
-    languages, index, starts, flat = _inverted()
+    languages, index, starts, flat = stop_word_table()
     counts = Counter(tokens)
     rows = np.fromiter(map(index.get, counts, repeat(-1)), dtype=np.int64, count=len(counts))   # -1: no stop word
     found = rows >= 0

@@ -27,8 +27,7 @@ from dedup.noise.repair import preload as preload_word_list
 from dedup.noise.repair import repair_document
 from dedup.noise.rules import RuleSet
 from dedup.noise.segment import segment
-from dedup.noise.stoplists import _inverted as stoplist_table
-from dedup.noise.stoplists import guess_language, words
+from dedup.noise.stoplists import guess_language, stop_word_table, words
 from dedup.records import Classified, CleanedDocument, Document, Prepared, Reject
 from dedup.run.options import CleanOptions
 from dedup.run.settle import assemble as assemble_document
@@ -88,7 +87,7 @@ class Stages:
         if self.classifier.stats is None:
             return
         self.classifier.rules.compile_all()
-        stoplist_table()
+        stop_word_table()
         if self.repair:
             preload_word_list("en")
 

@@ -70,7 +70,7 @@ def test_language_guess_as_with_one_slice_per_token(lines: list[str]) -> None:
 
     import numpy as np
 
-    languages, index, starts, flat = stoplists._inverted()
+    languages, index, starts, flat = stoplists.stop_word_table()
     for first in range(0, len(lines), 5):
         tokens = [w for line in lines[first:first + 5] for w in stoplists.words(line)]
         found = [(flat[starts[row]:starts[row + 1]], n) for t, n in Counter(tokens).items()
