@@ -61,6 +61,8 @@ class Verdict:
     paragraph is noise (a dateline prefix, a publisher suffix); `moved` holds what goes to metadata instead
     of vanishing (byline, dateline, title suffix). `positional` marks a paragraph whose verdict could differ at
     another position (a byline or date line is trusted only near the edges, a publisher suffix only at the top).
+    `cuts` are whole lines inside the keep span that go too (start, end, category, reason: a rule-matched line in
+    the middle of a multi-line block); the kept text is then the remaining lines of the span joined by "\n".
     """
 
     label: Label
@@ -69,13 +71,14 @@ class Verdict:
     keep: tuple[int, int] | None = None
     moved: tuple[tuple[str, str], ...] = ()
     positional: bool = False
+    cuts: tuple[tuple[int, int, str, str], ...] = ()
 
     @property
     def is_noise(self) -> bool:
         return self.label == NOISE
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return Verdict, (self.label, self.category, self.reason, self.keep, self.moved, self.positional)
+        return Verdict, (self.label, self.category, self.reason, self.keep, self.moved, self.positional, self.cuts)
 
 
 @dataclass(slots=True, frozen=True)

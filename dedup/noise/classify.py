@@ -148,6 +148,19 @@ def _content(reason: str) -> Verdict:
     return Verdict(CONTENT, CONTENT, reason)
 
 
+
+def _continues(text: str, start: int) -> bool:
+    """Does the line at `start` carry on the previous line's sentence (that line ends without closing
+    punctuation and this one starts in lower case or with a bracket or comma)? Script-neutral: cased scripts only
+    say so by case, the punctuation check covers the rest."""
+    before = text[:start].rstrip()
+    head = text[start:start + 1]
+    return bool(before) and before[-1] not in _SENTENCE_END and (head.islower() or head in "(,;")
+
+
+_SENTENCE_END = frozenset(".!?:;…\"'”’»)]|。！？")
+
+
 class Classifier:
     """Paragraph verdicts for one document at a time; stateless between calls (stats are read-only here)."""
 
@@ -294,7 +307,8 @@ class Classifier:
         return Verdict(NOISE, match.category, match.reason, moved=moved)
 
     def _line_rules(self, p: Paragraph) -> Verdict | None:
-        """A block of several lines: rule-matched lines at its start or end go, the lines between stay.
+        """A block of several lines: rule-matched lines go (at its start or end, or cut from its middle), the
+        other lines stay.
 
         Why: one blank line in a page's text makes `segment` return blocks, and a block can then start with
         "NOTAS RELACIONADAS" or end with "Alle Angaben ohne Gewähr". Only rules count here (the other evidence
@@ -314,13 +328,19 @@ class Classifier:
             assert first is not None
             return Verdict(NOISE, first.category, f"every line of the block matches a rule, the first {first.reason}")
         trail = next(k for k, m in enumerate(reversed(marks)) if m is None)
-        if not (lead or trail):
+        middle = zip(spans[lead:len(spans) - trail], marks[lead:len(marks) - trail], strict=True)
+        # a rule-matched line between kept lines: cut on its own, unless it continues the sentence of the line
+        # before (hard-wrapped prose: "… the page chrome (cookie banner, navigation, …" is not a cookie notice)
+        inner = tuple((start, end, m.category, m.reason) for (start, end), m in middle
+                      if m is not None and not _continues(p.text, start))
+        if not (lead or trail or inner):
             return None
-        cut = marks[0] if lead else marks[-1]
-        assert cut is not None
-        where = " and ".join(f"{count} {side}" for count, side in ((lead, "first"), (trail, "last")) if count)
-        return Verdict(CONTENT, cut.category, f"{where} line(s) of the block match rules ({cut.reason})",
-                       keep=(spans[lead][0], spans[len(spans) - 1 - trail][1]))
+        cut = marks[0] if lead else marks[-1] if trail else None
+        counts = ((lead, "first"), (trail, "last"), (len(inner), "inner"))
+        where = " and ".join(f"{count} {side}" for count, side in counts if count)
+        category, reason = (cut.category, cut.reason) if cut is not None else inner[0][2:]
+        return Verdict(CONTENT, category, f"{where} line(s) of the block match rules ({reason})",
+                       keep=(spans[lead][0], spans[len(spans) - 1 - trail][1]), cuts=inner)
 
     def _partial(self, doc: Document, p: Paragraph, windows: tuple[bool, bool, bool], s: Shape,
                  title: str) -> Verdict | None:

@@ -28,10 +28,10 @@ from dedup.noise.repair import repair_document
 from dedup.noise.rules import RuleSet
 from dedup.noise.segment import segment
 from dedup.noise.stoplists import guess_language, stop_word_table, words
-from dedup.records import Classified, CleanedDocument, Document, Prepared, Reject
+from dedup.records import Classified, CleanedDocument, Document, Prepared, Reject, Verdict
 from dedup.run.options import CleanOptions
 from dedup.run.settle import assemble as assemble_document
-from dedup.run.settle import kept_text
+from dedup.run.settle import kept_text, source_offset
 
 # jusText stop-list names → wordfreq language codes, for the languages both know (glued-word repair needs a
 # word-frequency list in the document's own language; without one it does nothing).
@@ -121,11 +121,12 @@ def _classify_one(stages: Stages, item: Prepared) -> Classified:
     verdicts = stages.classifier.classify(item.doc, item.paragraphs, language, words_of)
     kept = [kept_text(paragraph, verdict) for paragraph, verdict in zip(item.paragraphs, verdicts, strict=True)]
     lang = WORDFREQ_CODES.get(language) if stages.repair and coverage > 0 else None
-    repairs = repair_kept(item, kept, lang) if lang is not None else []
+    repairs = repair_kept(item, verdicts, kept, lang) if lang is not None else []
     return Classified(item.doc, item.paragraphs, verdicts, kept, repairs)
 
 
-def repair_kept(item: Prepared, kept: list[str | None], lang: str) -> list[tuple[int, str, str, int]]:
+def repair_kept(item: Prepared, verdicts: Sequence[Verdict], kept: list[str | None],
+                lang: str) -> list[tuple[int, str, str, int]]:
     """Repair the kept texts in place (see `dedup.noise.repair`); each repair with its paragraph index and its
     offset in the document's text."""
     repairs: list[tuple[int, str, str, int]] = []
@@ -133,8 +134,11 @@ def repair_kept(item: Prepared, kept: list[str | None], lang: str) -> list[tuple
     fixed = repair_document(kept, lang, item.doc.text, glue if isinstance(glue, list) else None)
     for k, (paragraph, (text, fixes)) in enumerate(zip(item.paragraphs, fixed, strict=True)):
         if fixes:
-            base = paragraph.start + max(0, paragraph.text.find(kept[k] or ""))
-            repairs.extend((paragraph.index, f.glued, f.fixed, base + f.offset) for f in fixes)
+            verdict = verdicts[k]
+            base = paragraph.start + (max(0, paragraph.text.find(kept[k] or "")) if not verdict.cuts else 0)
+            repairs.extend((paragraph.index, f.glued, f.fixed,
+                            base + (max(0, source_offset(paragraph, verdict, f.offset)) if verdict.cuts else f.offset))
+                           for f in fixes)
             kept[k] = text
     return repairs
 

@@ -22,13 +22,44 @@ PRIVATE_PREFIX = "_"
 
 
 def kept_text(paragraph: Paragraph, verdict: Verdict) -> str | None:
-    """The part of a paragraph that stays: None for noise, the keep span when only a prefix/suffix is noise."""
+    """The part of a paragraph that stays: None for noise, the keep span when only a prefix/suffix is noise,
+    the span's remaining lines joined by "\n" when lines inside it are cut (each a substring of the original)."""
     if verdict.is_noise:
         return None
     if verdict.keep is None:
         return paragraph.text
+    pieces = [paragraph.text[lo:hi].strip() for lo, hi in _pieces(verdict)]
+    return "\n".join(piece for piece in pieces if piece) or None
+
+
+def _pieces(verdict: Verdict) -> list[tuple[int, int]]:
+    """The spans of the keep span that stay: the whole span, or the parts between its cuts."""
+    assert verdict.keep is not None
     start, end = verdict.keep
-    return paragraph.text[start:end].strip() or None
+    pieces = []
+    for lo, hi, _category, _reason in sorted(verdict.cuts):
+        pieces.append((start, lo))
+        start = hi
+    pieces.append((start, end))
+    return [(lo, hi) for lo, hi in pieces if hi > lo]
+
+
+def source_offset(paragraph: Paragraph, verdict: Verdict, offset: int) -> int:
+    """Where character `offset` of the kept text (`kept_text`) sits in the paragraph's text, so that a repair in
+    a paragraph with cut lines is reported at its place in the document. The kept text is the stripped pieces
+    joined by one "\n"; -1 when the offset falls on a joining newline."""
+    if verdict.keep is None:
+        return offset
+    at = 0
+    for lo, hi in _pieces(verdict):
+        raw = paragraph.text[lo:hi]
+        piece = raw.strip()
+        if not piece:
+            continue
+        if offset < at + len(piece):
+            return lo + (len(raw) - len(raw.lstrip())) + offset - at if offset >= at else -1
+        at += len(piece) + 1
+    return -1
 
 
 def _public_metadata(metadata: dict[str, Any]) -> dict[str, Any]:
@@ -47,7 +78,8 @@ def _move(metadata: dict[str, Any], key: str, text: str) -> None:
 
 
 def _partial_removals(item: Classified, index: int) -> list[Removal]:
-    """The prefix/suffix of a paragraph cut off by a keep span (a dateline prefix, a publisher suffix)."""
+    """The prefix/suffix of a paragraph cut off by a keep span (a dateline prefix, a publisher suffix), and each
+    line cut inside it, with its own span and reason."""
     paragraph, verdict = item.paragraphs[index], item.verdicts[index]
     if verdict.keep is None:
         return []
@@ -58,6 +90,10 @@ def _partial_removals(item: Classified, index: int) -> list[Removal]:
         if cut:
             removals.append(Removal(index, cut, verdict.category, verdict.reason, paragraph.start + lo,
                                     paragraph.start + hi))
+    for lo, hi, category, reason in verdict.cuts:
+        removals.append(Removal(index, paragraph.text[lo:hi], category, reason, paragraph.start + lo,
+                                paragraph.start + hi))
+    removals.sort(key=lambda r: r.start)
     return removals
 
 

@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import dedup
 from dedup.noise.classify import Classifier, ClassifyConfig
 from dedup.noise.corpus_stats import LineStats
 from dedup.records import Document, Paragraph
@@ -414,6 +415,27 @@ def test_rule_lines_at_the_edges_of_a_block_are_trimmed() -> None:
     verdicts = Classifier().classify(furniture, paragraphs_of(furniture.text, "f"))
     assert verdicts[0].is_noise and "every line of the block matches a rule" in verdicts[0].reason
     assert not verdicts[1].is_noise
+
+
+def test_a_rule_line_inside_a_block_is_cut_on_its_own() -> None:
+    """A block whose lines are not separated by blank lines, with an ad slot between two story lines: the ad
+    line goes with its own span and reason, the story lines stay in order, and cleaning the output again
+    changes nothing."""
+    first = "Storm Ciarán brought gusts of up to 100 mph to the Channel Islands overnight."
+    second = "Residents of Jersey were told to stay at home until the afternoon."
+    text = f"Storm batters the coast\n\n{first}\nAdvertisement\n{second}"
+    [cleaned] = dedup.clean([Document("s", text)], dedup="off")
+    assert cleaned.text == f"Storm batters the coast\n\n{first}\n{second}"
+    [ad] = [r for r in cleaned.removed if r.text == "Advertisement"]
+    assert text[ad.start:ad.end] == "Advertisement" and ad.category == "advertisement"
+    assert "advertising.rules" in ad.reason
+    [again] = dedup.clean([Document("s", cleaned.text)], dedup="off")
+    assert again.text == cleaned.text and not again.removed
+    # hard-wrapped prose (the html fixtures' README): a line that carries on the sentence above ("(pages 4–5);
+    # the page chrome (cookie banner, …") is not a cookie notice of its own
+    readme = (SEEDS_DIR.parent / "html" / "README.md").read_text(encoding="utf-8")
+    [prose] = dedup.clean([Document("readme", readme)], dedup="off")
+    assert prose.text == readme.strip() and not prose.removed
 
 
 WCXB = SHARED / "data" / "dev" / "wcxb-dev.jsonl.gz"
