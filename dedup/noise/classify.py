@@ -71,6 +71,7 @@ _LINK_LABEL = regex.compile(r"^\W*(?:(?:read|learn|see|view|load|show) (?:more|a
 # often as not (tune folds: 2 of 8 such lines were content, against 1 of 28 plain dates) — not a dateline to remove
 _UPDATE_STAMP = regex.compile(r"^\W*(?:last )?(?:updated|modified|revised)\b|^\W*(?:zuletzt )?aktualisiert\b|"
                               r"^\W*mis à jour\b|^\W*actualizado\b|^\W*aggiornato\b|^\W*zaktualizowano\b", regex.I)
+_SENTENCE_END = frozenset(".!?:;…\"'”’»)]|。！？")
 _CODE = regex.compile(r"[{};=<>]|\(\)|^\s*[/.$#>]")
 _CTA_CATEGORY = (("newsletter", regex.compile(r"subscri|sign up|newsletter|inbox|abonn|zapisz|suscr|iscriv", regex.I)),
                  ("share", regex.compile(r"share|tweet|teilen|udostępnij|partag|compart|condivid", regex.I)),
@@ -148,17 +149,12 @@ def _content(reason: str) -> Verdict:
     return Verdict(CONTENT, CONTENT, reason)
 
 
-
-def _continues(text: str, start: int) -> bool:
-    """Does the line at `start` carry on the previous line's sentence (that line ends without closing
-    punctuation and this one starts in lower case or with a bracket or comma)? Script-neutral: cased scripts only
-    say so by case, the punctuation check covers the rest."""
-    before = text[:start].rstrip()
-    head = text[start:start + 1]
-    return bool(before) and before[-1] not in _SENTENCE_END and (head.islower() or head in "(,;")
-
-
-_SENTENCE_END = frozenset(".!?:;…\"'”’»)]|。！？")
+def _continues(previous: str, line: str) -> bool:
+    """Does `line` carry on the sentence of the `previous` line (which ends without closing punctuation, while
+    this one starts in lower case or with a bracket or comma)? Script-neutral: cased scripts only say so by case,
+    the punctuation check covers the rest."""
+    head = line[:1]
+    return previous.rstrip()[-1:] not in _SENTENCE_END and (head.islower() or head in "(,;")
 
 
 class Classifier:
@@ -328,11 +324,18 @@ class Classifier:
             assert first is not None
             return Verdict(NOISE, first.category, f"every line of the block matches a rule, the first {first.reason}")
         trail = next(k for k, m in enumerate(reversed(marks)) if m is None)
-        middle = zip(spans[lead:len(spans) - trail], marks[lead:len(marks) - trail], strict=True)
-        # a rule-matched line between kept lines: cut on its own, unless it continues the sentence of the line
-        # before (hard-wrapped prose: "… the page chrome (cookie banner, navigation, …" is not a cookie notice)
-        inner = tuple((start, end, m.category, m.reason) for (start, end), m in middle
-                      if m is not None and not _continues(p.text, start))
+        # a rule-matched line between kept lines is cut on its own, unless it continues the sentence of the kept
+        # line before it (hard-wrapped prose: "… the page chrome (cookie banner, navigation, …" is not a cookie
+        # notice). The kept line, not the line above: that is the line before it in the output, so a rerun agrees.
+        cuts: list[tuple[int, int, str, str]] = []
+        previous = p.text[slice(*spans[lead])]   # the first kept line
+        for (start, end), m in zip(spans[lead:len(spans) - trail], marks[lead:len(marks) - trail], strict=True):
+            line = p.text[start:end]
+            if m is not None and not _continues(previous, line):
+                cuts.append((start, end, m.category, m.reason))
+            else:
+                previous = line
+        inner = tuple(cuts)
         if not (lead or trail or inner):
             return None
         cut = marks[0] if lead else marks[-1] if trail else None

@@ -431,6 +431,11 @@ def test_a_rule_line_inside_a_block_is_cut_on_its_own() -> None:
     assert "advertising.rules" in ad.reason
     [again] = dedup.clean([Document("s", cleaned.text)], dedup="off")
     assert again.text == cleaned.text and not again.removed
+    # a lower-case rule line after a cut one is judged against the kept line before it, as a rerun sees it
+    stacked = f"Storm batters the coast\n\n{first}\nAdvertisement\nadvertisement\n{second}"
+    [once] = dedup.clean([Document("t", stacked)], dedup="off")
+    assert once.text == cleaned.text and [r.text for r in once.removed] == ["Advertisement", "advertisement"]
+    assert dedup.clean([Document("t", once.text)], dedup="off")[0].text == once.text
     # hard-wrapped prose (the html fixtures' README): a line that carries on the sentence above ("(pages 4–5);
     # the page chrome (cookie banner, …") is not a cookie notice of its own
     readme = (SEEDS_DIR.parent / "html" / "README.md").read_text(encoding="utf-8")
