@@ -134,11 +134,8 @@ def repair_kept(item: Prepared, verdicts: Sequence[Verdict], kept: list[str | No
     fixed = repair_document(kept, lang, item.doc.text, glue if isinstance(glue, list) else None)
     for k, (paragraph, (text, fixes)) in enumerate(zip(item.paragraphs, fixed, strict=True)):
         if fixes:
-            verdict = verdicts[k]
-            base = paragraph.start + (max(0, paragraph.text.find(kept[k] or "")) if not verdict.cuts else 0)
             repairs.extend((paragraph.index, f.glued, f.fixed,
-                            base + (max(0, source_offset(paragraph, verdict, f.offset)) if verdict.cuts else f.offset))
-                           for f in fixes)
+                            paragraph.start + max(0, source_offset(paragraph, verdicts[k], f.offset))) for f in fixes)
             kept[k] = text
     return repairs
 
