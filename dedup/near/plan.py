@@ -28,7 +28,7 @@ import numpy as np
 from dedup.config import MinHashConfig
 from dedup.near.shingle import shingle_sets
 from dedup.near.stars import ClusterResult, LinkTable, build_clusters
-from dedup.near.verify import in_page_copy, verify_pairs
+from dedup.near.verify import in_copied_section, in_page_copy, verify_pairs
 
 Key = tuple[Any, int]
 
@@ -159,7 +159,8 @@ def plan_from_pairs(pairs: np.ndarray | Sequence[Sequence[int]], docs: Sequence[
     """The plan for units 0..n-1 (`docs[k]` document id, `keys[k]` order key, `texts[k]` text) from candidate
     pairs of unit numbers: the earliest copy of each cluster is kept, later ones are dropped — a later one in
     the kept copy's own document only when it is a long near-exact copy (`dedup.near.verify.in_page_copy`) of
-    the text the output keeps there: the copy's own in `mode` "drop", the canonical variant in "canonical".
+    the text the output keeps there (the copy's own in `mode` "drop", the canonical variant in "canonical") and
+    part of a copied section (`dedup.near.verify.in_copied_section`).
     Without `records` the plan holds decisions only (each cluster record keeps its members' texts alive)."""
     pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
     result = resolve_candidates(pairs, texts, keys, config, include_singletons=include_singletons, lang=lang)
@@ -173,6 +174,7 @@ def plan_from_pairs(pairs: np.ndarray | Sequence[Sequence[int]], docs: Sequence[
         return f"{docs[k]}#{keys[k][1]}"
 
     decisions: dict[Key, Decision] = {}
+    held: dict[Any, dict[int, tuple[int, Decision]]] = {}   # in-page copies by page: index -> (kept index, decision)
     out: list[ClusterRecord] = []
     found_count = len(result.clusters)
     pending = result.clusters[::-1]   # popped in cluster order, so each cluster is freed once it has its record
@@ -184,9 +186,14 @@ def plan_from_pairs(pairs: np.ndarray | Sequence[Sequence[int]], docs: Sequence[
         kept = where(members[0])   # the copy the output keeps, in both modes: a duplicate ref never names a dropped one
         output_text = texts[canonical] if mode == "canonical" else texts[members[0]]   # what stands there
         for rank, k in enumerate(members):
-            if rank and keys[k][0] == keys[members[0]][0] and not in_page_copy(output_text, texts[k], config):
-                continue   # a line its page repeats by design: kept as it is (cross-document copies still go)
-            decisions[keys[k]] = Decision(found.id, kept, texts[canonical], found.similarity[k], rank == 0)
+            decision = Decision(found.id, kept, texts[canonical], found.similarity[k], rank == 0)
+            if rank and keys[k][0] == keys[members[0]][0]:   # a copy on the kept copy's own page
+                if not in_page_copy(output_text, texts[k], config):
+                    continue   # lines a page repeats by design stay (cross-document copies still go)
+                if output_text == texts[members[0]] or in_page_copy(texts[members[0]], texts[k], config):
+                    held.setdefault(keys[k][0], {})[keys[k][1]] = (keys[members[0]][1], decision)
+                    continue   # the page's own repeat (not one the canonical wording makes): see below
+            decisions[keys[k]] = decision
         if not records:
             continue
         links = sorted({n for k in found.members for n in links_of.get(k, ())})
@@ -196,4 +203,7 @@ def plan_from_pairs(pairs: np.ndarray | Sequence[Sequence[int]], docs: Sequence[
             canonical=Canonical(docs[canonical], keys[canonical][1], texts[canonical], found.canonical_reason),
             part_of=[{"part": where(link.a), "whole": where(link.b), "containment": round(link.containment, 4)}
                      for link in (result.part_of[n] for n in links)]))
+    for position, copies in held.items():   # of a page's long copies only those of a copied section go
+        for index in in_copied_section({k: j for k, (j, _) in copies.items()}):
+            decisions[(position, index)] = copies[index][1]
     return DedupPlan(decisions, out, found_count)

@@ -12,6 +12,7 @@ from dedup.near.shingle import shingle_hashes
 from dedup.near.verify import (
     Link,
     classify,
+    in_copied_section,
     in_page_copy,
     intersections,
     overlap,
@@ -58,7 +59,7 @@ def test_merge_is_duplicate_of_at_most_one_part() -> None:
 
 
 # a product listing as scraped (one paragraph per line): names, prices, list items and forum-style rows that
-# the page repeats by design, and one long paragraph that the page (a teaser block) shows twice
+# the page repeats by design, and one long paragraph that the page (a teaser block) shows twice on its own
 LISTING = """Best laptops for students in 2025: our picks after three months of testing
 Dell XPS 13 Laptop, 13.4-inch FHD+ display, Intel Core Ultra 7, 16GB RAM, 512GB SSD
 Starting at $574 with free shipping and returns
@@ -93,8 +94,34 @@ def test_lines_a_page_repeats_by_design_are_kept() -> None:
     kept = cleaned.paragraphs
     for line in [*lines[1:9], lines[10]]:
         assert kept.count(line) == lines.count(line), line     # names, prices, list items, rows: all copies
-    assert kept.count(lines[9]) == 1                            # the long paragraph shown twice: one copy
-    assert [(d.index, d.text) for d in cleaned.duplicates] == [(11, lines[11])]
+    assert kept.count(lines[9]) == 2                            # a lone long repeat is not a copied section
+    assert cleaned.duplicates == []
+
+
+# a docs page (twilio.com, a tune-fold dev page) that repeats its callout under every language's code sample,
+# and a news page (tune fold) whose article body the scrape holds twice: only the second copy of the body goes
+CALLOUT = "This quickstart hardcodes your credentials for faster setup. To keep credentials secret and control \
+access when you deploy to production, use environment variables and API keys."
+STORY = ["The exhibition, titled 'Royal Portraits: A Century of Photography,' will showcase over 150 works from the \
+Royal Collection, spanning from the 1920s to the present day. It will feature images of the late Queen Elizabeth II, \
+Diana, Princess of Wales, and other members of the Royal Family.",
+         "The exhibition, which opens on May 17, is the first to be announced since King Charles III's cancer \
+diagnosis earlier this year. It will explore the evolution of royal portraiture through photography, from the \
+formal studio sittings of the early 20th century to the more relaxed and intimate images of today.",
+         "Visitors will have the opportunity to see iconic photographs by renowned photographers such as Cecil \
+Beaton, Annie Leibovitz, and Lord Snowdon. The exhibition will also include previously unseen images and personal \
+insights into the lives of the royals."]
+
+
+def test_only_copied_sections_of_a_page_go() -> None:
+    docs = "\n".join(["Don't include credentials in production apps", CALLOUT, "print(message.body)",
+                      "Don't include credentials in production apps", CALLOUT, "console.log(message.body);"])
+    assert dedup.clean([Document("docs", docs)])[0].duplicates == []
+    story = "\n".join([*STORY, "(With inputs from ANI)", "A portrait of Queen Elizabeth II in 2004", *STORY])
+    cleaned = dedup.clean([Document("news", story)])[0]
+    assert [d.index for d in cleaned.duplicates] == [5, 6, 7]
+    assert cleaned.paragraphs.count(STORY[1]) == 1
+    assert sorted(in_copied_section({5: 0, 6: 1, 7: 2, 9: 3})) == [5, 6, 7]   # a lone copy after them stays
 
 
 def test_copies_in_other_documents_still_go() -> None:
