@@ -71,6 +71,11 @@ _LINK_LABEL = regex.compile(r"^\W*(?:(?:read|learn|see|view|load|show) (?:more|a
 # often as not (tune folds: 2 of 8 such lines were content, against 1 of 28 plain dates) — not a dateline to remove
 _UPDATE_STAMP = regex.compile(r"^\W*(?:last )?(?:updated|modified|revised)\b|^\W*(?:zuletzt )?aktualisiert\b|"
                               r"^\W*mis à jour\b|^\W*actualizado\b|^\W*aggiornato\b|^\W*zaktualizowano\b", regex.I)
+# "January 6-9, 2026", "2025-12-12 - 2025-12-17": an event's days, not the one moment a page was published, so
+# not a dateline (the dateline moves into the metadata as the page's date)
+_DATE_RANGE = regex.compile(r"(?<![\d./-])\d{1,2}(?:st|nd|rd|th)?\s*[-–—]\s*\d{1,2}(?:st|nd|rd|th)?\b(?![./:-]\d)|"
+                            r"\d{4}-\d{2}-\d{2}\s*[-–—]\s*\d{4}-\d{2}-\d{2}|"
+                            r"\d{1,2}[./]\d{1,2}[./]\d{2,4}\s*[-–—]\s*\d{1,2}[./]\d{1,2}[./]\d{2,4}")
 _SENTENCE_END = frozenset(".!?:;…\"'”’»)]|。！？")
 _CODE = regex.compile(r"[{};=<>]|\(\)|^\s*[/.$#>]")
 _CTA_CATEGORY = (("newsletter", regex.compile(r"subscri|sign up|newsletter|inbox|abonn|zapisz|suscr|iscriv", regex.I)),
@@ -274,7 +279,7 @@ class Classifier:
             verdict = self._from_rule(p, match, near_edge, title)
             if verdict is not None:
                 return verdict
-        if s.date_only and near_edge and not _UPDATE_STAMP.match(p.text):
+        if s.date_only and near_edge and not _UPDATE_STAMP.match(p.text) and not _DATE_RANGE.search(p.text):
             return Verdict(NOISE, "dateline", f"only a date/time ({s.words} words)", moved=(("dateline", p.text),))
         partial = self._partial(doc, p, windows, s, title)
         if partial is not None:

@@ -107,6 +107,15 @@ def test_a_revision_stamp_is_not_a_dateline_but_a_bare_date_is() -> None:
         doc = Document("s", f"{lines[0]}\n{stamp}\n{lines[3]}")
         assert not any(v.is_noise for v in Classifier().classify(doc, paragraphs_of(doc.text, "s"))), stamp
 
+
+def test_a_date_range_is_an_event_not_a_dateline() -> None:
+    """An event page's days (tune-fold dev line) are not the moment the page was published; a bare date is."""
+    story = "Google's Gemini has rapidly evolved into one of the most capable model families on the market today."
+    for when, category in (("DATE: 2025-12-12 - 2025-12-17", "content"), ("March 3 – 5, 2025", "content"),
+                           ("July 18, 2024", "dateline"), ("2024-11-06", "dateline")):
+        doc = Document("e", f"How accurate is Gemini for business and enterprise use?\n{when}\n{story}")
+        assert Classifier().classify(doc, paragraphs_of(doc.text, "e"))[1].category == category, when
+
 def test_multilingual_noise_in_context() -> None:
     text = ["Der Bundestag hat am Donnerstag ein neues Gesetz zur Förderung erneuerbarer Energien beschlossen.",
             "Anzeige", "Lesen Sie auch: Wie die Energiewende gelingen kann",

@@ -381,6 +381,18 @@ def test_round_six_spares_prose(text: str) -> None:
     assert RuleSet.default().match(text) is None, text
 
 
+def test_button_and_asset_rules_spare_words_and_code() -> None:
+    """site.rules:16 takes the dialog button as written ("Close", tune-fold dev pages), not "close" in a list of a
+    listing's methods (Python's io docs); markup.rules:4 takes asset names, not a CSS rule for them."""
+    rules = RuleSet.default()
+    for text, location in (("Close", "site.rules:16"), ("× CLOSE", "site.rules:16"), ("site-logo", "markup.rules:4"),
+                           ("header_logo.png", "markup.rules:4"), ("- functools.Placeholder¶", "markup.rules:4")):
+        match = rules.match(text)
+        assert match is not None and match.location.endswith(location), text
+    for text in ("- close", "close", ".avatar {", "#site-logo img { width: 120px; }"):
+        assert rules.match(text) is None, text
+
+
 def test_needs_skips_the_regex_only_on_lines_without_its_literals(tmp_path: Path) -> None:
     path = write(tmp_path, "advertisement  needs=Commission|compensat  regex: \\bwe (?:earn|get) (?:a )?\\w+\\b\n")
     rule = parse_rules(path.read_text(encoding="utf-8"), "x.rules")[0]
