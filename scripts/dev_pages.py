@@ -164,10 +164,15 @@ class Truth:
     def is_lost_copy(self, text: str, output: str) -> bool | None:
         """For a line dropped as a copy of another: True only if the ground truth has it more often than the
         output keeps it. Judged by `is_content` alone, every dropped second copy of a truth line would count
-        as lost content although the truth (and the output) hold it once."""
+        as lost content although the truth (and the output) hold it once. With snippets only: True if a `with`
+        snippet the line holds is gone from the output, else None (a snippet cannot say how often the page
+        means the line; the kept copy still holds it)."""
         verdict = self.is_content(text)
-        if not verdict or not self.has_text:
+        if not verdict:
             return verdict
+        if not self.has_text:
+            line, kept = norm(text), norm(output)
+            return True if any(_snippet_match(line, s) and s not in kept for s in self.with_) else None
         line = " " + " ".join(tokens(text)) + " "
         return self.joined.count(line) > (" " + " ".join(tokens(output)) + " ").count(line)
 

@@ -10,7 +10,8 @@ Reported per source and split:
 * token precision / recall / F1 against the ground-truth `text` (wcxb-dev; mean over pages, bag of words);
 * snippet leak (`without` surviving) and keep (`with` kept), both sources;
 * per category and per rule: removals, how many were ground-truth content (rule precision), tokens lost; a line
-  dropped as a copy counts as content only where the ground truth has it more often than the output keeps it;
+  dropped as a copy counts as content only where the ground truth has it more often than the output keeps it
+  (snippet-only pages: only where its `with` snippet is gone from the output);
 * glued-word repairs (`metadata.repairs`) that match the ground truth's form (repair precision);
 * unattributed loss: tokens of the extracted text missing from the output without a `removed`/`duplicates`/
   `repairs` entry (must be 0).
