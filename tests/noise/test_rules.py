@@ -393,6 +393,16 @@ def test_button_and_asset_rules_spare_words_and_code() -> None:
         assert rules.match(text) is None, text
 
 
+def test_more_from_labels_spare_list_entries() -> None:
+    """furniture.rules:78 on tune-fold dev lines: a teaser block's label goes, an entry of a reading list stays."""
+    rules = RuleSet.default()
+    for text in ("More from Mac", "MORE ON THE DESIGN", "Más sobre La Tercera AM"):
+        match = rules.match(text)
+        assert match is not None and match.location.endswith("furniture.rules:78"), text
+    for text in ("- More on Postgres Performance by Craig Kerstiens", "- More on Cryptic openssl commands"):
+        assert rules.match(text) is None, text
+
+
 def test_needs_skips_the_regex_only_on_lines_without_its_literals(tmp_path: Path) -> None:
     path = write(tmp_path, "advertisement  needs=Commission|compensat  regex: \\bwe (?:earn|get) (?:a )?\\w+\\b\n")
     rule = parse_rules(path.read_text(encoding="utf-8"), "x.rules")[0]
