@@ -467,3 +467,19 @@ def test_rule_timeout_is_one_stderr_line_from_the_cli(tmp_path: Path) -> None:
     assert done.returncode == 0 and len(warned) == 1
     assert warned[0].startswith(f"dedup: warning: {rules}:1: regex ") and "treated as no match" in warned[0]
     assert not [line for line in done.stderr.splitlines() if line.startswith("  ")]   # no echoed source line
+
+
+def test_labels_and_sign_up_calls_spare_list_entries_and_revision_stamps() -> None:
+    """Dev-page lines (held-back folds pointed at the rules): advertising.rules:21 leaves a list item, attribution
+    .rules:17 a date after "originally published in", promo.rules:121 "sign up for the <named course>"; the ad
+    label, the syndication footer and the newsletter call still go."""
+    rules = RuleSet.default()
+    for text, location in (("Advertising", "advertising.rules:21"),
+                           ("Originally published at resistancezero.com", "attribution.rules:17"),
+                           ("Sign up for exclusive offers, new arrivals and more", "promo.rules:121"),
+                           ("Sign Up for Free and Start Shopping", "promo.rules:121")):
+        match = rules.match(text)
+        assert match is not None and match.location.endswith(location), text
+    for text in ("- Advertising", "Originally published in March 2022. Last updated on December 20, 2024.",
+                 "Sign up for the Podcast Success Blueprint!"):
+        assert rules.match(text) is None, text
