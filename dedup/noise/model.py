@@ -1,10 +1,11 @@
-"""A small line model: logistic regression over the evidence the hand rules use, where rules do not generalise.
+"""A small line model: boosted trees over the evidence the hand rules use, where rules do not generalise.
 
 Why a model: single pieces of HTML evidence (a `nav` class token, "inside <footer>", a high link density) were
 wrong on most unseen sites as verdicts, but together with length, stop words, position and neighbours they
-separate furniture from content well. The weights are trained by `scripts/train_noise_model.py` on the dev
-lines with domain-grouped folds and shipped as JSON (`line_model.json`); applying them needs numpy alone and is
-deterministic. Every removal names the score and the features that pushed it most.
+separate furniture from content well. The trees are trained by `scripts/train_noise_model.py` on the dev
+pages with domain-grouped folds (labels: the evaluation's own ground-truth judgement of each line) and shipped
+as JSON (`line_model.json`); applying them needs numpy alone and is deterministic. Every removal names the
+score and the features that pushed it most.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
+from typing import Any
 
 import numpy as np
 import regex
@@ -93,36 +95,77 @@ def with_neighbours(rows: Sequence[list[float]]) -> np.ndarray:
 
 @dataclass(frozen=True, slots=True)
 class LineModel:
-    """Standardised logistic regression: p(noise) = sigmoid(((x - mean) / scale) · weights)."""
+    """Gradient-boosted regression trees: p(noise) = sigmoid(base + the leaf value each tree reaches).
+
+    The trees are flat arrays over all nodes (`roots` gives each tree's first node); at a split node a row goes
+    `left` when its feature is <= `split`, else `right`; a leaf has `left == -1`. `value` holds a leaf's output
+    and, at a split node, the mean of its leaves (weighted by training rows): the difference between a node and
+    the child a row goes to is what that split's feature contributed to the row's log-odds (`explain`).
+    """
 
     names: tuple[str, ...]
-    weights: np.ndarray
-    mean: np.ndarray
-    scale: np.ndarray
+    feature: np.ndarray
+    split: np.ndarray
+    left: np.ndarray
+    right: np.ndarray
+    value: np.ndarray
+    roots: np.ndarray
+    base: float
     threshold: float
     version: str
 
     @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> LineModel:
+        trees = raw["trees"]
+        return cls(tuple(raw["names"]), np.asarray(trees["feature"], dtype=np.intp),
+                   np.asarray(trees["split"], dtype=np.float64), np.asarray(trees["left"], dtype=np.intp),
+                   np.asarray(trees["right"], dtype=np.intp), np.asarray(trees["value"], dtype=np.float64),
+                   np.asarray(trees["roots"], dtype=np.intp), float(raw["base"]), float(raw["threshold"]),
+                   str(raw["version"]))
+
+    @classmethod
     def packaged(cls) -> LineModel | None:
-        """The shipped weights, or None when they do not match this code's features (then the model is off)."""
+        """The shipped trees, or None when they do not match this code's features (then the model is off)."""
         path = resources.files("dedup.noise").joinpath("line_model.json")
         if not path.is_file():
             return None
         raw = json.loads(path.read_text(encoding="utf-8"))
         if tuple(raw["names"]) != NAMES:
             return None
-        return cls(tuple(raw["names"]), np.asarray(raw["weights"]), np.asarray(raw["mean"]),
-                   np.asarray(raw["scale"]), float(raw["threshold"]), str(raw["version"]))
+        return cls.from_json(raw)
+
+    def leaves(self, x: np.ndarray) -> np.ndarray:
+        """The leaf each row reaches in each tree, (rows, trees): all trees walked one level at a time."""
+        idx = np.broadcast_to(self.roots, (len(x), len(self.roots))).copy()
+        rows = np.arange(len(x))[:, None]
+        while True:
+            inner = self.left[idx] >= 0
+            if not inner.any():
+                return idx
+            go_left = x[rows, self.feature[idx]] <= self.split[idx]
+            idx = np.where(inner, np.where(go_left, self.left[idx], self.right[idx]), idx)
 
     def scores(self, x: np.ndarray) -> np.ndarray:
-        z = ((x - self.mean) / self.scale) @ self.weights
-        return np.asarray(1.0 / (1.0 + np.exp(-z)))
+        raw = self.base + self.value[self.leaves(x)].sum(axis=1) if len(x) else np.zeros(0)
+        return np.asarray(1.0 / (1.0 + np.exp(-raw)))
 
-    def explain(self, x: np.ndarray, top: int = 3) -> str:
+    def contributions(self, row: np.ndarray) -> np.ndarray:
+        """Per feature, the value changes along one row's path through every tree (summed over the splits on
+        it): with the base and the roots' values they add up to the row's log-odds."""
+        parts = np.zeros(len(self.names))
+        idx = self.roots.copy()
+        while (inner := self.left[idx] >= 0).any():
+            node = idx[inner]
+            child = np.where(row[self.feature[node]] <= self.split[node], self.left[node], self.right[node])
+            np.add.at(parts, self.feature[node], self.value[child] - self.value[node])
+            idx[inner] = child
+        return parts
+
+    def explain(self, row: np.ndarray, top: int = 3) -> str:
         """The features that pushed one row's score up most, with their contribution to the log-odds."""
-        parts = ((x - self.mean) / self.scale) * self.weights
+        parts = self.contributions(row)
         order = np.argsort(-parts, kind="stable")[:top]
-        return ", ".join(f"{self.names[k]}={x[k]:.2g} ({parts[k]:+.1f})" for k in order if parts[k] > 0)
+        return ", ".join(f"{self.names[k]}={row[k]:.2g} ({parts[k]:+.1f})" for k in order if parts[k] > 0)
 
 
 _CATEGORY_WORDS = (("newsletter", regex.compile(r"subscri|sign up|newsletter|inbox|abonn|zapisz|suscr|iscriv",

@@ -515,18 +515,20 @@ def test_html_evidence_alone_is_not_a_verdict_by_default() -> None:
 
 
 def test_a_line_model_removal_names_its_score_and_top_features() -> None:
-    """With weights (here: a model that only trusts `<nav>` plus link density), a removed line's reason gives
-    the model's score and the features that pushed it; a sentence in the same zone scores low and stays."""
-    import numpy as np
-
+    """With trees (here one tree that only trusts `<nav>` plus link density outside sentences), a removed line's
+    reason gives the model's score and the features that pushed it; a sentence in the same zone scores low and
+    stays."""
     from dedup.noise.model import NAMES, LineModel
 
-    weights = np.zeros(len(NAMES))
-    weights[NAMES.index("bias")] = -4.0
-    weights[NAMES.index("zone=nav")] = 4.0
-    weights[NAMES.index("link_density")] = 4.0
-    weights[NAMES.index("sentence_like")] = -8.0
-    model = LineModel(NAMES, weights, np.zeros(len(NAMES)), np.ones(len(NAMES)), 0.9, "test")
+    def at(name: str) -> int:
+        return NAMES.index(name)
+
+    # node 0: sentence_like <= 0.5 ? 1 : 2; node 1: zone=nav <= 0.5 ? 3 : 4; node 4: link_density <= 0.5 ? 5 : 6
+    tree = {"feature": [at("sentence_like"), at("zone=nav"), 0, 0, at("link_density"), 0, 0],
+            "split": [0.5, 0.5, 0.0, 0.0, 0.5, 0.0, 0.0], "left": [1, 3, -1, -1, 5, -1, -1],
+            "right": [2, 4, -1, -1, 6, -1, -1], "value": [-2.0, 0.0, -8.0, -4.0, 2.0, 0.0, 4.0], "roots": [0]}
+    model = LineModel.from_json({"names": list(NAMES), "trees": tree, "base": 0.0, "threshold": 0.9,
+                                 "version": "test"})
     lines = ["Harbour projects",
              "The council approved the harbour plan on Tuesday after a long debate, officials said."]
     context = [{"tag": "a", "zones": ["nav"], "tokens": []}, {"tag": "p", "zones": ["nav"], "tokens": []}]
