@@ -105,6 +105,7 @@ _LONG_WORD = re.compile(rf"[^\W\d_]{{{MIN_LENGTH},}}")
 _LONG_ASCII_WORD = re.compile(rf"[A-Za-z]{{{MIN_LENGTH},}}")
 _LETTER = re.compile(r"[^\W\d_]")
 _NOT_LETTER: dict[str, bool] = {}   # non-ASCII character -> not matched by `_LETTER`
+_ASCII = frozenset(map(chr, range(128)))
 # the comma first: `re` scans for it in C instead of trying the lookbehind at every position
 _COMMA = re.compile(r",(?<=[^\W\d_],)(?=[^\W\d_])")
 # a chunk (run of non-space characters) holding any of these is a URL, e-mail, path, code or identifier
@@ -131,13 +132,12 @@ def long_words(text: str) -> list[str]:
 
 
 def _no_letters_beyond_ascii(text: str) -> bool:
-    for c in set(text):
-        if c > "\x7f":
-            outside = _NOT_LETTER.get(c)
-            if outside is None:
-                outside = _NOT_LETTER[c] = _LETTER.fullmatch(c) is None
-            if not outside:
-                return False
+    for c in set(text).difference(_ASCII):   # the set difference is taken in C
+        outside = _NOT_LETTER.get(c)
+        if outside is None:
+            outside = _NOT_LETTER[c] = _LETTER.fullmatch(c) is None
+        if not outside:
+            return False
     return True
 
 
@@ -300,9 +300,11 @@ class Repairer:
             return True
         words = set(long_words(text))
         self.lookups += len(words)
-        # the words in neither list, found by C-level filters (most words are known), then the cheap tests
-        unknown = filterfalse(self._english.__contains__, filterfalse(self._freq.__contains__, words))
-        return any(word.islower() and len(word) <= MAX_WORD for word in unknown)
+        # the lower-case words in neither list, found by C-level filters (names are capitalised, and most words
+        # are known), then the length test
+        lower = filter(str.islower, words)
+        unknown = filterfalse(self._english.__contains__, filterfalse(self._freq.__contains__, lower))
+        return any(len(word) <= MAX_WORD for word in unknown)
 
     def repair(self, text: str) -> tuple[str, list[Fix]]:
         """Repaired text and its repairs, in text order (offsets into `text`)."""
