@@ -49,7 +49,7 @@ _WORD = re.compile(r"\w+")
 # word runs chained by single joiners
 _JOINERS = "'.`\u2018\u2019\u201a\u201b\u2032"
 _CHAIN = re.compile(r"\w+(?:[" + re.escape(_JOINERS) + r"]\w+)*")
-_ASCII = frozenset(map(chr, range(128)))
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")   # findall + set: the distinct ones, ~3x faster than set(text)
 _PLAIN: dict[str, bool] = {}   # non-ASCII character -> `normalise` cannot move a token boundary at it
 
 _MUL = np.uint64(0x9E3779B97F4A7C15)  # golden-ratio odd constant: order-sensitive n-gram combination
@@ -84,7 +84,7 @@ def token_count(text: str) -> int:
     for old, new in _CHEAP_NFKC:
         plain = plain.replace(old, new)
     if plain.isascii() or (unicodedata.is_normalized("NFKC", plain)
-                           and all(map(_plain_char, set(plain).difference(_ASCII)))):
+                           and all(map(_plain_char, set(_NON_ASCII.findall(plain))))):
         return len(_CHAIN.findall(plain))
     return len(tokens(text))
 

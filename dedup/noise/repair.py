@@ -105,7 +105,7 @@ _LONG_WORD = re.compile(rf"[^\W\d_]{{{MIN_LENGTH},}}")
 _LONG_ASCII_WORD = re.compile(rf"[A-Za-z]{{{MIN_LENGTH},}}")
 _LETTER = re.compile(r"[^\W\d_]")
 _NOT_LETTER: dict[str, bool] = {}   # non-ASCII character -> not matched by `_LETTER`
-_ASCII = frozenset(map(chr, range(128)))
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")   # findall + set: the distinct ones, ~3x faster than set(text)
 # the comma first: `re` scans for it in C instead of trying the lookbehind at every position
 _COMMA = re.compile(r",(?<=[^\W\d_],)(?=[^\W\d_])")
 # a chunk (run of non-space characters) holding any of these is a URL, e-mail, path, code or identifier
@@ -132,7 +132,7 @@ def long_words(text: str) -> list[str]:
 
 
 def _no_letters_beyond_ascii(text: str) -> bool:
-    for c in set(text).difference(_ASCII):   # the set difference is taken in C
+    for c in set(_NON_ASCII.findall(text)):
         outside = _NOT_LETTER.get(c)
         if outside is None:
             outside = _NOT_LETTER[c] = _LETTER.fullmatch(c) is None
