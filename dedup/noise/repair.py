@@ -132,6 +132,7 @@ def long_words(text: str) -> list[str]:
 
 
 def _no_letters_beyond_ascii(text: str) -> bool:
+    """True when no non-ASCII character of `text` is a letter for `_LETTER` (curly quotes, dashes)."""
     for c in set(_NON_ASCII.findall(text)):
         outside = _NOT_LETTER.get(c)
         if outside is None:
