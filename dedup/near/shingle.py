@@ -22,6 +22,7 @@ True
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -40,8 +41,16 @@ _FOLD = str.maketrans({
 _FOLDED_AS = {chr(code): str(folded) for code, folded in _FOLD.items()}
 _FOLDED = re.compile("[" + re.escape("".join(map(chr, _FOLD))) + "]")
 _SPACE = re.compile(r"\s+")
-_JOIN = re.compile(r"(?<=\w)['.](?=\w)")  # U.S. -> US, it's -> its: one token, like the undotted spelling
+# U.S. -> US, it's -> its: one token, like the undotted spelling (the joiner first: `re` then scans for it in C
+# instead of trying the lookbehind at every position)
+_JOIN = re.compile(r"['.](?<=\w['.])(?=\w)")
 _WORD = re.compile(r"\w+")
+# the characters `normalise` turns into a joiner ("'" or "."), and a token of `tokens` as it stands in such text:
+# word runs chained by single joiners
+_JOINERS = "'.`\u2018\u2019\u201a\u201b\u2032"
+_CHAIN = re.compile(r"\w+(?:[" + re.escape(_JOINERS) + r"]\w+)*")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")   # findall + set: the distinct ones, ~3x faster than set(text)
+_PLAIN: dict[str, bool] = {}   # non-ASCII character -> `normalise` cannot move a token boundary at it
 
 _MUL = np.uint64(0x9E3779B97F4A7C15)  # golden-ratio odd constant: order-sensitive n-gram combination
 _SHORT = np.uint64(0xD6E8FEB86659FD93)  # marks a whole-text shingle of a text shorter than n words
@@ -64,6 +73,39 @@ def normalise(text: str) -> str:
 def tokens(text: str) -> list[str]:
     """Word tokens of the normalised text; punctuation dropped, dotted abbreviations and contractions joined."""
     return _WORD.findall(_JOIN.sub("", normalise(text)))
+
+
+def token_count(text: str) -> int:
+    """`len(tokens(text))`, counted on the text itself where normalising it cannot move a token boundary (ASCII
+    text, and most other text: NFKC leaves it as it is and each non-ASCII character stays a word character or
+    not, and a joiner or not, once folded), ~2x faster than building the normalised copy. Choosing a cluster's
+    canonical text counts the tokens of every member."""
+    plain = text
+    for old, new in _CHEAP_NFKC:
+        plain = plain.replace(old, new)
+    if plain.isascii() or (unicodedata.is_normalized("NFKC", plain)
+                           and all(map(_plain_char, set(_NON_ASCII.findall(plain))))):
+        return len(_CHAIN.findall(plain))
+    return len(tokens(text))
+
+
+def _plain_char(char: str) -> bool:
+    """`normalise` keeps this character on its side of a token boundary: a word character stays one (casefolded,
+    'ß' -> 'ss' included), a joiner stays one, anything else becomes neither ('İ' -> 'i' + U+0307, a mark, does
+    not; nor does the soft hyphen, which is dropped)."""
+    if char < "\x80":
+        return True
+    plain = _PLAIN.get(char)
+    if plain is None:
+        folded = _FOLDED_AS.get(char)
+        if folded is not None:
+            plain = folded == "'" if char in _JOINERS else folded in ('"', "-", " ")
+        else:
+            word = _WORD.fullmatch(char) is not None
+            folded = char.casefold()
+            plain = all((_WORD.fullmatch(c) is not None) == word and (word or c not in "'.") for c in folded)
+        _PLAIN[char] = plain
+    return plain
 
 
 def _class_table() -> np.ndarray:
@@ -211,9 +253,10 @@ def shingle_sets(texts: Sequence[str], ngram: int) -> list[np.ndarray]:
     if not texts:
         return []
     grams, offsets = batch_shingles(texts, ngram)
+    bounds = offsets.tolist()
+    for lo, hi in itertools.pairwise(bounds):   # each text's slice sorted in place: ~10x faster than a lexsort
+        grams[lo:hi].sort()
     owner = np.repeat(np.arange(len(texts)), np.diff(offsets))
-    order = np.lexsort((grams, owner))
-    grams, owner = grams[order], owner[order]
     keep = np.ones(len(grams), dtype=bool)
     keep[1:] = (grams[1:] != grams[:-1]) | (owner[1:] != owner[:-1])
     grams, owner = grams[keep], owner[keep]

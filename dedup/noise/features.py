@@ -26,7 +26,8 @@ _URL_PIECE = re.compile("|".join(map(re.escape, _URL_PIECES)))   # any of them, 
 _EMAIL = regex.compile(r"\b[\w.+-]+@[\w-]+\.[\w.-]+\b")
 # searched from the end (`(?r)`): whether a match exists does not depend on the direction, and both branches end at $
 _SENTENCE_END = regex.compile(r"(?r)[.!?…。!?][\"'”’»)\]]*\s*$|[.!?][\"'”’»)\]]*\s*\(?[\w\s,.-]{0,30}\)?$")
-_ASCII_DIGIT = regex.compile(r"[0-9]")
+_ASCII_DIGIT = re.compile(r"[0-9]")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _CTA = regex.compile(
     r"^\W*(?:click|tap|subscribe|sign up|sign in|log ?in|register|download|follow|share|tweet|join|watch|listen|"
     r"read more|learn more|find out more|see more|view|shop|buy|order now|get (?:the|our|your|it)|try|donate|"
@@ -75,11 +76,11 @@ def _date_anchor() -> Any:
 
 
 def _has_digit(text: str) -> bool:
-    """Any character with `str.isdigit`: an ASCII digit found by one scan, else (ASCII text has no other) a
-    per-character test only for non-ASCII text."""
+    """Any character with `str.isdigit`: an ASCII digit found by one scan, else (no other ASCII character is a
+    digit) a per-character test of the non-ASCII characters only (a paragraph with curly quotes has a few)."""
     if _ASCII_DIGIT.search(text):
         return True
-    return not text.isascii() and any(map(str.isdigit, text))
+    return not text.isascii() and any(map(str.isdigit, _NON_ASCII.findall(text)))
 
 
 def has_url(text: str) -> bool:

@@ -101,7 +101,13 @@ def _zipf(freq: float) -> float:
 
 _TOKEN = re.compile(r"[^\W\d_]+(?:,[^\W\d_]+)?")
 _LONG_WORD = re.compile(rf"[^\W\d_]{{{MIN_LENGTH},}}")
-_COMMA = re.compile(r"(?<=[^\W\d_]),(?=[^\W\d_])")
+# `_LONG_WORD` on text whose non-ASCII characters are no letters (curly quotes, dashes), ~1.7x faster
+_LONG_ASCII_WORD = re.compile(rf"[A-Za-z]{{{MIN_LENGTH},}}")
+_LETTER = re.compile(r"[^\W\d_]")
+_NOT_LETTER: dict[str, bool] = {}   # non-ASCII character -> not matched by `_LETTER`
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")   # findall + set: the distinct ones, ~3x faster than set(text)
+# the comma first: `re` scans for it in C instead of trying the lookbehind at every position
+_COMMA = re.compile(r",(?<=[^\W\d_],)(?=[^\W\d_])")
 # a chunk (run of non-space characters) holding any of these is a URL, e-mail, path, code or identifier
 _TECHNICAL = re.compile(r"[/\\@._=<>{}\[\]()|#$%&*+~^`:;0-9-]")
 _EDGE_PUNCT = "\"'“”‘’«»()[].,;:!?…"
@@ -118,6 +124,22 @@ class Fix:
     offset: int
     glued: str
     fixed: str
+
+
+def long_words(text: str) -> list[str]:
+    """`_LONG_WORD.findall(text)`, with the ASCII pattern when no non-ASCII character of the text is a letter."""
+    return (_LONG_ASCII_WORD if text.isascii() or _no_letters_beyond_ascii(text) else _LONG_WORD).findall(text)
+
+
+def _no_letters_beyond_ascii(text: str) -> bool:
+    """True when no non-ASCII character of `text` is a letter for `_LETTER` (curly quotes, dashes)."""
+    for c in set(_NON_ASCII.findall(text)):
+        outside = _NOT_LETTER.get(c)
+        if outside is None:
+            outside = _NOT_LETTER[c] = _LETTER.fullmatch(c) is None
+        if not outside:
+            return False
+    return True
 
 
 def looks_like_code(text: str) -> bool:
@@ -277,11 +299,13 @@ class Repairer:
         self._load()
         if _COMMA.search(text):
             return True
-        words = set(_LONG_WORD.findall(text))
+        words = set(long_words(text))
         self.lookups += len(words)
-        # the words in neither list, found by C-level filters (most words are known), then the cheap tests
-        unknown = filterfalse(self._english.__contains__, filterfalse(self._freq.__contains__, words))
-        return any(word.islower() and len(word) <= MAX_WORD for word in unknown)
+        # the lower-case words in neither list, found by C-level filters (names are capitalised, and most words
+        # are known), then the length test
+        lower = filter(str.islower, words)
+        unknown = filterfalse(self._english.__contains__, filterfalse(self._freq.__contains__, lower))
+        return any(len(word) <= MAX_WORD for word in unknown)
 
     def repair(self, text: str) -> tuple[str, list[Fix]]:
         """Repaired text and its repairs, in text order (offsets into `text`)."""

@@ -65,6 +65,8 @@ _QUOTE_PAIRS = tuple((chr(code), str(folded)) for code, folded in _QUOTES.items(
 _TAGS = regex.compile(r"\[/?[a-z]+\]|</?[a-z][^>]{0,200}>", regex.I)
 _NON_WORD = regex.compile(r"[^\w']+")
 _NON_WORD_ASCII = re.compile(r"[^\w']+")   # the same class as `_NON_WORD` on ASCII text, and ~5x faster
+# an ASCII table that CPython's `str.translate` applies to ASCII text in C: the ASCII characters of `_NON_WORD`
+_NON_WORD_SPACES = str.maketrans(dict.fromkeys((chr(c) for c in range(128) if _NON_WORD_ASCII.match(chr(c))), " "))
 _SPACE = regex.compile(r"\s+")
 _NOT_REGEX_SPACE = ("\x1c", "\x1d", "\x1e", "\x1f")   # the only characters `str.split` and `regex`'s \s disagree on
 _NOT_REGEX_SPACE_FOUND = re.compile("[" + "".join(_NOT_REGEX_SPACE) + "]")
@@ -93,26 +95,28 @@ def normalise(text: str) -> str:
 def _normalise_clean(cleaned: str) -> str:
     """`normalise` of a text that is already `clean` (which is idempotent)."""
     text = (_TAGS.sub(" ", cleaned) if "<" in cleaned or "[" in cleaned else cleaned).casefold()   # no bracket, no tag
-    non_word = _NON_WORD_ASCII if text.isascii() or _classes_agree(text) else _NON_WORD
-    spaced = non_word.sub(" ", text)
+    if text.isascii():   # each character of `_NON_WORD` to a space, which `split` then collapses: ~3x faster
+        spaced = text.translate(_NON_WORD_SPACES)
+    else:
+        spaced = (_NON_WORD_ASCII if _classes_agree(text) else _NON_WORD).sub(" ", text)
     if "'" not in spaced and "_" not in spaced:   # then no word has anything to strip, and none is empty
         return " ".join(spaced.split())
     return " ".join(filter(None, (w.strip("'_") for w in spaced.split())))
 
 
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")   # findall + set: the distinct ones, ~3x faster than set(text)
 _AGREES: dict[str, bool] = {}   # non-ASCII character -> `_NON_WORD` and `_NON_WORD_ASCII` class it alike
 
 
 def _classes_agree(text: str) -> bool:
     """True when `re` and `regex` put every character of `text` on the same side of [^\\w'] (curly quotes and
     dashes do; combining marks, superscripts and fractions do not), so either pattern gives the same split."""
-    for c in set(text):
-        if c > "\x7f":
-            agree = _AGREES.get(c)
-            if agree is None:
-                agree = _AGREES[c] = (_NON_WORD.fullmatch(c) is None) == (_NON_WORD_ASCII.fullmatch(c) is None)
-            if not agree:
-                return False
+    for c in set(_NON_ASCII.findall(text)):
+        agree = _AGREES.get(c)
+        if agree is None:
+            agree = _AGREES[c] = (_NON_WORD.fullmatch(c) is None) == (_NON_WORD_ASCII.fullmatch(c) is None)
+        if not agree:
+            return False
     return True
 
 

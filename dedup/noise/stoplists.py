@@ -29,6 +29,7 @@ FALLBACK = "English"
 
 
 _ASCII_WORD = re.compile(r"[A-Za-z']+")   # `_WORD` on text whose non-ASCII characters are no letters or marks
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")   # findall + set: the distinct ones, ~3x faster than set(text)
 _OUTSIDE: dict[str, bool] = {}           # non-ASCII character -> not matched by `_WORD`
 
 
@@ -44,13 +45,12 @@ def words(text: str) -> list[str]:
 def _no_letters_beyond_ascii(text: str) -> bool:
     """True when no non-ASCII character of `text` is a letter or mark (curly quotes, dashes): then `_WORD`'s
     matches are runs of ASCII letters and apostrophes, which `re` finds ~3x faster."""
-    for c in set(text):
-        if c > "\x7f":
-            outside = _OUTSIDE.get(c)
-            if outside is None:
-                outside = _OUTSIDE[c] = _WORD.fullmatch(c) is None
-            if not outside:
-                return False
+    for c in set(_NON_ASCII.findall(text)):
+        outside = _OUTSIDE.get(c)
+        if outside is None:
+            outside = _OUTSIDE[c] = _WORD.fullmatch(c) is None
+        if not outside:
+            return False
     return True
 
 

@@ -16,7 +16,8 @@ ROOT = Path(__file__).resolve().parents[2]
 DEV_LINES = ROOT.parent / "shared" / "data" / "dev" / "lines.jsonl.gz"
 EDGES = ["a\x1cb  c", " \x1f x\x1d ", "\u00a0x\u2003y", "ǅ x", "İstanbul ﬁ", "x\u00ad y", "`q` ‘x’", "ß ẞ",
          "a\u0301b “q”", "ſtraße K x", "x²y ½", "o’clock ’tis", "Visit EXAMPLE.COM now", "see HTTP://x", "x.Co",
-         "İT.İT", "Monday ²", "5 p.m.", "end.)  ", "(x).", ""]
+         "İT.İT", "Monday ²", "5 p.m.", "end.)  ", "(x).", "", "co\u00adop a´b c…d U.S.’s", "“Done.” )", "x,y;z ½,a",
+         "\u2033 a\u2032b ΣΑΣ."]
 
 
 @pytest.fixture(scope="module")
@@ -105,3 +106,30 @@ def test_long_texts_signed_as_after_counting_tokens(lines: list[str]) -> None:
     assert 0 < len(long) < len(lines)
     assert positions.tolist() == long
     assert np.array_equal(signatures, signer.sign_texts([lines[k] for k in long]))
+
+
+def test_canonical_checks_as_with_the_full_searches(lines: list[str]) -> None:
+    import re
+
+    from dedup.near import canonical, shingle
+    from dedup.noise import repair
+
+    glued = re.compile(r"(?<=[^\W\d_])[,;](?=[^\W\d_])")
+    comma = re.compile(r"(?<=[^\W\d_]),(?=[^\W\d_])")
+    join = re.compile(r"(?<=\w)['.](?=\w)")
+    for line in lines:
+        assert canonical.complete_sentence(line) == bool(canonical._COMPLETE.search(line)), line
+        assert bool(canonical._GLUED_PUNCT.search(line)) == bool(glued.search(line)), line
+        assert bool(repair._COMMA.search(line)) == bool(comma.search(line)), line
+        assert repair.long_words(line) == repair._LONG_WORD.findall(line), line
+        norm = shingle.normalise(line)
+        assert shingle._JOIN.sub("", norm) == join.sub("", norm), line
+        assert shingle.token_count(line) == len(shingle.tokens(line)), line
+
+
+def test_str_strip_and_re_space_agree() -> None:
+    """`complete_sentence` strips with `str.rstrip` what `_COMPLETE` matches with `\\s`."""
+    import re
+
+    space = re.compile(r"\s")
+    assert all(chr(c).isspace() == (space.fullmatch(chr(c)) is not None) for c in range(sys.maxunicode + 1))
