@@ -229,20 +229,22 @@ def tag_boundaries(nodes: list[Any]) -> list[str]:
     no-break space. Where the extracted text has such a run glued ("hasoffered"), a space was lost: the
     evidence glued-word repair needs (`dedup.noise.repair`), sorted so the metadata is deterministic."""
     found: set[str] = set()
-    left: str | None = None
-    for node in nodes:
-        if "\xa0" in node or "\u2007" in node or "\u202f" in node:
-            found.update(f"{a}|{b}" for a, b in _NO_BREAK.findall(node) if (a + b).islower())
-        stripped = node.strip()
-        if not stripped:
+    joined = "".join(nodes)
+    if "\xa0" in joined or "\u2007" in joined or "\u202f" in joined:   # one scan of the page, not one per node
+        for node in nodes:
+            if "\xa0" in node or "\u2007" in node or "\u202f" in node:
+                found.update(f"{a}|{b}" for a, b in _NO_BREAK.findall(node) if (a + b).islower())
+    stripped = [text for node in nodes if (text := node.strip())]   # whitespace-only nodes are no boundary
+    for left, right in itertools.pairwise(stripped):
+        # the regexes run only where a run of letters can end and begin (a letter is alphanumeric); an
+        # upper-case head is no lower-case pair
+        first = right[0]
+        if not first.isalnum() or first.isupper() or not left[-1].isalnum():
             continue
-        # a letter is alphanumeric: the regexes run only where a run of letters can begin or end
-        if left is not None and stripped[0].isalnum():
-            head = _HEAD_LETTERS.match(stripped)
-            if head is not None and (left + head.group(0)).islower():
-                found.add(f"{left}|{head.group(0)}")
-        tail = _TAIL_LETTERS.search(stripped[-GLUE_RUN:]) if stripped[-1].isalnum() else None
-        left = tail.group(0) if tail is not None else None   # the run can only lie in the last GLUE_RUN letters
+        head = _HEAD_LETTERS.match(right)
+        tail = _TAIL_LETTERS.search(left[-GLUE_RUN:])   # the run can only lie in the last GLUE_RUN letters
+        if head is not None and tail is not None and (tail.group(0) + head.group(0)).islower():
+            found.add(f"{tail.group(0)}|{head.group(0)}")
     return sorted(normalize_unicode(pair) if not pair.isascii() else pair for pair in found)
 
 
