@@ -177,7 +177,8 @@ def _metadata(tree: Any, url: str | None, thorough: bool = False) -> dict[str, s
     return {key: value for key in METADATA_FIELDS if isinstance(value := getattr(meta, key, None), str) and value}
 
 
-_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\xad]+")
+_ZERO_WIDTH_CHARS = "\u200b\u200c\u200d\u2060\ufeff\xad"
+_ZERO_WIDTH = re.compile(f"[{_ZERO_WIDTH_CHARS}]+")
 _CONTEXT_BLOCKS = frozenset({"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "dd", "dt", "td", "th",
                              "figcaption", "pre", "div", "section", "span", "a", "button", "label", "caption",
                              "summary", "article", "aside", "nav", "footer", "header", "form", "figure", "main",
@@ -211,11 +212,19 @@ def _tokens(element: Any) -> list[str]:
     return [t.lower() for t in _TOKEN_SPLIT.split(attrs) if t]
 
 
-def _key(text: str) -> str:
-    """Matching key: NFC, no whitespace, no zero-width characters (trafilatura drops and rewraps both)."""
+def _key(text: str, zero_width: bool = True) -> str:
+    """Matching key: NFC, no whitespace, no zero-width characters (trafilatura drops and rewraps both);
+    `zero_width=False` when the caller knows the text has none (the regex scan is most of the cost)."""
     if not text.isascii():
-        text = _ZERO_WIDTH.sub("", normalize_unicode(text))
+        text = normalize_unicode(text)
+        if zero_width:
+            text = _ZERO_WIDTH.sub("", text)
     return "".join(text.split())
+
+
+def _has_zero_width(text: str) -> bool:
+    """Whether `_ZERO_WIDTH` can match: six substring scans in C are cheaper than one regex scan."""
+    return not text.isascii() and any(char in text for char in _ZERO_WIDTH_CHARS)
 
 
 _HEAD_LETTERS = re.compile(rf"[^\W\d_]{{1,{GLUE_RUN}}}")
@@ -292,7 +301,9 @@ def _stream(nodes: list[Any]) -> _Stream:
     """All text nodes of the body (one XPath call, in C), cleaned in one pass; chunk offsets from the lengths."""
     joined = "\x00".join(nodes)
     if not joined.isascii():
-        joined = _ZERO_WIDTH.sub("", normalize_unicode(joined))
+        joined = normalize_unicode(joined)
+        if _has_zero_width(joined):
+            joined = _ZERO_WIDTH.sub("", joined)
     parts = "".join(joined.split()).split("\x00")   # NUL is not whitespace: it survives as the separator
     sizes = [len(part) for part in parts]
     starts = list(itertools.accumulate(sizes, initial=0))[:-1] if parts else []
@@ -368,11 +379,12 @@ def _block_info(nodes: list[Any], text: str) -> tuple[list[float | None], list[d
     contexts: list[dict[str, Any] | None] = []
     cursor = 0
     memo: dict[Any, _Above] = {}
+    zero_width = _has_zero_width(text)
     for paragraph in segment(text, ""):
         line = paragraph.text
         if line.startswith(_LIST_MARKER):
             line = line[len(_LIST_MARKER):]
-        key = _key(line.split(" | ")[0]) if " | " in line else _key(line)
+        key = _key(line.split(" | ")[0] if " | " in line else line, zero_width)
         start, end = _locate(stream, key, cursor)
         if start < 0:
             densities.append(None)

@@ -10,6 +10,7 @@ from typing import Any
 
 import orjson
 import pytest
+from trafilatura.core import bare_extraction
 from trafilatura.utils import load_html, normalize_unicode
 
 from dedup.noise import extract as module
@@ -59,11 +60,25 @@ def general_tag_boundaries(nodes: list[Any]) -> list[str]:
     return sorted(normalize_unicode(pair) if not pair.isascii() else pair for pair in found)
 
 
+def general_stream(nodes: list[Any]) -> tuple[str, list[int]]:
+    """The whitespace-free page text with zero-width characters removed by the regex on every page."""
+    parts = "".join(module._ZERO_WIDTH.sub("", normalize_unicode("\x00".join(nodes))).split()).split("\x00")
+    return "".join(parts), [len(part) for part in parts]
+
+
 def check_page(tree: Any) -> int:
     """Assert every fast form against its general form on one page; the number of glue pairs seen."""
     nodes = module._TEXT_NODES(tree)
     glue = module.tag_boundaries(nodes)
     assert glue == general_tag_boundaries(nodes)
+    stream = module._stream(nodes)
+    assert (stream.text, stream.sizes) == general_stream(nodes)
+    for node in nodes:
+        assert module._has_zero_width(node) == bool(module._ZERO_WIDTH.search(node))
+    found = bare_extraction(tree, options=module.ExtractConfig().extractor())
+    text = module._text(found, module.ExtractConfig().extractor())[0] if found is not None else ""
+    if not module._has_zero_width(text):
+        assert all(module._key(line, zero_width=False) == module._key(line) for line in text.split("\n"))
     return len(glue)
 
 
