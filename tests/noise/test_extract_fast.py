@@ -11,12 +11,15 @@ from typing import Any
 import orjson
 import pytest
 from trafilatura.core import bare_extraction
+from trafilatura.metadata import JSON_MINIFY, examine_meta, extract_meta_json
+from trafilatura.settings import Document as TrafilaturaDocument
 from trafilatura.utils import load_html, normalize_unicode
 
 from dedup.noise import extract as module
 from tests.helpers_io import HTML_PAGES
 
 EVERY = 10   # dev pages: every 10th of each source (~235 pages)
+FIELDS = [key for key in TrafilaturaDocument.__slots__ if key not in {"body", "commentsbody"}]   # not trees
 
 
 def _dev_pages(dev_dir: Path) -> Iterator[str]:
@@ -79,6 +82,11 @@ def check_page(tree: Any) -> int:
     text = module._text(found, module.ExtractConfig().extractor())[0] if found is not None else ""
     if not module._has_zero_width(text):
         assert all(module._key(line, zero_width=False) == module._key(line) for line in text.split("\n"))
+    for element in module._JSON_LD(tree):
+        if element.text:
+            assert module._minify(element.text) == JSON_MINIFY.sub(r"\1", element.text)
+    ours, theirs = module._meta_json(tree, examine_meta(tree)), extract_meta_json(tree, examine_meta(tree))
+    assert all(getattr(ours, key) == getattr(theirs, key) for key in FIELDS)
     return len(glue)
 
 
