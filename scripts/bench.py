@@ -12,15 +12,15 @@ Corpus: `synthetic.corpus(size, seed)` paragraphs (sources, syndicated copies wi
 trims, unrelated text), grouped into documents of ~10 paragraphs with ~2 real noise lines each
 ("Advertisement", newsletter/share prompts, "Also read:" teasers, credit lines...) for the end-to-end sections.
 
-Sections (`section_<name>(ctx) -> dict`, listed in SECTIONS): startup (CPU of whole processes: bare
-`import trafilatura`, `dedup --version`, a one-page `dedup clean`), signatures, candidates (vs datasketch; each
-timed step in a forked child, best CPU time of `--repeat`, with its peak RSS growth), html (fixture pages, CPU
-time, interleaved rounds), end_to_end (`dedup clean --workers 1` and `2` as subprocesses: wall clock, peak RSS,
-byte-identical outputs), index (bytes per indexed paragraph: arrays, local index on disk via `dedup index add`
-and via the library), redis (scripts/bench_redis.py's comparison on the same paragraphs), warc (records/s of
-dedup's WARC reader vs the library alone), dask (driver peak RSS at N and 4N paragraphs), memory (peak tree
-PSS of `dedup clean --workers 2` at N and 4N paragraphs, bytes per paragraph of the growth). The run ends with a
-markdown table: ours, reference, ratio, goal, met.
+Sections (`section_<name>(ctx) -> dict`, listed in SECTIONS): startup (CPU of whole processes: bare `import
+trafilatura`, `dedup --version`, a one-page `dedup clean`), signatures, candidates (vs datasketch; each timed step
+in a forked child, best CPU time of `--repeat`, with its peak RSS growth), html (fixture pages, CPU time,
+interleaved rounds; and a fixed sample of real pages when ../shared/data/dev is there), end_to_end (`dedup clean
+--workers 1` and `2` as subprocesses: wall clock, peak RSS, byte-identical outputs), index (bytes per indexed
+paragraph: arrays, local index on disk via `dedup index add` and via the library), redis (scripts/bench_redis.py's
+comparison on the same paragraphs), warc (records/s of dedup's WARC reader vs the library alone), dask (driver peak
+RSS at N and 4N paragraphs), memory (peak tree PSS of `dedup clean --workers 2` at N and 4N paragraphs, bytes per
+paragraph of the growth). The run ends with a markdown table: ours, reference, ratio, goal, met.
 
 Sampling: datasketch's steps run on at most `--ref-sample` paragraphs (default 100,000) and are extrapolated
 linearly to `--size` (MinHash.update on a further 10% of that); every extrapolation is named in the output.
@@ -294,7 +294,78 @@ def section_html(ctx: Context) -> dict[str, Any]:
                     f"{out['ours_percent_slower_range'][1]:+.1f} %; best round against best round: "
                     f"{out['ours_percent_slower_best_of']:+.1f} %); our text identical to trafilatura.extract: "
                     f"{'yes' if identical else 'NO'}"]
+    dev = _html_dev(ctx, options.extract)
+    if dev:
+        out["dev"] = dev
+        out["notes"].append(
+            f"html, dev pages: ours {dev['ours_percent_slower']:+.1f} % over bare trafilatura.extract "
+            f"({dev['ours_ms_per_page']:.2f} vs {dev['bare_ms_per_page']:.2f} ms/page; passes "
+            f"{dev['ours_percent_slower_range'][0]:+.1f} % to {dev['ours_percent_slower_range'][1]:+.1f} %) on "
+            f"{dev['pages']} real dev pages (every k-th of each source: {dev['every']}), median of {dev['passes']} "
+            f"passes, each page timed bare/ours back to back; text identical on {dev['identical_text']}/"
+            f"{dev['pages']}")
     return out
+
+
+DEV_DATA = Path(os.environ.get("DEDUP_DEV_DATA") or ROOT.parent / "shared" / "data" / "dev")
+DEV_SOURCES = ("trafilatura-eval", "wcxb-dev")
+
+
+def _dev_pages(per_source: int) -> tuple[list[tuple[str, str]], dict[str, int]]:
+    """A fixed sample of real pages: every k-th page of each dev source, `per_source` from each (the fixture
+    pages are one story in five versions; these are sites, languages and page types of all kinds)."""
+    import gzip
+
+    pages: list[tuple[str, str]] = []
+    every: dict[str, int] = {}
+    for source in DEV_SOURCES:
+        path = DEV_DATA / f"{source}.jsonl.gz"
+        if not path.exists():
+            return [], {}
+        with gzip.open(path, "rb") as handle:
+            lines = handle.read().splitlines()
+        every[source] = max(1, len(lines) // per_source)
+        for line in lines[:: every[source]][:per_source]:
+            record = json.loads(line)
+            pages.append((record["id"], record["html"]))
+    return pages, every
+
+
+def _html_dev(ctx: Context, config: Any) -> dict[str, Any] | None:
+    """Bare `trafilatura.extract` vs our HTML path on real dev pages, when the dev data is beside the project.
+
+    The pages are ~10x the fixtures' size, so the pairing is per page: bare and ours back to back (order
+    alternating), summed over the sample into one ratio per pass; the figure is the median pass."""
+    import functools
+
+    import trafilatura
+
+    from dedup.noise.extract import extract
+    from dedup.records import Document
+
+    pages, every = _dev_pages(ctx.args.html_dev_pages) if ctx.args.html_dev_pages > 0 else ([], {})
+    if not pages:
+        return None
+    docs = [Document(name, html, source=name, is_html=True) for name, html in pages]
+    calls: list[tuple[Callable[[], Any], Callable[[], Any]]] = [
+        (functools.partial(trafilatura.extract, html), functools.partial(extract, doc, config))
+        for doc, (_, html) in zip(docs, pages, strict=True)]
+    identical = sum(getattr(ours(), "text", None) == (bare() or "") for bare, ours in calls)  # also the warm-up
+    passes = max(3, math.ceil(ctx.args.html_seconds / max(sum(_cpu_time(bare)[0] for bare, _ in calls), 1e-3)))
+    sums: list[tuple[float, float]] = []
+    for number in range(passes):
+        totals = {"bare": 0.0, "ours": 0.0}
+        for index, (bare, ours) in enumerate(calls):
+            pair = (("bare", bare), ("ours", ours))
+            for side, fn in pair if (index + number) % 2 == 0 else pair[::-1]:
+                totals[side] += _cpu_time(fn)[0]
+        sums.append((totals["bare"], totals["ours"]))
+    ratios = [ours / bare for bare, ours in sums]
+    return {"pages": len(pages), "every": every, "passes": passes, "identical_text": identical,
+            "bare_ms_per_page": round(1000 * statistics.median(bare for bare, _ in sums) / len(pages), 3),
+            "ours_ms_per_page": round(1000 * statistics.median(ours for _, ours in sums) / len(pages), 3),
+            "ours_percent_slower": round(100 * (statistics.median(ratios) - 1), 1),
+            "ours_percent_slower_range": [round(100 * (min(ratios) - 1), 1), round(100 * (max(ratios) - 1), 1)]}
 
 
 _SUMMARY = re.compile(r"(\d+) documents in, (\d+) out, (\d+) rejected; (\d+) paragraphs, (\d+) noise removed"
@@ -577,6 +648,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--e2e-size", type=int, default=None,
                         help="paragraphs for the end_to_end runs [all of --size]")
     parser.add_argument("--html-seconds", type=float, default=3.0, help="CPU seconds per HTML variant [3]")
+    parser.add_argument("--html-dev-pages", type=int, default=40,
+                        help="real dev pages per source for the html section's second figure; 0: none [40]")
     parser.add_argument("--warc-pages", type=int, default=1000, help="HTML responses in the warc section's WARC [1000]")
     parser.add_argument("--dask-paragraphs", type=int, default=4000,
                         help="N for the dask section (driver peak RSS at N and 4N) [4000]")

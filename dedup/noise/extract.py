@@ -30,16 +30,17 @@ import bisect
 import contextlib
 import functools
 import itertools
+import json
 import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from lxml import etree
 from trafilatura.core import bare_extraction
+from trafilatura.json_metadata import extract_json, extract_json_parse_error, normalize_json
 from trafilatura.metadata import (
     examine_meta,
     extract_author,
-    extract_meta_json,
     extract_sitename,
     extract_title,
     extract_url,
@@ -163,7 +164,7 @@ def _metadata(tree: Any, url: str | None, thorough: bool = False) -> dict[str, s
     if meta.author and " " not in meta.author:
         meta.author = None
     with contextlib.suppress(Exception):  # trafilatura guards this call the same way: JSON-LD in the wild breaks
-        meta = extract_meta_json(tree, meta)
+        meta = _meta_json(tree, meta)
     meta.title = meta.title or extract_title(tree)
     if thorough:
         meta.author = meta.author or extract_author(tree)
@@ -177,7 +178,33 @@ def _metadata(tree: Any, url: str | None, thorough: bool = False) -> dict[str, s
     return {key: value for key in METADATA_FIELDS if isinstance(value := getattr(meta, key, None), str) and value}
 
 
-_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\xad]+")
+# trafilatura's `extract_meta_json` with two cheaper equivalents: the query compiled once (its `tree.xpath`
+# compiles the string on each call) and the minification as one `re.split` instead of `JSON_MINIFY.sub(r"\1")`,
+# which expands the template in Python for every string and every whitespace character of the JSON-LD
+_JSON_LD = etree.XPath('.//script[@type="application/ld+json" or @type="application/settings+json"]')
+_JSON_TOKEN = re.compile(r'("(?:[^"\\]++|\\.)*+")|\s+')   # a JSON string (kept) or whitespace (dropped)
+
+
+def _minify(text: str) -> str:
+    """`JSON_MINIFY.sub(r"\1", text)`: the same strings matched, whitespace outside them dropped."""
+    return "".join(filter(None, _JSON_TOKEN.split(text)))
+
+
+def _meta_json(tree: Any, meta: Any) -> Any:
+    """Title, author, sitename… from the page's JSON-LD, exactly as trafilatura's `extract_meta_json`."""
+    for element in _JSON_LD(tree):
+        if not element.text:
+            continue
+        text = normalize_json(_minify(element.text))
+        try:
+            meta = extract_json(json.loads(text, strict=False), meta)
+        except json.JSONDecodeError:
+            meta = extract_json_parse_error(text, meta)
+    return meta
+
+
+_ZERO_WIDTH_CHARS = "\u200b\u200c\u200d\u2060\ufeff\xad"
+_ZERO_WIDTH = re.compile(f"[{_ZERO_WIDTH_CHARS}]+")
 _CONTEXT_BLOCKS = frozenset({"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "dd", "dt", "td", "th",
                              "figcaption", "pre", "div", "section", "span", "a", "button", "label", "caption",
                              "summary", "article", "aside", "nav", "footer", "header", "form", "figure", "main",
@@ -211,11 +238,19 @@ def _tokens(element: Any) -> list[str]:
     return [t.lower() for t in _TOKEN_SPLIT.split(attrs) if t]
 
 
-def _key(text: str) -> str:
-    """Matching key: NFC, no whitespace, no zero-width characters (trafilatura drops and rewraps both)."""
+def _key(text: str, zero_width: bool = True) -> str:
+    """Matching key: NFC, no whitespace, no zero-width characters (trafilatura drops and rewraps both);
+    `zero_width=False` when the caller knows the text has none (the regex scan is most of the cost)."""
     if not text.isascii():
-        text = _ZERO_WIDTH.sub("", normalize_unicode(text))
+        text = normalize_unicode(text)
+        if zero_width:
+            text = _ZERO_WIDTH.sub("", text)
     return "".join(text.split())
+
+
+def _has_zero_width(text: str) -> bool:
+    """Whether `_ZERO_WIDTH` can match: six substring scans in C are cheaper than one regex scan."""
+    return not text.isascii() and any(char in text for char in _ZERO_WIDTH_CHARS)
 
 
 _HEAD_LETTERS = re.compile(rf"[^\W\d_]{{1,{GLUE_RUN}}}")
@@ -229,20 +264,22 @@ def tag_boundaries(nodes: list[Any]) -> list[str]:
     no-break space. Where the extracted text has such a run glued ("hasoffered"), a space was lost: the
     evidence glued-word repair needs (`dedup.noise.repair`), sorted so the metadata is deterministic."""
     found: set[str] = set()
-    left: str | None = None
-    for node in nodes:
-        if "\xa0" in node or "\u2007" in node or "\u202f" in node:
-            found.update(f"{a}|{b}" for a, b in _NO_BREAK.findall(node) if (a + b).islower())
-        stripped = node.strip()
-        if not stripped:
+    joined = "".join(nodes)
+    if "\xa0" in joined or "\u2007" in joined or "\u202f" in joined:   # one scan of the page, not one per node
+        for node in nodes:
+            if "\xa0" in node or "\u2007" in node or "\u202f" in node:
+                found.update(f"{a}|{b}" for a, b in _NO_BREAK.findall(node) if (a + b).islower())
+    stripped = [text for node in nodes if (text := node.strip())]   # whitespace-only nodes are no boundary
+    for left, right in itertools.pairwise(stripped):
+        # the regexes run only where a run of letters can end and begin (a letter is alphanumeric); an
+        # upper-case head is no lower-case pair
+        first = right[0]
+        if not first.isalnum() or first.isupper() or not left[-1].isalnum():
             continue
-        # a letter is alphanumeric: the regexes run only where a run of letters can begin or end
-        if left is not None and stripped[0].isalnum():
-            head = _HEAD_LETTERS.match(stripped)
-            if head is not None and (left + head.group(0)).islower():
-                found.add(f"{left}|{head.group(0)}")
-        tail = _TAIL_LETTERS.search(stripped[-GLUE_RUN:]) if stripped[-1].isalnum() else None
-        left = tail.group(0) if tail is not None else None   # the run can only lie in the last GLUE_RUN letters
+        head = _HEAD_LETTERS.match(right)
+        tail = _TAIL_LETTERS.search(left[-GLUE_RUN:])   # the run can only lie in the last GLUE_RUN letters
+        if head is not None and tail is not None and (tail.group(0) + head.group(0)).islower():
+            found.add(f"{tail.group(0)}|{head.group(0)}")
     return sorted(normalize_unicode(pair) if not pair.isascii() else pair for pair in found)
 
 
@@ -290,7 +327,9 @@ def _stream(nodes: list[Any]) -> _Stream:
     """All text nodes of the body (one XPath call, in C), cleaned in one pass; chunk offsets from the lengths."""
     joined = "\x00".join(nodes)
     if not joined.isascii():
-        joined = _ZERO_WIDTH.sub("", normalize_unicode(joined))
+        joined = normalize_unicode(joined)
+        if _has_zero_width(joined):
+            joined = _ZERO_WIDTH.sub("", joined)
     parts = "".join(joined.split()).split("\x00")   # NUL is not whitespace: it survives as the separator
     sizes = [len(part) for part in parts]
     starts = list(itertools.accumulate(sizes, initial=0))[:-1] if parts else []
@@ -366,11 +405,12 @@ def _block_info(nodes: list[Any], text: str) -> tuple[list[float | None], list[d
     contexts: list[dict[str, Any] | None] = []
     cursor = 0
     memo: dict[Any, _Above] = {}
+    zero_width = _has_zero_width(text)
     for paragraph in segment(text, ""):
         line = paragraph.text
         if line.startswith(_LIST_MARKER):
             line = line[len(_LIST_MARKER):]
-        key = _key(line.split(" | ")[0]) if " | " in line else _key(line)
+        key = _key(line.split(" | ")[0] if " | " in line else line, zero_width)
         start, end = _locate(stream, key, cursor)
         if start < 0:
             densities.append(None)

@@ -1,0 +1,102 @@
+"""The HTML path's cheaper forms give what their general (slower) form gives, on real pages: the fixture pages
+by default, every 10th dev page of each source in the slow run."""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from trafilatura.core import bare_extraction
+from trafilatura.metadata import JSON_MINIFY, examine_meta, extract_meta_json
+from trafilatura.settings import Document as TrafilaturaDocument
+from trafilatura.utils import load_html, normalize_unicode
+
+from dedup.noise import extract as module
+from tests.helpers_io import HTML_PAGES
+
+EVERY = 10   # dev pages: every 10th of each source (~235 pages)
+FIELDS = [key for key in TrafilaturaDocument.__slots__ if key not in {"body", "commentsbody"}]   # not trees
+
+
+def _dev_pages(dev_dir: Path) -> Iterator[str]:
+    for source in ("trafilatura-eval", "wcxb-dev"):
+        with gzip.open(dev_dir / f"{source}.jsonl.gz", "rb") as handle:
+            for number, line in enumerate(handle):
+                if number % EVERY == 0:
+                    yield orjson.loads(line)["html"]
+
+
+def _trees(pages: Iterator[str] | list[str]) -> list[Any]:
+    return [tree for tree in map(load_html, pages) if tree is not None]
+
+
+@pytest.fixture(scope="module")
+def fixture_trees() -> list[Any]:
+    return _trees([page.read_text(encoding="utf-8") for page in HTML_PAGES])
+
+
+@pytest.fixture(scope="module")
+def dev_trees(dev_dir: Path) -> list[Any]:
+    return _trees(_dev_pages(dev_dir))
+
+
+def general_tag_boundaries(nodes: list[Any]) -> list[str]:
+    """Node by node: each node's trailing letter run meets the next non-blank node's leading run."""
+    found: set[str] = set()
+    left: str | None = None
+    for node in nodes:
+        if "\xa0" in node or "\u2007" in node or "\u202f" in node:
+            found.update(f"{a}|{b}" for a, b in module._NO_BREAK.findall(node) if (a + b).islower())
+        stripped = node.strip()
+        if not stripped:
+            continue
+        if left is not None and stripped[0].isalnum():
+            head = module._HEAD_LETTERS.match(stripped)
+            if head is not None and (left + head.group(0)).islower():
+                found.add(f"{left}|{head.group(0)}")
+        tail = module._TAIL_LETTERS.search(stripped[-module.GLUE_RUN:]) if stripped[-1].isalnum() else None
+        left = tail.group(0) if tail is not None else None
+    return sorted(normalize_unicode(pair) if not pair.isascii() else pair for pair in found)
+
+
+def general_stream(nodes: list[Any]) -> tuple[str, list[int]]:
+    """The whitespace-free page text with zero-width characters removed by the regex on every page."""
+    parts = "".join(module._ZERO_WIDTH.sub("", normalize_unicode("\x00".join(nodes))).split()).split("\x00")
+    return "".join(parts), [len(part) for part in parts]
+
+
+def check_page(tree: Any) -> int:
+    """Assert every fast form against its general form on one page; the number of glue pairs seen."""
+    nodes = module._TEXT_NODES(tree)
+    glue = module.tag_boundaries(nodes)
+    assert glue == general_tag_boundaries(nodes)
+    stream = module._stream(nodes)
+    assert (stream.text, stream.sizes) == general_stream(nodes)
+    for node in nodes:
+        assert module._has_zero_width(node) == bool(module._ZERO_WIDTH.search(node))
+    found = bare_extraction(tree, options=module.ExtractConfig().extractor())
+    text = module._text(found, module.ExtractConfig().extractor())[0] if found is not None else ""
+    if not module._has_zero_width(text):
+        assert all(module._key(line, zero_width=False) == module._key(line) for line in text.split("\n"))
+    for element in module._JSON_LD(tree):
+        if element.text:
+            assert module._minify(element.text) == JSON_MINIFY.sub(r"\1", element.text)
+    ours, theirs = module._meta_json(tree, examine_meta(tree)), extract_meta_json(tree, examine_meta(tree))
+    assert all(getattr(ours, key) == getattr(theirs, key) for key in FIELDS)
+    return len(glue)
+
+
+def test_fast_forms_on_fixture_pages(fixture_trees: list[Any]) -> None:
+    assert len(fixture_trees) == len(HTML_PAGES)
+    for tree in fixture_trees:
+        check_page(tree)
+
+
+@pytest.mark.slow
+def test_fast_forms_on_dev_pages(dev_trees: list[Any]) -> None:
+    assert len(dev_trees) > 200
+    assert sum(check_page(tree) for tree in dev_trees) > 1000   # the pages do exercise the glue evidence
