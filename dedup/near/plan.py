@@ -18,6 +18,7 @@ decisions are keyed by it, so an engine looks a paragraph up by the key it gave.
 
 from __future__ import annotations
 
+import itertools
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
@@ -126,6 +127,10 @@ class ShingleTable(Sequence[np.ndarray]):
     def __len__(self) -> int:
         return self._size
 
+    def clear(self) -> None:
+        """Free the sets (the largest table of the merge) once clustering no longer needs them."""
+        self.values, self.offsets, self._size = [], [], 0
+
     def __getitem__(self, i: Any) -> Any:
         if not isinstance(i, int | np.integer):
             raise TypeError("a ShingleTable is indexed by one text number")
@@ -153,6 +158,45 @@ def resolve_candidates(pairs: np.ndarray, texts: Sequence[str], order: Sequence[
                           include_singletons=include_singletons, lang=lang)
 
 
+class KeyArray(Sequence[tuple[int, int]]):
+    """Order keys `(position, index)` as one (n, 2) int64 array instead of n tuples (~100 bytes each): what the
+    local engine gives `plan_from_pairs` for its candidate rows. Item k is a tuple of two ints."""
+
+    def __init__(self, rows: np.ndarray) -> None:
+        self.rows = np.ascontiguousarray(rows, dtype=np.int64).reshape(-1, 2)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, k: Any) -> Any:
+        if not isinstance(k, int | np.integer):
+            raise TypeError("a KeyArray is indexed by one unit number")
+        position, index = self.rows[k].tolist()
+        return position, index
+
+    def increasing(self) -> bool:
+        """Strictly increasing keys (then a unit's number is its rank)."""
+        a, b = self.rows[:-1], self.rows[1:]
+        return bool(np.all((b[:, 0] > a[:, 0]) | ((b[:, 0] == a[:, 0]) & (b[:, 1] > a[:, 1]))))
+
+
+def key_ranks(keys: Sequence[Key]) -> Sequence[int]:
+    """Integers that compare as `keys` do (equal keys, equal ranks): `range(n)` when the keys are already
+    strictly increasing, as an engine's candidate rows are, so clustering compares ints and holds no key."""
+    increasing = keys.increasing() if isinstance(keys, KeyArray) else all(
+        a < b for a, b in zip(keys, itertools.islice(keys, 1, None), strict=False))
+    if increasing:
+        return range(len(keys))
+    ranks = [0] * len(keys)
+    previous: Any = None
+    rank = -1
+    for k in sorted(range(len(keys)), key=keys.__getitem__):
+        if rank < 0 or keys[k] != previous:
+            rank, previous = rank + 1, keys[k]
+        ranks[k] = rank
+    return ranks
+
+
 def plan_from_pairs(pairs: np.ndarray | Sequence[Sequence[int]], docs: Sequence[str], keys: Sequence[Key],
                     texts: Sequence[str], config: MinHashConfig, *, include_singletons: bool = False,
                     lang: str = "en", mode: str = "drop", records: bool = True) -> DedupPlan:
@@ -162,7 +206,20 @@ def plan_from_pairs(pairs: np.ndarray | Sequence[Sequence[int]], docs: Sequence[
     the text the output keeps there: the copy's own in `mode` "drop", the canonical variant in "canonical".
     Without `records` the plan holds decisions only (each cluster record keeps its members' texts alive)."""
     pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
-    result = resolve_candidates(pairs, texts, keys, config, include_singletons=include_singletons, lang=lang)
+    sets = ShingleTable(texts, config.ngram)
+    links = verify_links(pairs, sets, config)
+    return plan_from_links(links, sets, docs, keys, texts, config, include_singletons=include_singletons,
+                           lang=lang, mode=mode, records=records)
+
+
+def plan_from_links(links: LinkTable, sets: ShingleTable, docs: Sequence[str], keys: Sequence[Key],
+                    texts: Sequence[str], config: MinHashConfig, *, include_singletons: bool = False,
+                    lang: str = "en", mode: str = "drop", records: bool = True) -> DedupPlan:
+    """`plan_from_pairs` after verification (`sets` the texts' `ShingleTable`, emptied once the clusters are
+    built; `links` their `verify_links`): an engine that owns its pairs array frees it before clustering."""
+    result = build_clusters(len(texts), links, texts, key_ranks(keys), shingles=sets, config=config,
+                            include_singletons=include_singletons, lang=lang)
+    sets.clear()
     links_of: dict[int, list[int]] = {}   # member -> its part-of links, so each cluster finds its own directly
     for number, link in enumerate(result.part_of if records else ()):
         links_of.setdefault(link.a, []).append(number)
@@ -180,20 +237,23 @@ def plan_from_pairs(pairs: np.ndarray | Sequence[Sequence[int]], docs: Sequence[
     while pending:
         found = pending.pop()
         canonical = found.canonical
-        members = sorted(found.members, key=lambda k: keys[k])
+        members = found.members   # sorted by order key (`build_clusters`)
+        first_key = keys[members[0]]
         kept = where(members[0])   # the copy the output keeps, in both modes: a duplicate ref never names a dropped one
-        output_text = texts[canonical] if mode == "canonical" else texts[members[0]]   # what stands there
+        canonical_text = texts[canonical]
+        output_text = canonical_text if mode == "canonical" else texts[members[0]]   # what stands there
         for rank, k in enumerate(members):
-            if rank and keys[k][0] == keys[members[0]][0] and not in_page_copy(output_text, texts[k], config):
+            key = keys[k]
+            if rank and key[0] == first_key[0] and not in_page_copy(output_text, texts[k], config):
                 continue   # a line its page repeats by design: kept as it is (cross-document copies still go)
-            decisions[keys[k]] = Decision(found.id, kept, texts[canonical], found.similarity[k], rank == 0)
+            decisions[key] = Decision(found.id, kept, canonical_text, found.similarity[k], rank == 0)
         if not records:
             continue
-        links = sorted({n for k in found.members for n in links_of.get(k, ())})
+        own = sorted({n for k in found.members for n in links_of.get(k, ())})
         out.append(ClusterRecord(
             id=found.id,
             members=[Member(docs[k], keys[k][1], texts[k], found.similarity[k]) for k in members],
-            canonical=Canonical(docs[canonical], keys[canonical][1], texts[canonical], found.canonical_reason),
+            canonical=Canonical(docs[canonical], keys[canonical][1], canonical_text, found.canonical_reason),
             part_of=[{"part": where(link.a), "whole": where(link.b), "containment": round(link.containment, 4)}
-                     for link in (result.part_of[n] for n in links)]))
+                     for link in (result.part_of[n] for n in own)]))
     return DedupPlan(decisions, out, found_count)
