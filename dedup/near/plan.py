@@ -20,13 +20,15 @@ from __future__ import annotations
 
 import itertools
 from bisect import bisect_left
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
 
 from dedup.config import MinHashConfig
+from dedup.near.decisions import Decision as Decision
+from dedup.near.decisions import DecisionTable
 from dedup.near.shingle import shingle_sets
 from dedup.near.stars import ClusterResult, LinkTable, build_clusters
 from dedup.near.verify import in_page_copy, verify_pairs
@@ -68,23 +70,12 @@ class ClusterRecord:
         return asdict(self)
 
 
-@dataclass(frozen=True, slots=True)
-class Decision:
-    """What the assemble pass does with one clustered paragraph: keep it (the first copy) or drop it."""
-
-    cluster: str
-    canonical: str
-    canonical_text: str
-    similarity: float
-    first: bool
-
-
 @dataclass(slots=True)
 class DedupPlan:
     """Decisions by unit key, and the cluster records (in the order the clustering found them; none when the
     plan was made with `records=False`, for a run that only writes its output)."""
 
-    decisions: dict[Key, Decision]
+    decisions: Mapping[Key, Decision]   # a dict, or for an engine's plan a `DecisionTable`
     clusters: list[ClusterRecord]
     found: int = 0   # clusters found: `len(clusters)`, also when a run asked for no records
 
@@ -95,6 +86,10 @@ class DedupPlan:
         """The plan cut for consecutive runs of `sizes` documents from document ordinal 0 (an engine's batches
         or shards): only decisions, which is all the assemble pass needs. The keys are sorted once and each
         share is one slice of them, so no second, per-document copy of the whole plan is held."""
+        if isinstance(self.decisions, DecisionTable):
+            for decisions in self.decisions.shares(sizes):
+                yield DedupPlan(decisions, [])
+            return
         keys = sorted(self.decisions)
         lo = end = 0
         for size in sizes:
@@ -217,7 +212,8 @@ def plan_from_links(links: LinkTable, sets: ShingleTable, docs: Sequence[str], k
                     lang: str = "en", mode: str = "drop", records: bool = True) -> DedupPlan:
     """`plan_from_pairs` after verification (`sets` the texts' `ShingleTable`, emptied once the clusters are
     built; `links` their `verify_links`): an engine that owns its pairs array frees it before clustering."""
-    result = build_clusters(len(texts), links, texts, key_ranks(keys), shingles=sets, config=config,
+    ranks = key_ranks(keys)
+    result = build_clusters(len(texts), links, texts, ranks, shingles=sets, config=config,
                             include_singletons=include_singletons, lang=lang)
     sets.clear()
     links_of: dict[int, list[int]] = {}   # member -> its part-of links, so each cluster finds its own directly
@@ -229,7 +225,7 @@ def plan_from_links(links: LinkTable, sets: ShingleTable, docs: Sequence[str], k
     def where(k: int) -> str:
         return f"{docs[k]}#{keys[k][1]}"
 
-    decisions: dict[Key, Decision] = {}
+    table = DecisionTable(keys, texts)
     out: list[ClusterRecord] = []
     found_count = len(result.clusters)
     pending = result.clusters[::-1]   # popped in cluster order, so each cluster is freed once it has its record
@@ -239,21 +235,23 @@ def plan_from_links(links: LinkTable, sets: ShingleTable, docs: Sequence[str], k
         canonical = found.canonical
         members = found.members   # sorted by order key (`build_clusters`)
         first_key = keys[members[0]]
-        kept = where(members[0])   # the copy the output keeps, in both modes: a duplicate ref never names a dropped one
-        canonical_text = texts[canonical]
-        output_text = canonical_text if mode == "canonical" else texts[members[0]]   # what stands there
+        # the copy the output keeps, in both modes: a duplicate ref never names a dropped one
+        number = table.cluster(found.id, where(members[0]), canonical)
+        output_text = texts[canonical if mode == "canonical" else members[0]]   # what stands there
         for rank, k in enumerate(members):
-            key = keys[k]
-            if rank and key[0] == first_key[0] and not in_page_copy(output_text, texts[k], config):
+            if rank and keys[k][0] == first_key[0] and not in_page_copy(output_text, texts[k], config):
                 continue   # a line its page repeats by design: kept as it is (cross-document copies still go)
-            decisions[key] = Decision(found.id, kept, canonical_text, found.similarity[k], rank == 0)
+            table.add(k, number, found.similarity[k], rank == 0)
         if not records:
             continue
         own = sorted({n for k in found.members for n in links_of.get(k, ())})
         out.append(ClusterRecord(
             id=found.id,
             members=[Member(docs[k], keys[k][1], texts[k], found.similarity[k]) for k in members],
-            canonical=Canonical(docs[canonical], keys[canonical][1], canonical_text, found.canonical_reason),
+            canonical=Canonical(docs[canonical], keys[canonical][1], texts[canonical], found.canonical_reason),
             part_of=[{"part": where(link.a), "whole": where(link.b), "containment": round(link.containment, 4)}
                      for link in (result.part_of[n] for n in own)]))
-    return DedupPlan(decisions, out, found_count)
+    if not isinstance(ranks, range):   # keys out of order or repeated: a dict, a repeated key's last decision
+        return DedupPlan(table.to_dict(), out, found_count)
+    table.seal()
+    return DedupPlan(table, out, found_count)
