@@ -20,9 +20,11 @@ import os
 import pickle
 import re
 import tempfile
-from collections.abc import Iterator
+import weakref
+from array import array
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import zstandard
 
@@ -101,6 +103,88 @@ class Spill:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class TextSpill(Sequence[str]):
+    """Texts appended once, then read back by number from disk: the merge step's candidate texts, which it
+    needs a few at a time (a cluster's members, a chunk to shingle) but would otherwise hold all at once, ~480
+    bytes a text as Python strings. Only the end offsets stay in memory (8 bytes a text); reads are `os.pread`s
+    of the unlinked file (through the page cache, not this process's memory).
+
+    >>> texts = TextSpill()
+    >>> texts.append("first"); texts.append("second \u2014 text")
+    >>> texts[1], texts[0:2], len(texts)
+    ('second \u2014 text', ['first', 'second \u2014 text'], 2)
+    """
+
+    BUFFER = 1 << 20   # bytes written at once
+
+    def __init__(self, directory: str | Path | None = None) -> None:
+        fd, name = tempfile.mkstemp(prefix=f"dedup-spill-{os.getpid()}-", suffix=".txt", dir=directory)
+        os.unlink(name)
+        self._fd = fd
+        self._closer = weakref.finalize(self, os.close, fd)   # a plan dropped without `close()` frees it too
+        self._ends = array("q", [0])
+        self._pending: list[bytes] = []
+        self._pending_bytes = 0
+
+    def append(self, text: str) -> None:
+        data = text.encode("utf-8", "surrogatepass")   # lone surrogates (JSON allows them) round-trip
+        self._pending.append(data)
+        self._pending_bytes += len(data)
+        self._ends.append(self._ends[-1] + len(data))
+        if self._pending_bytes >= self.BUFFER:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._pending:
+            data = b"".join(self._pending)
+            offset = self._ends[-1] - len(data)
+            while data:
+                written = os.pwrite(self._fd, data, offset)
+                data, offset = data[written:], offset + written
+            self._pending, self._pending_bytes = [], 0
+
+    def __len__(self) -> int:
+        return len(self._ends) - 1
+
+    @overload
+    def __getitem__(self, i: int) -> str: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[str]: ...
+
+    def __getitem__(self, i: int | slice) -> str | list[str]:
+        if isinstance(i, slice):
+            start, stop, step = i.indices(len(self))
+            if step != 1:
+                return [self[k] for k in range(start, stop, step)]
+            if start >= stop:
+                return []
+            data = self._read(self._ends[start], self._ends[stop])
+            base = self._ends[start]
+            return [data[self._ends[k] - base:self._ends[k + 1] - base].decode("utf-8", "surrogatepass")
+                    for k in range(start, stop)]
+        k = int(i) + len(self) if int(i) < 0 else int(i)
+        if not 0 <= k < len(self):
+            raise IndexError(f"text {i} of {len(self)}")
+        return self._read(self._ends[k], self._ends[k + 1]).decode("utf-8", "surrogatepass")
+
+    def _read(self, start: int, end: int) -> bytes:
+        self._flush()
+        if not self._closer.alive:
+            raise RuntimeError("text spill is closed")
+        parts = []
+        while start < end:
+            part = os.pread(self._fd, end - start, start)
+            if not part:
+                raise EOFError("text spill ends inside a text")
+            parts.append(part)
+            start += len(part)
+        return parts[0] if len(parts) == 1 else b"".join(parts)
+
+    def close(self) -> None:
+        self._closer()
 
 
 class _PositionalReader(io.RawIOBase):

@@ -21,7 +21,7 @@ cluster. The cap is reported by `bucket_stats`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 import numpy as np
 
@@ -31,6 +31,7 @@ from dedup.near.shingle import mix64
 MAX_BUCKET = 256
 CHUNK_ROWS = 1 << 16     # signatures per band-key block
 CHUNK_BANDS = 6          # bands per sort in candidate_pairs
+PAIR_CHUNK = 1 << 20     # pair codes emitted at once by _band_pair_codes
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 
 
@@ -79,35 +80,62 @@ def pairs_of_blocks(blocks: Iterable[np.ndarray], rows: int, max_bucket: int = M
         # deduplicated block by block: a copy shares most bands with its source, so all bands' codes at once
         # would hold each pair up to `bands` times (traced peak 355 MiB instead of 71 for 1.6M pairs of 240k
         # paragraphs)
-        codes = sorted_unique(np.concatenate([codes, _band_pair_codes(block, max_bucket)]))
+        parts = [codes, *_band_pair_codes(block, max_bucket)]
+        del codes
+        codes = _sorted_unique_of(parts)
     pairs = np.empty((len(codes), 2), dtype=np.int64)
     np.divmod(codes, rows, out=(pairs[:, 0], pairs[:, 1]))
     return pairs
 
 
-def _band_pair_codes(keys: np.ndarray, max_bucket: int) -> np.ndarray:
-    """Pair codes i * n + j of the rows sharing a key in these bands (duplicates across bands possible).
+def _sorted_unique_of(parts: list[np.ndarray]) -> np.ndarray:
+    """`sorted_unique` of the concatenated parts, the list emptied first and the sort in place, so the parts,
+    their concatenation and its sorted copy are never all held at once."""
+    codes = np.concatenate(parts)
+    parts.clear()
+    codes.sort()
+    if len(codes) < 2:
+        return codes
+    keep = np.empty(len(codes), dtype=bool)
+    keep[0] = True
+    np.not_equal(codes[1:], codes[:-1], out=keep[1:])
+    return codes[keep]
+
+
+def _band_pair_codes(keys: np.ndarray, max_bucket: int) -> Iterator[np.ndarray]:
+    """Pair codes i * n + j of the rows sharing a key in these bands (duplicates across bands possible), in
+    chunks of about `PAIR_CHUNK` codes.
 
     In each band's sorted order, the row at position p pairs with the rows after it up to the end of its
-    bucket, at most `max_bucket - 1` of them: one `repeat` over all positions, no loop over distances."""
+    bucket, at most `max_bucket - 1` of them: one `repeat` over the positions of a chunk, no loop over
+    distances. Chunks keep the temporaries of a `repeat` small (a block's ~5M codes took ~280 MB at once)."""
     n = len(keys)
     columns = np.ascontiguousarray(keys.T)  # one contiguous row per band: sorting strided columns is slow
     order = np.argsort(columns, axis=1)     # introsort: ~2x a stable sort's speed; see _in_row_order
     ordered = np.take_along_axis(columns, order, axis=1)
+    del columns
     same = ordered[:, 1:] == ordered[:, :-1]
     del ordered
     _in_row_order(order, same, max_bucket)
     last = np.ones(order.shape, dtype=bool)   # the last position of its bucket (every band's last position is)
     last[:, :-1] = ~same
+    del same
     ends = np.flatnonzero(last.ravel())
     starts = np.flatnonzero(~last.ravel())    # positions with at least one partner after them
+    del last
     reach = np.minimum(ends[np.searchsorted(ends, starts)] - starts, max(max_bucket, 2) - 1)
-    total = int(reach.sum())
-    first = np.repeat(starts, reach)
-    step = np.arange(1, total + 1, dtype=np.int64) - np.repeat(np.cumsum(reach) - reach, reach)
+    del ends
     rows = order.ravel()
-    a, b = rows[first], rows[first + step]
-    return np.minimum(a, b) * n + np.maximum(a, b)
+    cumulative = np.cumsum(reach)
+    lo = 0
+    while lo < len(starts):
+        hi = max(lo + 1, int(np.searchsorted(cumulative, cumulative[lo] - reach[lo] + PAIR_CHUNK, side="right")))
+        part = reach[lo:hi]
+        first = np.repeat(starts[lo:hi], part)
+        first += np.arange(1, len(first) + 1, dtype=np.int64) - np.repeat(np.cumsum(part) - part, part)
+        a, b = rows[np.repeat(starts[lo:hi], part)], rows[first]
+        yield np.minimum(a, b) * n + np.maximum(a, b)
+        lo = hi
 
 
 def sorted_unique(codes: np.ndarray) -> np.ndarray:

@@ -18,14 +18,17 @@ decisions are keyed by it, so an engine looks a paragraph up by the key it gave.
 
 from __future__ import annotations
 
+import itertools
 from bisect import bisect_left
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
 
 from dedup.config import MinHashConfig
+from dedup.near.decisions import Decision as Decision
+from dedup.near.decisions import DecisionTable
 from dedup.near.shingle import shingle_sets
 from dedup.near.stars import ClusterResult, LinkTable, build_clusters
 from dedup.near.verify import in_copied_section, in_page_copy, verify_pairs
@@ -67,23 +70,12 @@ class ClusterRecord:
         return asdict(self)
 
 
-@dataclass(frozen=True, slots=True)
-class Decision:
-    """What the assemble pass does with one clustered paragraph: keep it (the first copy) or drop it."""
-
-    cluster: str
-    canonical: str
-    canonical_text: str
-    similarity: float
-    first: bool
-
-
 @dataclass(slots=True)
 class DedupPlan:
     """Decisions by unit key, and the cluster records (in the order the clustering found them; none when the
     plan was made with `records=False`, for a run that only writes its output)."""
 
-    decisions: dict[Key, Decision]
+    decisions: Mapping[Key, Decision]   # a dict, or for an engine's plan a `DecisionTable`
     clusters: list[ClusterRecord]
     found: int = 0   # clusters found: `len(clusters)`, also when a run asked for no records
 
@@ -94,6 +86,10 @@ class DedupPlan:
         """The plan cut for consecutive runs of `sizes` documents from document ordinal 0 (an engine's batches
         or shards): only decisions, which is all the assemble pass needs. The keys are sorted once and each
         share is one slice of them, so no second, per-document copy of the whole plan is held."""
+        if isinstance(self.decisions, DecisionTable):
+            for decisions in self.decisions.shares(sizes):
+                yield DedupPlan(decisions, [])
+            return
         keys = sorted(self.decisions)
         lo = end = 0
         for size in sizes:
@@ -126,6 +122,10 @@ class ShingleTable(Sequence[np.ndarray]):
     def __len__(self) -> int:
         return self._size
 
+    def clear(self) -> None:
+        """Free the sets (the largest table of the merge) once clustering no longer needs them."""
+        self.values, self.offsets, self._size = [], [], 0
+
     def __getitem__(self, i: Any) -> Any:
         if not isinstance(i, int | np.integer):
             raise TypeError("a ShingleTable is indexed by one text number")
@@ -153,6 +153,45 @@ def resolve_candidates(pairs: np.ndarray, texts: Sequence[str], order: Sequence[
                           include_singletons=include_singletons, lang=lang)
 
 
+class KeyArray(Sequence[tuple[int, int]]):
+    """Order keys `(position, index)` as one (n, 2) int64 array instead of n tuples (~100 bytes each): what the
+    local engine gives `plan_from_pairs` for its candidate rows. Item k is a tuple of two ints."""
+
+    def __init__(self, rows: np.ndarray) -> None:
+        self.rows = np.ascontiguousarray(rows, dtype=np.int64).reshape(-1, 2)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, k: Any) -> Any:
+        if not isinstance(k, int | np.integer):
+            raise TypeError("a KeyArray is indexed by one unit number")
+        position, index = self.rows[k].tolist()
+        return position, index
+
+    def increasing(self) -> bool:
+        """Strictly increasing keys (then a unit's number is its rank)."""
+        a, b = self.rows[:-1], self.rows[1:]
+        return bool(np.all((b[:, 0] > a[:, 0]) | ((b[:, 0] == a[:, 0]) & (b[:, 1] > a[:, 1]))))
+
+
+def key_ranks(keys: Sequence[Key]) -> Sequence[int]:
+    """Integers that compare as `keys` do (equal keys, equal ranks): `range(n)` when the keys are already
+    strictly increasing, as an engine's candidate rows are, so clustering compares ints and holds no key."""
+    increasing = keys.increasing() if isinstance(keys, KeyArray) else all(
+        a < b for a, b in zip(keys, itertools.islice(keys, 1, None), strict=False))
+    if increasing:
+        return range(len(keys))
+    ranks = [0] * len(keys)
+    previous: Any = None
+    rank = -1
+    for k in sorted(range(len(keys)), key=keys.__getitem__):
+        if rank < 0 or keys[k] != previous:
+            rank, previous = rank + 1, keys[k]
+        ranks[k] = rank
+    return ranks
+
+
 def plan_from_pairs(pairs: np.ndarray | Sequence[Sequence[int]], docs: Sequence[str], keys: Sequence[Key],
                     texts: Sequence[str], config: MinHashConfig, *, include_singletons: bool = False,
                     lang: str = "en", mode: str = "drop", records: bool = True) -> DedupPlan:
@@ -163,7 +202,21 @@ def plan_from_pairs(pairs: np.ndarray | Sequence[Sequence[int]], docs: Sequence[
     part of a copied section (`dedup.near.verify.in_copied_section`).
     Without `records` the plan holds decisions only (each cluster record keeps its members' texts alive)."""
     pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
-    result = resolve_candidates(pairs, texts, keys, config, include_singletons=include_singletons, lang=lang)
+    sets = ShingleTable(texts, config.ngram)
+    links = verify_links(pairs, sets, config)
+    return plan_from_links(links, sets, docs, keys, texts, config, include_singletons=include_singletons,
+                           lang=lang, mode=mode, records=records)
+
+
+def plan_from_links(links: LinkTable, sets: ShingleTable, docs: Sequence[str], keys: Sequence[Key],
+                    texts: Sequence[str], config: MinHashConfig, *, include_singletons: bool = False,
+                    lang: str = "en", mode: str = "drop", records: bool = True) -> DedupPlan:
+    """`plan_from_pairs` after verification (`sets` the texts' `ShingleTable`, emptied once the clusters are
+    built; `links` their `verify_links`): an engine that owns its pairs array frees it before clustering."""
+    ranks = key_ranks(keys)
+    result = build_clusters(len(texts), links, texts, ranks, shingles=sets, config=config,
+                            include_singletons=include_singletons, lang=lang)
+    sets.clear()
     links_of: dict[int, list[int]] = {}   # member -> its part-of links, so each cluster finds its own directly
     for number, link in enumerate(result.part_of if records else ()):
         links_of.setdefault(link.a, []).append(number)
@@ -173,8 +226,9 @@ def plan_from_pairs(pairs: np.ndarray | Sequence[Sequence[int]], docs: Sequence[
     def where(k: int) -> str:
         return f"{docs[k]}#{keys[k][1]}"
 
-    decisions: dict[Key, Decision] = {}
-    held: dict[Any, dict[int, tuple[int, Decision]]] = {}   # in-page copies by page: index -> (kept index, decision)
+    table = DecisionTable(keys, texts)
+    # a page's own long copies, by page: index -> (the kept copy's index, unit, cluster number, similarity)
+    held: dict[Any, dict[int, tuple[int, int, int, float]]] = {}
     out: list[ClusterRecord] = []
     found_count = len(result.clusters)
     pending = result.clusters[::-1]   # popped in cluster order, so each cluster is freed once it has its record
@@ -182,28 +236,33 @@ def plan_from_pairs(pairs: np.ndarray | Sequence[Sequence[int]], docs: Sequence[
     while pending:
         found = pending.pop()
         canonical = found.canonical
-        members = sorted(found.members, key=lambda k: keys[k])
-        kept = where(members[0])   # the copy the output keeps, in both modes: a duplicate ref never names a dropped one
-        output_text = texts[canonical] if mode == "canonical" else texts[members[0]]   # what stands there
+        members = found.members   # sorted by order key (`build_clusters`)
+        first_key = keys[members[0]]
+        # the copy the output keeps, in both modes: a duplicate ref never names a dropped one
+        number = table.cluster(found.id, where(members[0]), canonical)
+        output_text = texts[canonical if mode == "canonical" else members[0]]   # what stands there
         for rank, k in enumerate(members):
-            decision = Decision(found.id, kept, texts[canonical], found.similarity[k], rank == 0)
-            if rank and keys[k][0] == keys[members[0]][0]:   # a copy on the kept copy's own page
+            if rank and keys[k][0] == first_key[0]:   # a copy on the kept copy's own page
                 if not in_page_copy(output_text, texts[k], config):
                     continue   # lines a page repeats by design stay (cross-document copies still go)
                 if output_text == texts[members[0]] or in_page_copy(texts[members[0]], texts[k], config):
-                    held.setdefault(keys[k][0], {})[keys[k][1]] = (keys[members[0]][1], decision)
+                    held.setdefault(first_key[0], {})[keys[k][1]] = (first_key[1], k, number, found.similarity[k])
                     continue   # the page's own repeat (not one the canonical wording makes): see below
-            decisions[keys[k]] = decision
+            table.add(k, number, found.similarity[k], rank == 0)
         if not records:
             continue
-        links = sorted({n for k in found.members for n in links_of.get(k, ())})
+        own = sorted({n for k in found.members for n in links_of.get(k, ())})
         out.append(ClusterRecord(
             id=found.id,
             members=[Member(docs[k], keys[k][1], texts[k], found.similarity[k]) for k in members],
             canonical=Canonical(docs[canonical], keys[canonical][1], texts[canonical], found.canonical_reason),
             part_of=[{"part": where(link.a), "whole": where(link.b), "containment": round(link.containment, 4)}
-                     for link in (result.part_of[n] for n in links)]))
-    for position, copies in held.items():   # of a page's long copies only those of a copied section go
-        for index in in_copied_section({k: j for k, (j, _) in copies.items()}):
-            decisions[(position, index)] = copies[index][1]
-    return DedupPlan(decisions, out, found_count)
+                     for link in (result.part_of[n] for n in own)]))
+    for copies in held.values():   # of a page's long copies only those of a copied section go
+        for index in in_copied_section({i: copy[0] for i, copy in copies.items()}):
+            _, k, number, similarity = copies[index]
+            table.add(k, number, similarity, False)
+    if not isinstance(ranks, range):   # keys out of order or repeated: a dict, a repeated key's last decision
+        return DedupPlan(table.to_dict(), out, found_count)
+    table.seal()
+    return DedupPlan(table, out, found_count)

@@ -44,6 +44,8 @@ from dedup.near.canonical import choose_canonical
 from dedup.near.shingle import normalise, shingle_sets
 from dedup.near.verify import Link, classify, similarity
 
+DEGREE_CHUNK = 1 << 20   # link ends looked at once by `_Adjacency.degrees` (~40 MB of temporaries)
+
 
 @dataclass(slots=True)
 class Cluster:
@@ -140,17 +142,46 @@ class _Adjacency:
 
     def degrees(self, component: list[int]) -> tuple[list[int], list[int]]:
         """For each member of a sorted component: its links inside the component, and the summed inside-links
-        of those neighbours -- with numpy, as a component can hold most of a corpus's copies."""
+        of those neighbours -- with numpy, as a component can hold most of a corpus's copies. The link ends are
+        taken `DEGREE_CHUNK` at a time (two passes when there is more than one chunk): a component of a few
+        thousand copies of one line holds millions of them, and all at once cost ~300 MB of temporaries."""
         members = np.asarray(component, dtype=np.int64)
         lengths = self.starts[members + 1] - self.starts[members]
-        owner = np.repeat(np.arange(len(members)), lengths)
-        where = np.repeat(self.starts[members] - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
+        spans = _spans(lengths, DEGREE_CHUNK)
+        once = [self._inside(members, lengths, *spans[0])] if len(spans) == 1 else None   # one chunk: kept
+        degree = np.zeros(len(members), dtype=np.int64)
+        for owner, _ in once or self._chunks(members, lengths, spans):
+            degree += np.bincount(owner, minlength=len(members))
+        around = np.zeros(len(members), dtype=np.float64)
+        for owner, at in once or self._chunks(members, lengths, spans):
+            around += np.bincount(owner, weights=degree[at], minlength=len(members))
+        return degree.tolist(), around.astype(np.int64).tolist()
+
+    def _chunks(self, members: np.ndarray, lengths: np.ndarray,
+                spans: list[tuple[int, int]]) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        return (self._inside(members, lengths, lo, hi) for lo, hi in spans)
+
+    def _inside(self, members: np.ndarray, lengths: np.ndarray, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
+        """The links of members lo..hi-1 that stay inside the component: (member, neighbour) as member places."""
+        part = lengths[lo:hi]
+        owner = np.repeat(np.arange(lo, hi), part)
+        where = np.repeat(self.starts[members[lo:hi]] - np.cumsum(part) + part, part) + np.arange(int(part.sum()))
         ends = self.targets[where]
         at = np.minimum(np.searchsorted(members, ends), len(members) - 1)
         inside = members[at] == ends
-        owner, at = owner[inside], at[inside]
-        degree = np.bincount(owner, minlength=len(members))
-        return degree.tolist(), np.bincount(owner, weights=degree[at], minlength=len(members)).astype(np.int64).tolist()
+        return owner[inside], at[inside]
+
+
+def _spans(lengths: np.ndarray, limit: int) -> list[tuple[int, int]]:
+    """Consecutive runs [lo, hi) of `lengths` summing to at most `limit` (or one item)."""
+    ends = np.cumsum(lengths)
+    spans: list[tuple[int, int]] = []
+    lo = 0
+    while lo < len(lengths):
+        hi = max(lo + 1, int(np.searchsorted(ends, ends[lo] - lengths[lo] + limit, side="right")))
+        spans.append((lo, hi))
+        lo = hi
+    return spans
 
 
 class _UnionFind:
@@ -251,8 +282,11 @@ def _star(component: list[int], texts: Sequence[str], order: Sequence[Any],
     in practice. The canonical is then the best-formed member of the cluster.
     """
     degree, around = adjacency.degrees(component)
-    centre = component[min(range(len(component)), key=lambda k: (-degree[k], -around[k], order[component[k]],
-                                                                  texts[component[k]]))]
+    rank = [(-d, -a, order[i]) for d, a, i in zip(degree, around, component, strict=True)]
+    best = min(range(len(component)), key=rank.__getitem__)
+    if rank.count(rank[best]) > 1:   # only equal order keys reach the text (read only then: texts may be on disk)
+        best = min((k for k in range(len(component)) if rank[k] == rank[best]), key=lambda k: texts[component[k]])
+    centre = component[best]
     keep, rest = [centre], list[int]()
     for i in component:
         if i == centre:

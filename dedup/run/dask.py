@@ -415,4 +415,4 @@ def _plan_shares(wanted: tuple[np.ndarray, list[np.ndarray | None]], picked: lis
         texts += shard_texts
     plan = plan_from_pairs(pairs, docs, units, texts, config, mode=mode)
     sizes = np.diff(doc_offsets).tolist()
-    return [share.decisions for share in plan.shares(sizes)], len(plan.clusters)
+    return [dict(share.decisions) for share in plan.shares(sizes)], len(plan.clusters)

@@ -20,10 +20,19 @@ import numpy as np
 
 from dedup.io.read import read_sources
 from dedup.io.shape import from_records
-from dedup.io.spill import Spill
+from dedup.io.spill import Spill, TextSpill
 from dedup.io.unique_ids import unique_ids
 from dedup.near.bands import CHUNK_BANDS, band_keys, pairs_of_blocks
-from dedup.near.plan import Canonical, ClusterRecord, DedupPlan, Member, plan_from_pairs
+from dedup.near.plan import (
+    Canonical,
+    ClusterRecord,
+    DedupPlan,
+    KeyArray,
+    Member,
+    ShingleTable,
+    plan_from_links,
+    verify_links,
+)
 from dedup.near.stars import cluster_id
 from dedup.records import Classified, CleanedDocument, Document, Reject
 from dedup.run import passes
@@ -54,16 +63,40 @@ def _batches(records: Iterable[Any], size: int) -> Iterator[list[Any]]:
 
 def plan_local(pairs: np.ndarray, refs: np.ndarray, batches: Iterable[list[Classified]],
                options: CleanOptions, records: bool = True) -> DedupPlan:
-    """The local cross-document step: the texts of the candidate rows (`pairs` index the rows of `refs`; they
-    are renumbered in place to index the candidate rows) from one stream over the classified batches, then
-    `plan_from_pairs` — the step the Dask engine runs on pairs its workers found."""
+    """The local cross-document step: the texts of the candidate rows (`pairs` index the rows of `refs`) from
+    one stream over the classified batches, then `plan_from_pairs` — the step the Dask engine runs on pairs its
+    workers found. The texts go to a `TextSpill` on disk, the keys stay one array, and the pairs are freed once
+    verified (pass the only reference: the caller's would keep them through the clustering)."""
     if len(pairs) == 0:
         return DedupPlan({}, [])
     wanted = np.unique(pairs)
-    units = [(int(refs[r, 0]), int(refs[r, 1])) for r in wanted]
-    docs, texts = passes.unit_texts(_numbered(batches), units)
-    pairs[:] = np.searchsorted(wanted, pairs)   # in place: the caller's array is the only copy held on
-    return plan_from_pairs(pairs, docs, units, texts, options.minhash, mode=options.dedup, records=records)
+    keys = KeyArray(refs[wanted])   # sorted (document ordinal, index) rows, so texts arrive in unit order
+    pairs[:] = np.searchsorted(wanted, pairs)
+    del wanted
+    texts = TextSpill(options.tmp_dir)
+    docs = _candidate_texts(_numbered(batches), keys.rows, texts)
+    sets = ShingleTable(texts, options.minhash.ngram)
+    links = verify_links(pairs, sets, options.minhash)
+    del pairs
+    return plan_from_links(links, sets, docs, keys, texts, options.minhash, mode=options.dedup, records=records)
+
+
+def _candidate_texts(batches: Iterable[tuple[int, list[Classified]]], rows: np.ndarray, texts: TextSpill) -> list[str]:
+    """Append the text of each candidate row (sorted (document ordinal, index) rows) to `texts`, in row order;
+    returns each row's document id."""
+    docs: list[str] = []
+    ordinals = rows[:, 0]
+    lo = 0
+    for first, batch in batches:
+        hi = int(np.searchsorted(ordinals, first + len(batch)))
+        for ordinal, index in rows[lo:hi].tolist():
+            item = batch[ordinal - first]
+            docs.append(item.doc.id)
+            texts.append(item.unit_text(index))
+        lo = hi
+        if lo == len(rows):
+            break
+    return docs
 
 
 def _numbered(batches: Iterable[list[Classified]]) -> Iterator[tuple[int, list[Classified]]]:
@@ -138,8 +171,9 @@ class CleanRun:
                 self._pool.start()
             if options.dedup != "off":
                 with self.passes.timed("plan"):
-                    pairs = pairs_of_blocks(self._keys.blocks(), self._keys.rows)   # one block of bands at a time
-                    self.plan = plan_local(pairs, refs, self._classified, options, cluster_records)
+                    # the pairs are banded one block of bands at a time, and held by `plan_local` alone
+                    self.plan = plan_local(pairs_of_blocks(self._keys.blocks(), self._keys.rows), refs,
+                                           self._classified, options, cluster_records)
                 self.summary.clusters = self.plan.found
         except BaseException:
             self.close(interrupted=True)

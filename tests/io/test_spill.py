@@ -87,3 +87,22 @@ def test_a_killed_run_leaves_no_spill_file(tmp_path: Path) -> None:
         proc.send_signal(sig)
         proc.wait(60)
         assert [p.name for p in tmp.iterdir() if p.name.startswith("dedup-spill-")] == []
+
+
+def test_text_spill_reads_back_each_text() -> None:
+    """Texts come back by number and by slice, byte for byte: non-ASCII, empty, a lone surrogate (JSON input
+    can carry one), and texts written across buffer flushes."""
+    from dedup.io.spill import TextSpill
+
+    lines = [line for path in sorted(SEEDS.glob("*.txt")) for line in path.read_text(encoding="utf-8").splitlines()]
+    texts = [*lines, "", "caf\u00e9 \u201cquoted\u201d \ud800 end", *lines]
+    spill = TextSpill()
+    spill.BUFFER = 256   # many flushes
+    for text in texts:
+        spill.append(text)
+    assert len(spill) == len(texts) and len(lines) > 10
+    assert [spill[k] for k in range(len(texts))] == texts
+    assert spill[3:len(lines) + 2] == texts[3:len(lines) + 2] and spill[-1] == texts[-1] and spill[5:5] == []
+    spill.close()
+    with pytest.raises(RuntimeError):
+        spill[0]

@@ -67,3 +67,16 @@ def test_near_copies_become_candidates() -> None:
     text = "Bukele confirmed the agreement on X stating we are willing to take in only convicted criminals"
     sigs = Signer(config).sign_texts([text, text.replace("only", "just"), "an unrelated line about the weather"])
     assert candidate_pairs(band_keys(sigs, config)).tolist() == [[0, 1]]
+
+
+def test_pairs_emitted_in_small_chunks_are_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pair codes of a block come out `PAIR_CHUNK` at a time; any chunk size gives the same pairs."""
+    import dedup.near.bands as bands
+
+    texts = [f"the council voted on the {w} budget for the coming year after a long debate" for w in
+             ("new", "old", "draft", "final", "city", "school", "new", "old")] * 6
+    config = MinHashConfig()
+    keys = band_keys(Signer(config).sign_texts(texts), config)
+    whole = candidate_pairs(keys, max_bucket=4)
+    monkeypatch.setattr(bands, "PAIR_CHUNK", 7)
+    assert len(whole) > 7 and np.array_equal(candidate_pairs(keys, max_bucket=4), whole)

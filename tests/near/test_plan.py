@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from dedup.config import MinHashConfig
 from dedup.near.bands import band_keys, candidate_pairs
@@ -65,3 +66,43 @@ def test_plan_shares_hold_each_runs_decisions_once(seed_paths: list[Path]) -> No
         assert share.decisions == {key: d for key, d in plan.decisions.items() if start <= key[0] < start + size}
         assert share.clusters == []
     assert sum(len(share.decisions) for share in shares) == len(plan.decisions)
+
+
+def test_engine_keys_give_the_plan_list_keys_give(seed_paths: list[Path]) -> None:
+    """Keys as one array (`KeyArray`) and texts on disk (`TextSpill`), as the local engine passes them, give
+    the decisions and records of tuple keys and a list of texts; keys out of order give the same decisions."""
+    from dedup.io.spill import TextSpill
+    from dedup.near.plan import KeyArray
+
+    units = [(doc, k) for doc, path in enumerate(seed_paths)
+             for k, line in enumerate(path.read_text(encoding="utf-8").splitlines()) if len(line.split()) >= 8]
+    texts = [seed_paths[doc].read_text(encoding="utf-8").splitlines()[k].strip() for doc, k in units]
+    docs = [seed_paths[doc].name for doc, _ in units]
+    config = MinHashConfig()
+    pairs = candidate_pairs(band_keys(Signer(config).sign_texts(texts), config))
+    plan = plan_from_pairs(pairs, docs, units, texts, config)
+    spill = TextSpill()
+    for text in texts:
+        spill.append(text)
+    lean = plan_from_pairs(pairs.copy(), docs, KeyArray(np.array(units)), spill, config)
+    assert plan.decisions and dict(lean.decisions) == dict(plan.decisions) and lean.clusters == plan.clusters
+    assert all(lean.decision(*key) == d for key, d in plan.decisions.items())
+    backwards = [(-doc, k) for doc, k in units]   # later documents first: other copies kept, same clusters
+    flipped = plan_from_pairs(pairs, docs, backwards, texts, config)
+    assert isinstance(flipped.decisions, dict) and len(flipped.decisions) == len(plan.decisions)
+    assert {d.cluster for d in flipped.decisions.values()} == {d.cluster for d in plan.decisions.values()}
+    assert {(-doc, k) for (doc, k), d in flipped.decisions.items() if d.first} != {
+        key for key, d in plan.decisions.items() if d.first}
+
+
+def test_degrees_counted_in_chunks_give_the_same_clusters(seed_paths: list[Path],
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    import dedup.near.stars as stars
+
+    texts = seed_texts(seed_paths) * 3   # every paragraph three times: dense components
+    config = MinHashConfig()
+    pairs = candidate_pairs(band_keys(Signer(config).sign_texts(texts), config))
+    whole = plan_from_pairs(pairs, ["d"] * len(texts), [(i, 0) for i in range(len(texts))], texts, config)
+    monkeypatch.setattr(stars, "DEGREE_CHUNK", 3)
+    chunked = plan_from_pairs(pairs, ["d"] * len(texts), [(i, 0) for i in range(len(texts))], texts, config)
+    assert whole.clusters and chunked.clusters == whole.clusters and dict(chunked.decisions) == dict(whole.decisions)
