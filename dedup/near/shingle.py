@@ -29,6 +29,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from dedup.noise.chars import CharTest
+
 # Bump when tokens or hashes change: stored signatures and indexes built with another version are stale.
 NORMALISE_VERSION = 1
 
@@ -49,8 +51,6 @@ _WORD = re.compile(r"\w+")
 # word runs chained by single joiners
 _JOINERS = "'.`\u2018\u2019\u201a\u201b\u2032"
 _CHAIN = re.compile(r"\w+(?:[" + re.escape(_JOINERS) + r"]\w+)*")
-_NON_ASCII = re.compile(r"[^\x00-\x7f]")   # findall + set: the distinct ones, ~3x faster than set(text)
-_PLAIN: dict[str, bool] = {}   # non-ASCII character -> `normalise` cannot move a token boundary at it
 
 _MUL = np.uint64(0x9E3779B97F4A7C15)  # golden-ratio odd constant: order-sensitive n-gram combination
 _SHORT = np.uint64(0xD6E8FEB86659FD93)  # marks a whole-text shingle of a text shorter than n words
@@ -84,28 +84,23 @@ def token_count(text: str) -> int:
     for old, new in _CHEAP_NFKC:
         plain = plain.replace(old, new)
     if plain.isascii() or (unicodedata.is_normalized("NFKC", plain)
-                           and all(map(_plain_char, set(_NON_ASCII.findall(plain))))):
+                           and _PLAIN.all_non_ascii(plain)):
         return len(_CHAIN.findall(plain))
     return len(tokens(text))
 
 
 def _plain_char(char: str) -> bool:
-    """`normalise` keeps this character on its side of a token boundary: a word character stays one (casefolded,
-    'ß' -> 'ss' included), a joiner stays one, anything else becomes neither ('İ' -> 'i' + U+0307, a mark, does
-    not; nor does the soft hyphen, which is dropped)."""
-    if char < "\x80":
-        return True
-    plain = _PLAIN.get(char)
-    if plain is None:
-        folded = _FOLDED_AS.get(char)
-        if folded is not None:
-            plain = folded == "'" if char in _JOINERS else folded in ('"', "-", " ")
-        else:
-            word = _WORD.fullmatch(char) is not None
-            folded = char.casefold()
-            plain = all((_WORD.fullmatch(c) is not None) == word and (word or c not in "'.") for c in folded)
-        _PLAIN[char] = plain
-    return plain
+    """`normalise` keeps this (non-ASCII) character on its side of a token boundary: a word character stays one
+    (casefolded, 'ß' -> 'ss' included), a joiner stays one, anything else becomes neither ('İ' -> 'i' + U+0307, a
+    mark, does not; nor does the soft hyphen, which is dropped)."""
+    folded = _FOLDED_AS.get(char)
+    if folded is not None:
+        return folded == "'" if char in _JOINERS else folded in ('"', "-", " ")
+    word = _WORD.fullmatch(char) is not None
+    return all((_WORD.fullmatch(c) is not None) == word and (word or c not in "'.") for c in char.casefold())
+
+
+_PLAIN = CharTest(_plain_char)   # `normalise` cannot move a token boundary at any non-ASCII character of a text
 
 
 def _class_table() -> np.ndarray:
