@@ -24,7 +24,6 @@ the list under a rule-removed related-link heading (a linked headline is a tease
 from __future__ import annotations
 
 import itertools
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -35,6 +34,7 @@ from dedup.config import fingerprint
 from dedup.noise.corpus_stats import LineStats
 from dedup.noise.features import Context, Shape, block_contexts, link_densities, shape
 from dedup.noise.model import LineModel, line_features, model_verdicts, with_neighbours
+from dedup.noise.moved import may_move_part, moved_part
 from dedup.noise.rules import RuleMatch, RuleSet, normalise
 from dedup.noise.segment import segment
 from dedup.noise.stoplists import guess_language, words
@@ -46,23 +46,6 @@ CODE_TAGS = frozenset({"pre", "code", "samp", "kbd"})   # a program listing: its
 COMMENTS_AT = "_comments_at"   # metadata (`dedup.noise.extract`): offset where trafilatura's comment block starts
 KEEP_RULE = "keep-rule"   # the category of a line a keep rule protects: no later evidence may remove it
 MOVED_KEYS = {"byline": "byline", "dateline": "dateline"}
-# "WASHINGTON (Reuters) - ", "Feb. 4 (UPI) — ", "BERLIN, 3 March (dpa) – ", "LONDON — "
-_DATELINE_PREFIX = regex.compile(
-    r"^(?:(?:\p{Lu}[\p{L}.'-]*\.?\s?){0,3}\d{1,2}(?:,\s*\d{4})?\s*|"         # Feb. 4 / Feb 4, 2025
-    r"\p{Lu}[\p{Lu} .'-]{2,30}(?:,\s*\p{Lu}[\p{L} .'-]{1,30}){0,2}\s*|"       # WASHINGTON / NEW YORK, N.Y.
-    r"(?:\d{1,2}\.?\s*)?\p{Lu}[\p{L}]+\s+\d{1,2},?\s*\d{4}\s*)"              # Mar 3, 2025
-    r"(?:\((?:[\p{L}\p{N} .&/-]{2,25})\)\s*)?"                                 # (UPI) / (Reuters)
-    r"[—–-]{1,2}\s+(?=\S)")
-_AGENCY_PREFIX = regex.compile(r"^\((?:AP|AFP|UPI|Reuters|dpa|PAP|IANS|PTI|ANI|CNN|KNA|APA|SDA|epd)\)\s*[—–-]{0,2}\s*")
-_TITLE_SEP = regex.compile(r"\s+[|–—-]\s+|\s+[|–—:]{1,2}\s*$")
-# what every match of `_DATELINE_PREFIX` / `_TITLE_SEP` holds: a dash before a space, a space before a separator
-# (`re`'s \s covers `regex`'s): a line without it skips the slow search (performance only, same answers)
-_DATELINE_HINT = re.compile(r"[—–-]\s")
-_TITLE_SEP_HINT = re.compile(r"\s[|–—:-]")
-_PUBLISHER = regex.compile(
-    r"\b(?:news|network|times|post|journal|daily|herald|tribune|gazette|media|tv|radio|online|magazine|press|"
-    r"today|channel|broadcasting|chronicle|observer|telegraph|guardian|express|independent|mirror|review|"
-    r"report|zeitung|gazeta|dziennik|wiadomości|le monde|el país|corriere|\.com|\.org|\.net|\.de|\.pl)\b", regex.I)
 # a teaser's own "Read more" link (or button): not the heading of a list of links
 _LINK_LABEL = regex.compile(r"^\W*(?:(?:read|learn|see|view|load|show) (?:more|all)|continue reading|weiterlesen|"
                             r"mehr lesen|czytaj (?:więcej|dalej)|lire la suite|leer más|seguir leyendo|leggi tutto)\b",
@@ -81,16 +64,6 @@ _CODE = regex.compile(r"[{};=<>]|\(\)|^\s*[/.$#>]")
 _CTA_CATEGORY = (("newsletter", regex.compile(r"subscri|sign up|newsletter|inbox|abonn|zapisz|suscr|iscriv", regex.I)),
                  ("share", regex.compile(r"share|tweet|teilen|udostępnij|partag|compart|condivid", regex.I)),
                  ("social", regex.compile(r"follow|folg|obserwuj|suivez|síguenos|seguici", regex.I)))
-
-
-def _dateline_prefix(text: str) -> regex.Match[str] | None:
-    """`_DATELINE_PREFIX.match(text)`, without running it on a line that cannot hold one."""
-    return _DATELINE_PREFIX.match(text) if _DATELINE_HINT.search(text) else None
-
-
-def _title_separator(text: str) -> bool:
-    """Whether `_TITLE_SEP` occurs in the text, without running it on a line that cannot hold one."""
-    return bool(_TITLE_SEP_HINT.search(text)) and _TITLE_SEP.search(text) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,7 +216,7 @@ class Classifier:
         `classify` marks it.)"""
         match = self.rules.match(p.text)   # memoised: the same lookup `_one` made
         return bool((match is not None and match.category == "byline") or s.date_only
-                    or _dateline_prefix(p.text) or _AGENCY_PREFIX.match(p.text) or _title_separator(p.text))
+                    or may_move_part(p.text))
 
     # ------------------------------------------------------------------------------------------ per paragraph
 
@@ -295,7 +268,7 @@ class Classifier:
                 return verdict
         if s.date_only and near_edge and not _UPDATE_STAMP.match(p.text) and not _DATE_RANGE.search(p.text):
             return Verdict(NOISE, "dateline", f"only a date/time ({s.words} words)", moved=(("dateline", p.text),))
-        partial = self._partial(doc, p, windows, s, title)
+        partial = moved_part(doc, p, windows, s, title)
         if partial is not None:
             return partial
         template = self._template(doc, p, s)
@@ -363,39 +336,6 @@ class Classifier:
         category, reason = (cut.category, cut.reason) if cut is not None else inner[0][2:]
         return Verdict(CONTENT, category, f"{where} line(s) of the block match rules ({reason})",
                        keep=(spans[lead][0], spans[len(spans) - 1 - trail][1]), cuts=inner)
-
-    def _partial(self, doc: Document, p: Paragraph, windows: tuple[bool, bool, bool], s: Shape,
-                 title: str) -> Verdict | None:
-        """A dateline prefix or a publisher suffix: keep the rest of the paragraph, move the part."""
-        at_start, _at_end, top = windows
-        if at_start:
-            m = _dateline_prefix(p.text) or _AGENCY_PREFIX.match(p.text)
-            rest = p.text[m.end():] if m else ""
-            if m and len(rest.split()) >= 8 and rest[:1].isupper():
-                prefix = p.text[:m.end()].strip(" —–-")
-                return Verdict(CONTENT, "dateline", f"dateline prefix {prefix!r} moved to metadata",
-                               keep=(m.end(), len(p.text)), moved=(("dateline", prefix),))
-        if top or (title and normalise(p.text).startswith(title[:40])):
-            return self._title_suffix(doc, p, s)
-        return None
-
-    def _title_suffix(self, doc: Document, p: Paragraph, s: Shape) -> Verdict | None:
-        if s.sentence_end or s.words > 30:
-            return None
-        separators = list(_TITLE_SEP.finditer(p.text))
-        if not separators:
-            return None
-        sep = separators[-1]
-        suffix = p.text[sep.end():].strip()
-        if not suffix or len(suffix.split()) > 6 or len(p.text[:sep.start()].split()) < 3:
-            return None
-        site = normalise(str(doc.metadata.get("sitename") or doc.metadata.get("site") or ""))
-        known = bool(site) and (site in normalise(suffix).replace(" ", "") or normalise(suffix) in site)
-        if not (known or _PUBLISHER.search(suffix)):
-            return None
-        why = "the site name" if known else "a publisher name"
-        return Verdict(CONTENT, "title-suffix", f"title suffix {suffix!r} looks like {why}; moved to metadata",
-                       keep=(0, sep.start()), moved=(("title_suffix", suffix),))
 
     def _context(self, p: Paragraph, s: Shape, title: str, context: Context) -> Verdict | None:
         """Page furniture the paragraph sits in; a sentence needs strong evidence, the title is never noise."""

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from dedup.noise import classify, features, rules, stoplists
+from dedup.noise import features, moved, rules, stoplists
 
 ROOT = Path(__file__).resolve().parents[2]
 DEV_LINES = ROOT.parent / "shared" / "data" / "dev" / "lines.jsonl.gz"
@@ -60,10 +60,10 @@ def test_shape_checks_as_with_the_full_searches(lines: list[str]) -> None:
 
 def test_classify_prefilters_as_with_the_full_searches(lines: list[str]) -> None:
     for line in lines:
-        full = classify._DATELINE_PREFIX.match(line)
-        fast = classify._dateline_prefix(line)
+        full = moved._DATELINE_PREFIX.match(line)
+        fast = moved._dateline_prefix(line)
         assert (fast and fast.span()) == (full and full.span()), line
-        assert classify._title_separator(line) == bool(classify._TITLE_SEP.search(line)), line
+        assert moved._title_separator(line) == bool(moved._TITLE_SEP.search(line)), line
 
 
 def test_language_guess_as_with_one_slice_per_token(lines: list[str]) -> None:
