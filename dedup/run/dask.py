@@ -378,9 +378,10 @@ def _candidate_units(item: ShardClassified, local: np.ndarray | None,
     and texts (`passes.unit_texts`, as the local engine fetches them): all the driver's plan needs."""
     if local is None:
         return None
-    units = [(doc_offset + int(p), int(i)) for p, i in item.refs[local]]
-    docs, texts = passes.unit_texts([(doc_offset, item.classified)], units)
-    return item.index, units, docs, texts
+    rows = item.refs[local] + np.array([doc_offset, 0], dtype=np.int64)   # sorted, as `local` and the refs are
+    texts: list[str] = []
+    docs = passes.unit_texts([(doc_offset, item.classified)], rows, texts.append)
+    return item.index, [(p, i) for p, i in rows.tolist()], docs, texts
 
 
 def _wanted_rows(codes: np.ndarray, row_offsets: list[int]) -> tuple[np.ndarray, list[np.ndarray | None]]:

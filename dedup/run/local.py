@@ -74,29 +74,11 @@ def plan_local(pairs: np.ndarray, refs: np.ndarray, batches: Iterable[list[Class
     pairs[:] = np.searchsorted(wanted, pairs)
     del wanted
     texts = TextSpill(options.tmp_dir)
-    docs = _candidate_texts(_numbered(batches), keys.rows, texts)
+    docs = passes.unit_texts(_numbered(batches), keys.rows, texts.append)
     sets = ShingleTable(texts, options.minhash.ngram)
     links = verify_links(pairs, sets, options.minhash)
     del pairs
     return plan_from_links(links, sets, docs, keys, texts, options.minhash, mode=options.dedup, records=records)
-
-
-def _candidate_texts(batches: Iterable[tuple[int, list[Classified]]], rows: np.ndarray, texts: TextSpill) -> list[str]:
-    """Append the text of each candidate row (sorted (document ordinal, index) rows) to `texts`, in row order;
-    returns each row's document id."""
-    docs: list[str] = []
-    ordinals = rows[:, 0]
-    lo = 0
-    for first, batch in batches:
-        hi = int(np.searchsorted(ordinals, first + len(batch)))
-        for ordinal, index in rows[lo:hi].tolist():
-            item = batch[ordinal - first]
-            docs.append(item.doc.id)
-            texts.append(item.unit_text(index))
-        lo = hi
-        if lo == len(rows):
-            break
-    return docs
 
 
 def _numbered(batches: Iterable[list[Classified]]) -> Iterator[tuple[int, list[Classified]]]:

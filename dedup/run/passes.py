@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import itertools
 import pickle
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -205,16 +205,22 @@ def assemble_packed(stages: Stages, job: PackedAssembleJob) -> list[CleanedDocum
     return assemble(stages, (pickle.loads(pickled), first_ordinal, plan))
 
 
-def unit_texts(batches: Iterable[tuple[int, list[Classified]]],
-               wanted: Sequence[tuple[int, int]]) -> tuple[list[str], list[str]]:
-    """Document ids and texts of the wanted units `(document ordinal, index)`, in one stream over batches given
-    with the ordinal of their first document: how both engines fetch the texts of their candidate rows."""
-    by_doc: dict[int, list[tuple[int, int]]] = {}
-    for k, (ordinal, index) in enumerate(wanted):
-        by_doc.setdefault(ordinal, []).append((index, k))
-    docs, texts = [""] * len(wanted), [""] * len(wanted)
+def unit_texts(batches: Iterable[tuple[int, list[Classified]]], rows: np.ndarray,
+               add_text: Callable[[str], None]) -> list[str]:
+    """Pass the text of each wanted unit to `add_text`, in row order, and return each unit's document id: `rows`
+    are sorted `(document ordinal, index)` rows (as `classify`'s refs are), fetched in one stream over batches
+    given with the ordinal of their first document. How both engines fetch the texts of their candidate rows
+    (the local one into a `TextSpill` on disk, so they are never all held at once)."""
+    docs: list[str] = []
+    ordinals = rows[:, 0]
+    lo = 0
     for first, batch in batches:
-        for position, item in enumerate(batch):
-            for index, k in by_doc.get(first + position, ()):
-                docs[k], texts[k] = item.doc.id, item.unit_text(index)
-    return docs, texts
+        hi = int(np.searchsorted(ordinals, first + len(batch)))
+        for ordinal, index in rows[lo:hi].tolist():
+            item = batch[ordinal - first]
+            docs.append(item.doc.id)
+            add_text(item.unit_text(index))
+        lo = hi
+        if lo == len(rows):
+            break
+    return docs
