@@ -93,13 +93,7 @@ def _sorted_unique_of(parts: list[np.ndarray]) -> np.ndarray:
     their concatenation and its sorted copy are never all held at once."""
     codes = np.concatenate(parts)
     parts.clear()
-    codes.sort()
-    if len(codes) < 2:
-        return codes
-    keep = np.empty(len(codes), dtype=bool)
-    keep[0] = True
-    np.not_equal(codes[1:], codes[:-1], out=keep[1:])
-    return codes[keep]
+    return sorted_unique(codes, in_place=True)
 
 
 def _band_pair_codes(keys: np.ndarray, max_bucket: int) -> Iterator[np.ndarray]:
@@ -126,22 +120,44 @@ def _band_pair_codes(keys: np.ndarray, max_bucket: int) -> Iterator[np.ndarray]:
     reach = np.minimum(ends[np.searchsorted(ends, starts)] - starts, max(max_bucket, 2) - 1)
     del ends
     rows = order.ravel()
-    cumulative = np.cumsum(reach)
-    lo = 0
-    while lo < len(starts):
-        hi = max(lo + 1, int(np.searchsorted(cumulative, cumulative[lo] - reach[lo] + PAIR_CHUNK, side="right")))
+    for lo, hi in spans(reach, PAIR_CHUNK):
         part = reach[lo:hi]
         first = np.repeat(starts[lo:hi], part)
-        first += np.arange(1, len(first) + 1, dtype=np.int64) - np.repeat(np.cumsum(part) - part, part)
-        a, b = rows[np.repeat(starts[lo:hi], part)], rows[first]
+        partner = first + np.arange(1, len(first) + 1, dtype=np.int64) - np.repeat(np.cumsum(part) - part, part)
+        a, b = rows[first], rows[partner]
         yield np.minimum(a, b) * n + np.maximum(a, b)
+
+
+def spans(lengths: np.ndarray, limit: int) -> list[tuple[int, int]]:
+    """Consecutive runs [lo, hi) of `lengths` summing to at most `limit` (or one item): chunks of work whose
+    temporaries stay bounded.
+
+    >>> spans(np.array([3, 3, 5, 1]), 6)
+    [(0, 2), (2, 4)]
+    """
+    ends = np.cumsum(lengths)
+    out: list[tuple[int, int]] = []
+    lo = 0
+    while lo < len(lengths):
+        hi = max(lo + 1, int(np.searchsorted(ends, ends[lo] - lengths[lo] + limit, side="right")))
+        out.append((lo, hi))
         lo = hi
+    return out
 
 
-def sorted_unique(codes: np.ndarray) -> np.ndarray:
-    """np.unique by sort + neighbour compare (numpy 2's hash-based unique is slower on large int64 arrays)."""
-    codes = np.sort(codes)
-    return codes[np.concatenate(([True], codes[1:] != codes[:-1]))] if len(codes) else codes
+def sorted_unique(codes: np.ndarray, in_place: bool = False) -> np.ndarray:
+    """np.unique by sort + neighbour compare (numpy 2's hash-based unique is slower on large int64 arrays);
+    `in_place`: the caller's array is sorted itself instead of a copy."""
+    if in_place:
+        codes.sort()
+    else:
+        codes = np.sort(codes)
+    if len(codes) < 2:
+        return codes
+    keep = np.empty(len(codes), dtype=bool)
+    keep[0] = True
+    np.not_equal(codes[1:], codes[:-1], out=keep[1:])
+    return codes[keep]
 
 
 def _in_row_order(order: np.ndarray, same: np.ndarray, max_bucket: int) -> None:

@@ -40,6 +40,7 @@ import numpy as np
 import xxhash
 
 from dedup.config import MinHashConfig
+from dedup.near.bands import spans
 from dedup.near.canonical import choose_canonical
 from dedup.near.shingle import normalise, shingle_sets
 from dedup.near.verify import Link, classify, similarity
@@ -147,13 +148,13 @@ class _Adjacency:
         thousand copies of one line holds millions of them, and all at once cost ~300 MB of temporaries."""
         members = np.asarray(component, dtype=np.int64)
         lengths = self.starts[members + 1] - self.starts[members]
-        spans = _spans(lengths, DEGREE_CHUNK)
-        once = [self._inside(members, lengths, *spans[0])] if len(spans) == 1 else None   # one chunk: kept
+        runs = spans(lengths, DEGREE_CHUNK)
+        once = [self._inside(members, lengths, *runs[0])] if len(runs) == 1 else None   # one chunk: kept
         degree = np.zeros(len(members), dtype=np.int64)
-        for owner, _ in once or self._chunks(members, lengths, spans):
+        for owner, _ in once or self._chunks(members, lengths, runs):
             degree += np.bincount(owner, minlength=len(members))
         around = np.zeros(len(members), dtype=np.float64)
-        for owner, at in once or self._chunks(members, lengths, spans):
+        for owner, at in once or self._chunks(members, lengths, runs):
             around += np.bincount(owner, weights=degree[at], minlength=len(members))
         return degree.tolist(), around.astype(np.int64).tolist()
 
@@ -170,18 +171,6 @@ class _Adjacency:
         at = np.minimum(np.searchsorted(members, ends), len(members) - 1)
         inside = members[at] == ends
         return owner[inside], at[inside]
-
-
-def _spans(lengths: np.ndarray, limit: int) -> list[tuple[int, int]]:
-    """Consecutive runs [lo, hi) of `lengths` summing to at most `limit` (or one item)."""
-    ends = np.cumsum(lengths)
-    spans: list[tuple[int, int]] = []
-    lo = 0
-    while lo < len(lengths):
-        hi = max(lo + 1, int(np.searchsorted(ends, ends[lo] - lengths[lo] + limit, side="right")))
-        spans.append((lo, hi))
-        lo = hi
-    return spans
 
 
 class _UnionFind:
