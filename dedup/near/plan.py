@@ -30,7 +30,7 @@ from dedup.config import MinHashConfig
 from dedup.near.decisions import Decision as Decision
 from dedup.near.decisions import DecisionTable
 from dedup.near.shingle import shingle_sets
-from dedup.near.stars import ClusterResult, LinkTable, build_clusters
+from dedup.near.stars import LinkTable, build_clusters
 from dedup.near.verify import in_copied_section, in_page_copy, verify_pairs
 
 Key = tuple[Any, int]
@@ -142,15 +142,6 @@ def verify_links(pairs: np.ndarray, shingles: Sequence[np.ndarray], config: MinH
     """`verify_pairs` over the pairs `chunk` at a time, each chunk's links made compact (`LinkTable`)."""
     return LinkTable.concat([LinkTable.of(verify_pairs(pairs[start:start + chunk], shingles, config))
                              for start in range(0, len(pairs), chunk)])
-
-
-def resolve_candidates(pairs: np.ndarray, texts: Sequence[str], order: Sequence[Any], config: MinHashConfig, *,
-                       include_singletons: bool = False, lang: str = "en") -> ClusterResult:
-    """Verify candidate pairs (indexes into `texts`) on exact shingles, then build star-verified clusters."""
-    sets = ShingleTable(texts, config.ngram)
-    links = verify_links(pairs, sets, config)
-    return build_clusters(len(texts), links, texts, order, shingles=sets, config=config,
-                          include_singletons=include_singletons, lang=lang)
 
 
 class KeyArray(Sequence[tuple[int, int]]):
