@@ -30,7 +30,7 @@ from dedup.config import MinHashConfig
 from dedup.near.decisions import Decision as Decision
 from dedup.near.decisions import DecisionTable
 from dedup.near.shingle import shingle_sets
-from dedup.near.stars import LinkTable, build_clusters
+from dedup.near.stars import FanOut, LinkTable, build_clusters, in_process
 from dedup.near.verify import in_copied_section, in_page_copy, verify_pairs
 
 Key = tuple[Any, int]
@@ -138,10 +138,25 @@ VERIFY_CHUNK = 1 << 13   # candidate pairs verified at once: their `Link` object
 
 
 def verify_links(pairs: np.ndarray, shingles: Sequence[np.ndarray], config: MinHashConfig,
-                 chunk: int = VERIFY_CHUNK) -> LinkTable:
-    """`verify_pairs` over the pairs `chunk` at a time, each chunk's links made compact (`LinkTable`)."""
-    return LinkTable.concat([LinkTable.of(verify_pairs(pairs[start:start + chunk], shingles, config))
-                             for start in range(0, len(pairs), chunk)])
+                 chunk: int | None = None, fan_out: FanOut = in_process) -> LinkTable:
+    """`verify_pairs` over the pairs `chunk` at a time, each chunk's links made compact (`LinkTable`); the
+    chunks may be verified in other processes (`fan_out`), their tables are joined in pair order."""
+    chunk = chunk or VERIFY_CHUNK
+    spans = [(start, min(start + chunk, len(pairs))) for start in range(0, len(pairs), chunk)]
+    return LinkTable.concat(list(fan_out(_verified, _PairWork(pairs, shingles, config), spans)))
+
+
+@dataclass(frozen=True, slots=True)
+class _PairWork:
+    """What verifying a chunk of pairs reads: a forked process inherits it (never pickled)."""
+
+    pairs: np.ndarray
+    shingles: Sequence[np.ndarray]
+    config: MinHashConfig
+
+
+def _verified(work: _PairWork, span: tuple[int, int]) -> LinkTable:
+    return LinkTable.of(verify_pairs(work.pairs[span[0]:span[1]], work.shingles, work.config))
 
 
 class KeyArray(Sequence[tuple[int, int]]):
@@ -201,12 +216,14 @@ def plan_from_pairs(pairs: np.ndarray | Sequence[Sequence[int]], docs: Sequence[
 
 def plan_from_links(links: LinkTable, sets: ShingleTable, docs: Sequence[str], keys: Sequence[Key],
                     texts: Sequence[str], config: MinHashConfig, *, include_singletons: bool = False,
-                    lang: str = "en", mode: str = "drop", records: bool = True) -> DedupPlan:
+                    lang: str = "en", mode: str = "drop", records: bool = True,
+                    fan_out: FanOut = in_process) -> DedupPlan:
     """`plan_from_pairs` after verification (`sets` the texts' `ShingleTable`, emptied once the clusters are
-    built; `links` their `verify_links`): an engine that owns its pairs array frees it before clustering."""
+    built; `links` their `verify_links`): an engine that owns its pairs array frees it before clustering.
+    `fan_out` spreads the star tests of the clusters' components (`build_clusters`)."""
     ranks = key_ranks(keys)
     result = build_clusters(len(texts), links, texts, ranks, shingles=sets, config=config,
-                            include_singletons=include_singletons, lang=lang)
+                            include_singletons=include_singletons, lang=lang, fan_out=fan_out)
     sets.clear()
     links_of: dict[int, list[int]] = {}   # member -> its part-of links, so each cluster finds its own directly
     for number, link in enumerate(result.part_of if records else ()):

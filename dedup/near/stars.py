@@ -32,7 +32,7 @@ a cluster the same.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,6 +46,16 @@ from dedup.near.shingle import normalise, shingle_sets
 from dedup.near.verify import Link, classify, similarity
 
 DEGREE_CHUNK = 1 << 20   # link ends looked at once by `_Adjacency.degrees` (~40 MB of temporaries)
+JOB_MEMBERS = 1 << 12    # component members per job of `build_clusters`' fan-out
+
+# `fan_out(fn, shared, jobs)` yields `fn(shared, job)` for each job, in order: in this process (`in_process`),
+# or in processes that inherit `shared` by fork (the local engine's pool)
+FanOut = Callable[[Callable[[Any, Any], Any], Any, Iterable[Any]], Iterable[Any]]
+
+
+def in_process(fn: Callable[[Any, Any], Any], shared: Any, jobs: Iterable[Any]) -> Iterator[Any]:
+    return (fn(shared, job) for job in jobs)
+
 
 
 @dataclass(slots=True)
@@ -199,11 +209,13 @@ class _UnionFind:
 
 def build_clusters(n: int, links: Sequence[Link] | LinkTable, texts: Sequence[str], order: Sequence[Any], *,
                    shingles: Sequence[np.ndarray] | None = None, config: MinHashConfig | None = None,
-                   include_singletons: bool = False, lang: str = "en") -> ClusterResult:
+                   include_singletons: bool = False, lang: str = "en", fan_out: FanOut = in_process) -> ClusterResult:
     """Star-verified clusters over texts 0..n-1 from verified links (see the module docstring).
 
     `order[i]` is text i's source order key (earlier wins ties); `shingles` are the sorted unique shingle
     hashes of `texts` (computed with `config.ngram` when not given). Singletons are left out unless asked.
+    Components are independent, so `fan_out` may test them in other processes (`StarWork`); the clusters are
+    sorted at the end, so the result is the same however they were spread.
     """
     config = config or MinHashConfig()
     if len(texts) != n or len(order) != n:
@@ -213,8 +225,9 @@ def build_clusters(n: int, links: Sequence[Link] | LinkTable, texts: Sequence[st
     neighbours = _Adjacency(n, table.duplicates)
     sets = _shingles_of(neighbours.linked().tolist() if shingles is None else [], texts, shingles, config)
     clusters: list[Cluster] = []
-    for component in neighbours.components():
-        clusters.extend(_stars(component, texts, order, sets, neighbours, config, lang))
+    work = StarWork(texts, order, sets, neighbours, config, lang)
+    for found in fan_out(stars_of, work, _jobs(neighbours.components())):
+        clusters.extend(found)
     clustered = {m for c in clusters for m in c.members}
     if include_singletons:
         for i in range(n):
@@ -222,6 +235,39 @@ def build_clusters(n: int, links: Sequence[Link] | LinkTable, texts: Sequence[st
                 clusters.append(Cluster(cluster_id(texts[i]), [i], i, "singleton", {i: 1.0}))
     clusters.sort(key=lambda c: (order[c.canonical], c.id))
     return ClusterResult(clusters, part_of)
+
+
+@dataclass(frozen=True, slots=True)
+class StarWork:
+    """What the star test of a component reads, for `stars_of`: a forked process inherits it (never pickled)."""
+
+    texts: Sequence[str]
+    order: Sequence[Any]
+    sets: Sequence[np.ndarray] | dict[int, np.ndarray]
+    neighbours: _Adjacency
+    config: MinHashConfig
+    lang: str
+
+
+def stars_of(work: StarWork, components: list[list[int]]) -> list[Cluster]:
+    """The star clusters of some components (one job of `build_clusters`' fan-out)."""
+    return [cluster for component in components for cluster in
+            _stars(component, work.texts, work.order, work.sets, work.neighbours, work.config, work.lang)]
+
+
+def _jobs(components: Iterator[list[int]]) -> Iterator[list[list[int]]]:
+    """Components in runs of about `JOB_MEMBERS` members: a job per component would cost more to send than
+    to test (most are three copies of one paragraph)."""
+    job: list[list[int]] = []
+    members = 0
+    for component in components:
+        job.append(component)
+        members += len(component)
+        if members >= JOB_MEMBERS:
+            yield job
+            job, members = [], 0
+    if job:
+        yield job
 
 
 def _stars(component: list[int], texts: Sequence[str], order: Sequence[Any],

@@ -2,7 +2,8 @@
 
 pass 1  read → extract → segment, and count repeated lines        (pool, per batch)
 pass 2  classify with the corpus counts → repair → sign content     (pool, per batch)
-merge   band the signatures → candidate pairs → `plan_from_pairs`    (main process)
+merge   band the signatures → candidate pairs → `plan_from_pairs`    (main process; its verification
+        and star tests fanned out to forked processes)
 pass 3  assemble each document: drop noise, drop/replace duplicates  (pool, per batch, in input order)
 
 Batches are spilled to disk between passes. Workers only ever see one batch and return its results in order,
@@ -33,7 +34,7 @@ from dedup.near.plan import (
     plan_from_links,
     verify_links,
 )
-from dedup.near.stars import cluster_id
+from dedup.near.stars import FanOut, cluster_id, in_process
 from dedup.records import Classified, CleanedDocument, Document, Reject
 from dedup.run import passes
 from dedup.run.options import CleanOptions, DedupMode, Level
@@ -76,9 +77,21 @@ def plan_local(pairs: np.ndarray, refs: np.ndarray, batches: Iterable[list[Class
     texts = TextSpill(options.tmp_dir)
     docs = passes.unit_texts(_numbered(batches), keys.rows, texts.append)
     sets = ShingleTable(texts, options.minhash.ngram)
-    links = verify_links(pairs, sets, options.minhash)
+    fan_out = _forked(options.workers) if options.workers > 1 else in_process
+    links = verify_links(pairs, sets, options.minhash, fan_out=fan_out)
     del pairs
-    return plan_from_links(links, sets, docs, keys, texts, options.minhash, mode=options.dedup, records=records)
+    return plan_from_links(links, sets, docs, keys, texts, options.minhash, mode=options.dedup, records=records,
+                           fan_out=fan_out)
+
+
+def _forked(workers: int) -> FanOut:
+    """The merge's fan-out: jobs run in `workers` processes forked for each step (verifying the pairs, testing
+    the stars), so they inherit the step's tables (shingle sets, links, the text spill's descriptor) instead
+    of receiving them, and only the jobs' results travel. Results come back in job order."""
+    def fan_out(fn: Callable[[Any, Any], Any], shared: Any, jobs: Iterable[Any]) -> Iterator[Any]:
+        with Pool(shared, workers) as pool:
+            yield from pool.map(fn, jobs)
+    return fan_out
 
 
 def _numbered(batches: Iterable[list[Classified]]) -> Iterator[tuple[int, list[Classified]]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 import re
 from pathlib import Path
 
@@ -245,3 +246,34 @@ def test_a_run_without_cluster_records_writes_the_same_output(seed_paths: list[P
         assert lean.plan is not None and lean.plan.clusters == [] and lean.plan.found == summary.clusters
         with pytest.raises(RuntimeError):
             lean.cluster_records()
+
+
+def _process_id(shared: int, job: int) -> tuple[int, int]:
+    return shared + job, os.getpid()
+
+
+def test_the_merge_fan_out_runs_jobs_in_forked_processes_in_order() -> None:
+    from dedup.run.local import _forked
+
+    results = list(_forked(2)(_process_id, 100, range(6)))
+    assert [value for value, _ in results] == [100, 101, 102, 103, 104, 105]
+    assert os.getpid() not in {pid for _, pid in results}
+
+
+def test_a_merge_fanned_out_in_small_jobs_gives_the_same_plan(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Verification chunks and star-test jobs spread over processes: same output as one process in one job."""
+    from dedup.near import plan, stars
+
+    source = tmp_path / "corpus.jsonl"
+    _generated_corpus(source, 400, 7)
+
+    def render(workers: int) -> list[tuple[str, str, tuple, tuple]]:
+        options = make_options(workers=workers)
+        with CleanRun(read_sources([str(source)], options.read), options) as run:
+            return [(d.id, d.text, tuple(d.removed), tuple(d.duplicates)) for d in run.documents()]
+
+    reference = render(1)
+    monkeypatch.setattr(stars, "JOB_MEMBERS", 5)
+    monkeypatch.setattr(plan, "VERIFY_CHUNK", 16)
+    assert sum(len(d[3]) for d in reference) > 10
+    assert render(2) == reference
