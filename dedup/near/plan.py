@@ -19,7 +19,7 @@ decisions are keyed by it, so an engine looks a paragraph up by the key it gave.
 from __future__ import annotations
 
 import itertools
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -104,34 +104,51 @@ def _position(key: Key) -> Any:
 
 
 class ShingleTable(Sequence[np.ndarray]):
-    """The sorted unique shingle hashes of many texts (`shingle_sets`), `CHUNK` texts to one flat array plus
+    """The sorted unique shingle hashes of many texts (`shingle_sets`), a chunk of texts to one flat array plus
     offsets instead of an array object per text: text i's set is `table[i]`, a view. Built a chunk at a time
-    and never concatenated, so building holds one chunk's intermediates on top of the table."""
+    (`CHUNK` texts, or as given to `add`: the local engine's workers shingle their batch's candidates) and never
+    concatenated, so building holds one chunk's intermediates on top of the table."""
 
     CHUNK = 1 << 11
 
-    def __init__(self, texts: Sequence[str], ngram: int) -> None:
+    def __init__(self, texts: Sequence[str] = (), ngram: int = 3) -> None:
         self.values: list[np.ndarray] = []
         self.offsets: list[np.ndarray] = []
-        self._size = len(texts)
+        self._firsts: list[int] = []   # the number of each chunk's first text
+        self._size = 0
         for start in range(0, len(texts), self.CHUNK):
-            sets = shingle_sets(texts[start:start + self.CHUNK], ngram)
-            self.offsets.append(np.cumsum([0, *map(len, sets)]))
-            self.values.append(np.concatenate(sets))
+            self.add(*flat_sets(texts[start:start + self.CHUNK], ngram))
+
+    def add(self, values: np.ndarray, offsets: np.ndarray) -> None:
+        """Append a chunk of texts' sets: text k of the chunk is `values[offsets[k]:offsets[k + 1]]`."""
+        if len(offsets) > 1:
+            self._firsts.append(self._size)
+            self.values.append(values)
+            self.offsets.append(offsets)
+            self._size += len(offsets) - 1
 
     def __len__(self) -> int:
         return self._size
 
     def clear(self) -> None:
         """Free the sets (the largest table of the merge) once clustering no longer needs them."""
-        self.values, self.offsets, self._size = [], [], 0
+        self.values, self.offsets, self._firsts, self._size = [], [], [], 0
 
     def __getitem__(self, i: Any) -> Any:
         if not isinstance(i, int | np.integer):
             raise TypeError("a ShingleTable is indexed by one text number")
-        chunk, row = divmod(int(i), self.CHUNK)
+        chunk = bisect_right(self._firsts, int(i)) - 1
+        row = int(i) - self._firsts[chunk]
         offsets = self.offsets[chunk]
         return self.values[chunk][offsets[row]:offsets[row + 1]]
+
+
+def flat_sets(texts: Sequence[str], ngram: int) -> tuple[np.ndarray, np.ndarray]:
+    """`shingle_sets` of `texts` as one array and the offsets of each text's set in it (a `ShingleTable` chunk)."""
+    sets = shingle_sets(texts, ngram)
+    offsets = np.zeros(len(sets) + 1, dtype=np.int64)
+    np.cumsum([len(part) for part in sets], out=offsets[1:])
+    return (np.concatenate(sets) if sets else np.zeros(0, dtype=np.uint64)), offsets
 
 
 VERIFY_CHUNK = 1 << 13   # candidate pairs verified at once: their `Link` objects live only until made compact

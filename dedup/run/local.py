@@ -62,12 +62,13 @@ def _batches(records: Iterable[Any], size: int) -> Iterator[list[Any]]:
         yield batch
 
 
-def plan_local(pairs: np.ndarray, refs: np.ndarray, batches: Iterable[list[Classified]],
+def plan_local(pairs: np.ndarray, refs: np.ndarray, batches: Iterable[tuple[bytes, int]], pool: Pool,
                options: CleanOptions, records: bool = True) -> DedupPlan:
-    """The local cross-document step: the texts of the candidate rows (`pairs` index the rows of `refs`) from
-    one stream over the classified batches, then `plan_from_pairs` — the step the Dask engine runs on pairs its
-    workers found. The texts go to a `TextSpill` on disk, the keys stay one array, and the pairs are freed once
-    verified (pass the only reference: the caller's would keep them through the clustering)."""
+    """The local cross-document step: the texts and shingle sets of the candidate rows (`pairs` index the rows
+    of `refs`), fetched by `pool` from the pickled classified `batches` (with their sizes), then
+    `plan_from_pairs` — the step the Dask engine runs on pairs its workers found. The texts go to a `TextSpill`
+    on disk, the keys stay one array, and the pairs are freed once verified (pass the only reference: the
+    caller's would keep them through the clustering)."""
     if len(pairs) == 0:
         return DedupPlan({}, [])
     wanted = np.unique(pairs)
@@ -75,13 +76,32 @@ def plan_local(pairs: np.ndarray, refs: np.ndarray, batches: Iterable[list[Class
     pairs[:] = np.searchsorted(wanted, pairs)
     del wanted
     texts = TextSpill(options.tmp_dir)
-    docs = passes.unit_texts(_numbered(batches), keys.rows, texts.append)
-    sets = ShingleTable(texts, options.minhash.ngram)
+    sets = ShingleTable()
+    docs: list[str] = []
+    for batch_docs, batch_texts, values, offsets in pool.map(passes.unit_shingles_packed,
+                                                             _unit_jobs(batches, keys.rows)):
+        docs.extend(batch_docs)
+        for text in batch_texts:
+            texts.append(text)
+        sets.add(values, offsets)
     fan_out = _forked(options.workers) if options.workers > 1 else in_process
     links = verify_links(pairs, sets, options.minhash, fan_out=fan_out)
     del pairs
     return plan_from_links(links, sets, docs, keys, texts, options.minhash, mode=options.dedup, records=records,
                            fan_out=fan_out)
+
+
+def _unit_jobs(batches: Iterable[tuple[bytes, int]], rows: np.ndarray) -> Iterator[passes.PackedUnitJob]:
+    """One job per batch that holds wanted rows (sorted by document ordinal)."""
+    ordinals = rows[:, 0]
+    first = lo = 0
+    for pickled, size in batches:
+        hi = int(np.searchsorted(ordinals, first + size))
+        if hi > lo:
+            yield pickled, first, rows[lo:hi]
+        first, lo = first + size, hi
+        if lo == len(rows):
+            return
 
 
 def _forked(workers: int) -> FanOut:
@@ -92,13 +112,6 @@ def _forked(workers: int) -> FanOut:
         with Pool(shared, workers) as pool:
             yield from pool.map(fn, jobs)
     return fan_out
-
-
-def _numbered(batches: Iterable[list[Classified]]) -> Iterator[tuple[int, list[Classified]]]:
-    first = 0
-    for batch in batches:
-        yield first, batch
-        first += len(batch)
 
 
 class BandKeys:
@@ -168,7 +181,8 @@ class CleanRun:
                 with self.passes.timed("plan"):
                     # the pairs are banded one block of bands at a time, and held by `plan_local` alone
                     self.plan = plan_local(pairs_of_blocks(self._keys.blocks(), self._keys.rows), refs,
-                                           self._classified, options, cluster_records)
+                                           zip(self._classified.pickled(), self._batch_sizes, strict=True),
+                                           self._pool, options, cluster_records)
                 self.summary.clusters = self.plan.found
         except BaseException:
             self.close(interrupted=True)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from dedup.near.plan import DedupPlan
+from dedup.near.plan import DedupPlan, flat_sets
 from dedup.near.sign import Signer
 from dedup.noise.classify import Classifier
 from dedup.noise.corpus_stats import LineStats
@@ -203,6 +203,22 @@ def assemble_packed(stages: Stages, job: PackedAssembleJob) -> list[CleanedDocum
     """`assemble` of a pickled batch of `Classified`."""
     pickled, first_ordinal, plan = job
     return assemble(stages, (pickle.loads(pickled), first_ordinal, plan))
+
+
+# the candidate units of one classified batch: the batch pickled, the run ordinal of its first document, and the
+# sorted (document ordinal, index) rows wanted from it
+PackedUnitJob = tuple[bytes, int, np.ndarray]
+UnitChunk = tuple[list[str], list[str], np.ndarray, np.ndarray]   # document ids, texts, their flat shingle sets
+
+
+def unit_shingles_packed(stages: Stages, job: PackedUnitJob) -> UnitChunk:
+    """The merge's inputs from one batch, in a worker: the wanted units' document ids and texts, and their
+    shingle sets as a `ShingleTable` chunk (`flat_sets`) — so the driver neither unpickles whole batches nor
+    shingles the candidates itself."""
+    pickled, first, rows = job
+    texts: list[str] = []
+    docs = unit_texts([(first, pickle.loads(pickled))], rows, texts.append)
+    return docs, texts, *flat_sets(texts, stages.signer.config.ngram)
 
 
 def unit_texts(batches: Iterable[tuple[int, list[Classified]]], rows: np.ndarray,
