@@ -28,7 +28,8 @@ Key = tuple[Any, int]
 
 @dataclass(frozen=True, slots=True)
 class Decision:
-    """What the assemble pass does with one clustered paragraph: keep it (the first copy) or drop it."""
+    """What the assemble pass does with one clustered paragraph: keep it (the first copy) or drop it.
+    `canonical_text` is what a kept copy becomes in mode "canonical" (empty in a plan made to drop copies)."""
 
     cluster: str
     canonical: str
@@ -39,9 +40,11 @@ class Decision:
 
 class DecisionTable(Mapping[Key, Decision]):
     """Decisions of units 0..n-1 (`keys[k]` unit k's order key, strictly increasing; `texts[k]` its text). Filled
-    with `cluster` and `add`, then `seal`ed (rows sorted by unit, so by key) before it is read."""
+    with `cluster` and `add`, then `seal`ed (rows sorted by unit, so by key) before it is read. Without `texts`
+    (a plan that drops copies and never substitutes the canonical) decisions carry an empty `canonical_text`:
+    reading the texts back for every share cost the driver a disk read per cluster and batch."""
 
-    def __init__(self, keys: Sequence[Key], texts: Sequence[str]) -> None:
+    def __init__(self, keys: Sequence[Key], texts: Sequence[str] | None) -> None:
         self._keys, self._texts = keys, texts
         self._units, self._clusters = array("q"), array("l")
         self._similarity, self._first = array("d"), array("b")
@@ -76,7 +79,9 @@ class DecisionTable(Mapping[Key, Decision]):
 
     def _decision(self, row: int, canonical_texts: dict[int, str] | None = None) -> Decision:
         cluster = int(self._clusters[row])
-        if canonical_texts is None:
+        if self._texts is None:
+            text = ""
+        elif canonical_texts is None:
             text = self._texts[self._canonical[cluster]]
         elif (text := canonical_texts.get(cluster)) is None:   # type: ignore[assignment]
             text = canonical_texts[cluster] = self._texts[self._canonical[cluster]]

@@ -251,7 +251,7 @@ def plan_from_links(links: LinkTable, sets: ShingleTable, docs: Sequence[str], k
     def where(k: int) -> str:
         return f"{docs[k]}#{keys[k][1]}"
 
-    table = DecisionTable(keys, texts)
+    table = DecisionTable(keys, texts if mode == "canonical" else None)   # only a substitution reads them
     # a page's own long copies, by page: index -> (the kept copy's index, unit, cluster number, similarity)
     held: dict[Any, dict[int, tuple[int, int, int, float]]] = {}
     out: list[ClusterRecord] = []
