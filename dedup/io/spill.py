@@ -15,7 +15,7 @@ when a spill is created.)
 from __future__ import annotations
 
 import contextlib
-import io
+import functools
 import os
 import pickle
 import re
@@ -31,11 +31,32 @@ import zstandard
 _NAME = re.compile(r"^dedup-spill-(\d+)-.*\.zst$")
 
 
+def to_frame(batch: Any, level: int = 1) -> bytes:
+    """A batch as one spill frame: pickled, then zstd-compressed as a frame of its own. Pool workers make and
+    read the frames themselves, so the driver moves compressed bytes between them and the disk and never
+    compresses, decompresses or unpickles a batch on the core the workers share."""
+    return _compressor(level).compress(pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def from_frame(frame: bytes) -> Any:
+    return pickle.loads(_DECOMPRESSOR.decompress(frame))
+
+
+@functools.lru_cache(maxsize=4)
+def _compressor(level: int) -> Any:
+    return zstandard.ZstdCompressor(level=level)   # writes the content size, so a frame decompresses at once
+
+
+_DECOMPRESSOR = zstandard.ZstdDecompressor()
+
+
 class Spill:
     """Append batches, then iterate them back in order; the space is freed on `close()`.
 
+    Each batch is one zstd frame (`to_frame`), written as given by `append_frame` or made here by `append`.
+
     >>> with Spill() as spill:
-    ...     spill.append([1, 2]); spill.append([3])
+    ...     spill.append([1, 2]); spill.append_frame(to_frame([3]))
     ...     [batch for batch in spill]
     [[1, 2], [3]]
     """
@@ -47,20 +68,19 @@ class Spill:
         self.path = Path(name)
         self._fd = fd
         self._level = level
-        self._writer: Any = zstandard.ZstdCompressor(level=level).stream_writer(open(os.dup(fd), "wb"))  # noqa: SIM115
+        self._writer: Any = open(os.dup(fd), "wb")  # noqa: SIM115
         self.batches = 0
-        self._sizes: list[int] = []   # bytes of each pickled batch, so `pickled()` can hand them on unread
+        self._ends = array("q", [0])   # where each frame ends in the file
 
     def append(self, batch: Any) -> None:
-        self.append_pickled(pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL))
+        self.append_frame(to_frame(batch, self._level))
 
-    def append_pickled(self, pickled: bytes) -> None:
-        """Append a batch already pickled (by a pool worker, which sends the bytes the spill stores: the driver
-        neither unpickles nor pickles it again)."""
+    def append_frame(self, frame: bytes) -> None:
+        """Append a batch as `to_frame` made it (in a pool worker: the driver only writes the bytes)."""
         if self._writer is None:
             raise RuntimeError("spill is closed for writing")
-        self._writer.write(pickled)
-        self._sizes.append(len(pickled))
+        self._writer.write(frame)
+        self._ends.append(self._ends[-1] + len(frame))
         self.batches += 1
 
     def finish(self) -> None:
@@ -70,27 +90,17 @@ class Spill:
             self._writer = None
 
     def __iter__(self) -> Iterator[Any]:
-        """Read the batches back; each iteration has its own file position, so iterations may overlap."""
-        for pickled in self.pickled():
-            yield pickle.loads(pickled)
+        """Read the batches back; each iteration reads by offset, so iterations may overlap."""
+        for frame in self.frames():
+            yield from_frame(frame)
 
-    def pickled(self) -> Iterator[bytes]:
-        """The batches as their pickled bytes, in order (for a pool worker to unpickle)."""
+    def frames(self) -> Iterator[bytes]:
+        """The batches as their frames, in order (for a pool worker to read with `from_frame`)."""
         self.finish()
-        if self._fd < 0:
-            raise RuntimeError("spill is closed")
-        raw = io.BufferedReader(_PositionalReader(self._fd), buffer_size=1 << 16)
-        with zstandard.ZstdDecompressor().stream_reader(raw) as reader:
-            for size in self._sizes:
-                chunks = [reader.read(size)]
-                got = len(chunks[0])
-                while got < size:   # a stream read may return less than asked
-                    chunk = reader.read(size - got)
-                    if not chunk:
-                        raise EOFError("spill file ends inside a batch")
-                    chunks.append(chunk)
-                    got += len(chunk)
-                yield chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        for k in range(self.batches):
+            if self._fd < 0:
+                raise RuntimeError("spill is closed")
+            yield _read_range(self._fd, self._ends[k], self._ends[k + 1])
 
     def close(self) -> None:
         self.finish()
@@ -174,34 +184,23 @@ class TextSpill(Sequence[str]):
         self._flush()
         if not self._closer.alive:
             raise RuntimeError("text spill is closed")
-        parts = []
-        while start < end:
-            part = os.pread(self._fd, end - start, start)
-            if not part:
-                raise EOFError("text spill ends inside a text")
-            parts.append(part)
-            start += len(part)
-        return parts[0] if len(parts) == 1 else b"".join(parts)
+        return _read_range(self._fd, start, end)
 
     def close(self) -> None:
         self._closer()
 
 
-class _PositionalReader(io.RawIOBase):
-    """Reads a descriptor with `os.pread` from its own offset, never moving (or closing) the shared one."""
-
-    def __init__(self, fd: int) -> None:
-        self._fd = fd
-        self._offset = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        data = os.pread(self._fd, len(buffer), self._offset)
-        buffer[:len(data)] = data
-        self._offset += len(data)
-        return len(data)
+def _read_range(fd: int, start: int, end: int) -> bytes:
+    """Bytes [start, end) of a descriptor by `os.pread` (the shared offset never moves): a read may return less
+    than asked, so it loops."""
+    parts = []
+    while start < end:
+        part = os.pread(fd, end - start, start)
+        if not part:
+            raise EOFError("spill file ends inside a record")
+        parts.append(part)
+        start += len(part)
+    return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 def remove_stale(directory: str | Path | None = None) -> int:

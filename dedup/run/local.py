@@ -23,7 +23,7 @@ from dedup.io.read import read_sources
 from dedup.io.shape import from_records
 from dedup.io.spill import Spill, TextSpill
 from dedup.io.unique_ids import unique_ids
-from dedup.near.bands import CHUNK_BANDS, band_keys, pairs_of_blocks
+from dedup.near.bands import CHUNK_BANDS, pairs_of_blocks
 from dedup.near.plan import (
     Canonical,
     ClusterRecord,
@@ -65,7 +65,7 @@ def _batches(records: Iterable[Any], size: int) -> Iterator[list[Any]]:
 def plan_local(pairs: np.ndarray, refs: np.ndarray, batches: Iterable[tuple[bytes, int]], pool: Pool,
                options: CleanOptions, records: bool = True) -> DedupPlan:
     """The local cross-document step: the texts and shingle sets of the candidate rows (`pairs` index the rows
-    of `refs`), fetched by `pool` from the pickled classified `batches` (with their sizes), then
+    of `refs`), fetched by `pool` from the classified `batches` (spill frames, with their sizes), then
     `plan_from_pairs` — the step the Dask engine runs on pairs its workers found. The texts go to a `TextSpill`
     on disk, the keys stay one array, and the pairs are freed once verified (pass the only reference: the
     caller's would keep them through the clustering)."""
@@ -95,10 +95,10 @@ def _unit_jobs(batches: Iterable[tuple[bytes, int]], rows: np.ndarray) -> Iterat
     """One job per batch that holds wanted rows (sorted by document ordinal)."""
     ordinals = rows[:, 0]
     first = lo = 0
-    for pickled, size in batches:
+    for frame, size in batches:
         hi = int(np.searchsorted(ordinals, first + size))
         if hi > lo:
-            yield pickled, first, rows[lo:hi]
+            yield frame, first, rows[lo:hi]
         first, lo = first + size, hi
         if lo == len(rows):
             return
@@ -181,7 +181,7 @@ class CleanRun:
                 with self.passes.timed("plan"):
                     # the pairs are banded one block of bands at a time, and held by `plan_local` alone
                     self.plan = plan_local(pairs_of_blocks(self._keys.blocks(), self._keys.rows), refs,
-                                           zip(self._classified.pickled(), self._batch_sizes, strict=True),
+                                           zip(self._classified.frames(), self._batch_sizes, strict=True),
                                            self._pool, options, cluster_records)
                 self.summary.clusters = self.plan.found
         except BaseException:
@@ -199,13 +199,13 @@ class CleanRun:
 
         corpus = LineStats()
         batches = pool.map(passes.prepare_packed, _batches(self._count_in(records), self.options.batch_size))
-        for pickled, kept, rejects, stats in self.passes.bar(batches, "prepare",
-                                                             size=lambda done: done[1] + len(done[2])):
+        for frame, kept, rejects, stats in self.passes.bar(batches, "prepare",
+                                                           size=lambda done: done[1] + len(done[2])):
             corpus.merge(stats)
             for reject in rejects:
                 self._reject(reject)
             if kept:
-                self._prepared.append_pickled(pickled)   # as the worker pickled it: not unpickled here
+                self._prepared.append_frame(frame)   # as the worker made it: not read here
                 self._documents += kept
         return corpus
 
@@ -224,17 +224,17 @@ class CleanRun:
         returns the (document, paragraph index) of each key row."""
         ref_chunks: list[np.ndarray] = []
         doc_base = 0
-        results = pool.map(passes.classify_packed, self._prepared.pickled())
-        for pickled, documents, paragraphs, repairs, signatures, refs in self.passes.bar(
+        results = pool.map(passes.classify_packed, self._prepared.frames())
+        for frame, documents, paragraphs, repairs, band_rows, refs in self.passes.bar(
                 results, "classify", self._documents, size=lambda done: done[1]):
             self.summary.paragraphs += paragraphs
             self.summary.repairs += repairs
-            if len(signatures):
-                keys.append(band_keys(signatures, self.options.minhash))
+            if len(band_rows):
+                keys.append(band_rows)
                 ref_chunks.append(refs + np.array([doc_base, 0], dtype=np.int64))
             doc_base += documents
             self._batch_sizes.append(documents)
-            self._classified.append_pickled(pickled)
+            self._classified.append_frame(frame)
         return np.vstack(ref_chunks) if ref_chunks else np.zeros((0, 2), dtype=np.int64)
 
     # -- pass 3 -------------------------------------------------------------------------------------------
@@ -264,8 +264,8 @@ class CleanRun:
         shares: Iterable[DedupPlan | None] = (plan.shares(self._batch_sizes) if plan is not None
                                               else (None for _ in self._batch_sizes))
         first = 0
-        for pickled, size, share in zip(self._classified.pickled(), self._batch_sizes, shares, strict=True):
-            yield pickled, first, share
+        for frame, size, share in zip(self._classified.frames(), self._batch_sizes, shares, strict=True):
+            yield frame, first, share
             first += size
 
     def cluster_records(self, singletons: bool = False) -> list[ClusterRecord]:

@@ -12,12 +12,13 @@ statistics go in explicitly (`Stages.with_corpus`), after pass 1 has counted the
 from __future__ import annotations
 
 import itertools
-import pickle
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 
+from dedup.io.spill import from_frame, to_frame
+from dedup.near.bands import band_keys
 from dedup.near.plan import DedupPlan, flat_sets
 from dedup.near.sign import Signer
 from dedup.noise.classify import Classifier
@@ -174,38 +175,39 @@ def assemble(stages: Stages, job: AssembleJob) -> list[CleanedDocument]:
             for k, item in enumerate(batch)]
 
 
-# The local engine's pool carries each batch between the spill files and the workers as the pickled bytes the
-# spill stores: the driver only counts, merges statistics and bands (pickling a batch costs about what
-# unpickling it does, and otherwise the driver did both twice per pass, on the core the workers share).
-PackedPrepared = tuple[bytes, int, list[Reject], LineStats]   # kept documents pickled, their number, rejects, stats
-PackedClassified = tuple[bytes, int, int, int, np.ndarray, np.ndarray]   # + paragraphs, repairs; signatures, refs
+# The local engine's pool carries each batch between the spill files and the workers as the spill's frame of it
+# (`dedup.io.spill.to_frame`: pickled, zstd-compressed): the workers make and read the frames, and the driver only
+# moves them, counts and merges statistics — it never pickles, compresses or unpickles a batch on the core the
+# workers share, and the pipes carry compressed bytes.
+PackedPrepared = tuple[bytes, int, list[Reject], LineStats]   # kept documents' frame, their number, rejects, stats
+PackedClassified = tuple[bytes, int, int, int, np.ndarray, np.ndarray]   # + paragraphs, repairs; band keys, refs
 PackedAssembleJob = tuple[bytes, int, DedupPlan | None]
 
 
 def prepare_packed(stages: Stages, batch: list[Document]) -> PackedPrepared:
-    """`prepare`, its kept documents returned pickled (as the spill stores them) and its rejects apart."""
+    """`prepare`, its kept documents returned as a spill frame and its rejects apart."""
     out, stats = prepare(stages, batch)
     kept = [item for item in out if isinstance(item, Prepared)]
     rejects = [item for item in out if isinstance(item, Reject)]
-    return pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL), len(kept), rejects, stats
+    return to_frame(kept), len(kept), rejects, stats
 
 
-def classify_packed(stages: Stages, pickled: bytes) -> PackedClassified:
-    """`classify` of a pickled batch of `Prepared`, its documents returned pickled with the counts the driver
-    keeps (documents, paragraphs, repairs)."""
-    out, signatures, refs = classify(stages, pickle.loads(pickled))
+def classify_packed(stages: Stages, frame: bytes) -> PackedClassified:
+    """`classify` of a framed batch of `Prepared`, its documents returned as a frame with the counts the driver
+    keeps (documents, paragraphs, repairs), and the band keys of its signatures (all that banding needs)."""
+    out, signatures, refs = classify(stages, from_frame(frame))
     paragraphs = sum(len(item.paragraphs) for item in out)
     repairs = sum(len(item.repairs) for item in out)
-    return pickle.dumps(out, protocol=pickle.HIGHEST_PROTOCOL), len(out), paragraphs, repairs, signatures, refs
+    return to_frame(out), len(out), paragraphs, repairs, band_keys(signatures, stages.signer.config), refs
 
 
 def assemble_packed(stages: Stages, job: PackedAssembleJob) -> list[CleanedDocument]:
-    """`assemble` of a pickled batch of `Classified`."""
-    pickled, first_ordinal, plan = job
-    return assemble(stages, (pickle.loads(pickled), first_ordinal, plan))
+    """`assemble` of a framed batch of `Classified`."""
+    frame, first_ordinal, plan = job
+    return assemble(stages, (from_frame(frame), first_ordinal, plan))
 
 
-# the candidate units of one classified batch: the batch pickled, the run ordinal of its first document, and the
+# the candidate units of one classified batch: the batch's frame, the run ordinal of its first document, and the
 # sorted (document ordinal, index) rows wanted from it
 PackedUnitJob = tuple[bytes, int, np.ndarray]
 UnitChunk = tuple[list[str], list[str], np.ndarray, np.ndarray]   # document ids, texts, their flat shingle sets
@@ -215,9 +217,9 @@ def unit_shingles_packed(stages: Stages, job: PackedUnitJob) -> UnitChunk:
     """The merge's inputs from one batch, in a worker: the wanted units' document ids and texts, and their
     shingle sets as a `ShingleTable` chunk (`flat_sets`) — so the driver neither unpickles whole batches nor
     shingles the candidates itself."""
-    pickled, first, rows = job
+    frame, first, rows = job
     texts: list[str] = []
-    docs = unit_texts([(first, pickle.loads(pickled))], rows, texts.append)
+    docs = unit_texts([(first, from_frame(frame))], rows, texts.append)
     return docs, texts, *flat_sets(texts, stages.signer.config.ngram)
 
 

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dedup.io.spill import Spill, remove_stale
+from dedup.io.spill import Spill, from_frame, remove_stale, to_frame
 
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = ROOT / "fixtures" / "seeds"
@@ -32,20 +32,22 @@ def test_batches_come_back_in_order_and_overlapping_reads_agree(batches: list[li
         assert [first, *outer] == (batches or [None])
 
 
-def test_pickled_batches_are_stored_and_handed_on_as_they_came() -> None:
-    """A worker's pickled batch goes in and out as bytes, and reads back as the batch, beside pickled ones;
-    batches far larger than the reader's buffer come back whole."""
-    import pickle
-
+def test_framed_batches_are_stored_and_handed_on_as_they_came() -> None:
+    """A worker's frame goes in and out as the same bytes, and reads back as the batch, beside batches the spill
+    framed itself; large batches come back whole."""
     batches = [["a" * 10, "b"], list(range(200_000)), [], [{"x": "é" * 70_000}]]
     with tempfile.TemporaryDirectory() as directory, Spill(directory) as spill:
+        frames = []
         for number, batch in enumerate(batches):
             if number % 2:
                 spill.append(batch)
+                frames.append(to_frame(batch))
             else:
-                spill.append_pickled(pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL))
+                frames.append(to_frame(batch))
+                spill.append_frame(frames[-1])
         assert list(spill) == batches
-        assert [pickle.loads(blob) for blob in spill.pickled()] == batches
+        assert list(spill.frames()) == frames
+        assert [from_frame(frame) for frame in spill.frames()] == batches
 
 
 def test_no_name_is_left_even_while_the_spill_is_open(tmp_path: Path) -> None:
