@@ -13,6 +13,7 @@ and batch size.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from typing import Any
@@ -109,8 +110,14 @@ def _forked(workers: int) -> FanOut:
     the stars), so they inherit the step's tables (shingle sets, links, the text spill's descriptor) instead
     of receiving them, and only the jobs' results travel. Results come back in job order."""
     def fan_out(fn: Callable[[Any, Any], Any], shared: Any, jobs: Iterable[Any]) -> Iterator[Any]:
-        with Pool(shared, workers) as pool:
-            yield from pool.map(fn, jobs)
+        enabled = gc.isenabled()
+        gc.disable()   # a collection in the driver writes to every object it tracks: pages the processes share
+        try:
+            with Pool(shared, workers) as pool:
+                yield from pool.map(fn, jobs)
+        finally:
+            if enabled:
+                gc.enable()
     return fan_out
 
 
