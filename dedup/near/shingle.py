@@ -152,12 +152,12 @@ def _codepoints(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         target = np.array([ord(f) for f in folded], dtype=np.uint32)
         cp[high] = target[np.searchsorted(distinct, cp[high])]
     classes = _classes(cp)
-    cp[(classes & 4) != 0] += np.uint32(32)
+    cp[np.flatnonzero(classes & 4)] += np.uint32(32)
     return cp, classes
 
 
 def _classes(cp: np.ndarray) -> np.ndarray:
-    classes = _CLASS[np.minimum(cp, _TABLE - 1)]
+    classes = _CLASS.take(cp, mode="clip")   # `_CLASS[np.minimum(cp, _TABLE - 1)]` without the temporary
     beyond = np.flatnonzero(cp >= _TABLE)
     if len(beyond):
         classes[beyond] = [int(chr(c).isalnum()) for c in cp[beyond].tolist()]
@@ -175,27 +175,29 @@ def token_hashes(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     cp, classes = _codepoints(texts)
     hyphen = cp == 0xAD
     if hyphen.any():
-        cp, classes = cp[~hyphen], classes[~hyphen]
+        kept = np.flatnonzero(~hyphen)
+        cp, classes = cp[kept], classes[kept]
     word = (classes & 1) != 0
     inner = np.zeros(len(cp), dtype=bool)
     inner[1:-1] = word[:-2] & word[2:] & ((classes[1:-1] & 2) != 0)
     if inner.any():
-        cp, word = cp[~inner], word[~inner]
+        kept = np.flatnonzero(~inner)
+        cp, word = cp[kept], word[kept]
     begins = word.copy()
     begins[1:] &= ~word[:-1]
     first = np.flatnonzero(begins)
     if not len(first):
         return np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.int64)
     owner = np.searchsorted(np.flatnonzero(cp == 0), first)
-    chars = cp[word]
-    begins_w = begins[word]
-    start_in_chars = np.flatnonzero(begins_w)
-    index = np.arange(len(chars), dtype=np.int32)
-    position = index - np.maximum.accumulate(np.where(begins_w, index, 0))
+    # the word characters by their positions: gathering by index is several times faster than by a mask
+    at = np.flatnonzero(word)
+    chars = cp[at]
+    start_in_chars = np.flatnonzero(begins[at])
+    lengths = np.diff(np.append(start_in_chars, len(chars)))
+    position = np.arange(len(chars), dtype=np.int32) - np.repeat(start_in_chars.astype(np.int32), lengths)
     keyed = (chars.astype(np.uint64) + np.uint64(1)) * _POSITION_KEYS[position & (len(_POSITION_KEYS) - 1)]
     sums = np.add.reduceat(keyed, start_in_chars)
-    lengths = np.diff(np.append(start_in_chars, len(chars))).astype(np.uint64)
-    return mix64(sums + lengths * _MUL), owner.astype(np.int64)
+    return mix64(sums + lengths.astype(np.uint64) * _MUL), owner.astype(np.int64)
 
 
 def mix64(h: np.ndarray) -> np.ndarray:
@@ -286,7 +288,7 @@ def long_batch_shingles(texts: Sequence[str], ngram: int,
         long = np.bincount(owner, minlength=len(part)) >= min_tokens
         kept = np.flatnonzero(long)
         if len(kept) < len(part):   # drop the short texts' tokens and renumber the owners of the rest
-            mine = long[owner]
+            mine = np.flatnonzero(long[owner])
             token_hash, owner = token_hash[mine], (np.cumsum(long) - 1)[owner[mine]]
         grams, gram_owner = _batch_ngrams(token_hash, owner, len(kept), ngram)
         pieces.append(grams)
@@ -309,7 +311,7 @@ def _batch_ngrams(token_hash: np.ndarray, owner: np.ndarray, n_texts: int,
     if len(token_hash) >= ngram:
         grams = _ngrams(token_hash, ngram)
         gram_owner = owner[:len(grams)]
-        valid = owner[ngram - 1:] == gram_owner
+        valid = np.flatnonzero(owner[ngram - 1:] == gram_owner)
         grams, gram_owner = grams[valid], gram_owner[valid]
     else:
         grams, gram_owner = np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.int64)

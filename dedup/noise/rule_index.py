@@ -21,6 +21,9 @@ import regex
 from dedup.noise.literals import required_literals
 
 FUZZY_LINE_CHARS = 40
+# a line of more than N words needs only the pieces of regexes without `max_words` or with a larger one: the
+# automaton scan costs per character, and the long lines (most of a corpus's characters) are most of the scans
+REGEX_WORD_BOUNDS = (80, 60, 40, 30, 20, 12)
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +146,7 @@ class RuleIndex:
         pieces = [regex_pieces(rule) for rule in self.regexes]
         self.always = frozenset(number for number, found in enumerate(pieces) if not found)
         self.regex_finder = Finder(_filed_many(pieces), automaton)
+        self.regex_finders = _bounded_finders(self.regexes, pieces, automaton, self.regex_finder)
         # compiled on first use: a run meets a fraction of the rules, and packaged ones come from the cache
         # uncompiled (a pickled pattern is recompiled on load anyway)
         self.compiled: list[Any] = [rule.compiled for rule in self.regexes]
@@ -160,7 +164,8 @@ class RuleIndex:
                 if _fits(self.contains[number], n_words):
                     yield self.contains[number], False
         if self.regexes:
-            for number in sorted(self.regex_finder.found(fold(text)) | self.always):
+            finder = next(finder for bound, finder in self.regex_finders if n_words > bound)
+            for number in sorted(finder.found(fold(text)) | self.always):
                 rule = self.regexes[number]
                 if _fits(rule, n_words) and _search(rule, self._compiled(number), text, timeout):
                     yield rule, False
@@ -199,6 +204,16 @@ def _pigeonholes(phrase: str) -> tuple[str, ...]:
     parts = 2 * allowed_edits(phrase) + 1
     cuts = [round(i * len(phrase) / parts) for i in range(parts + 1)]
     return tuple(phrase[a:b] for a, b in itertools.pairwise(cuts))
+
+
+def _bounded_finders(rules: tuple[Rule, ...], pieces: list[tuple[str, ...]], automaton: bool,
+                     full: Finder) -> tuple[tuple[int, Finder], ...]:
+    """(bound, a finder of the pieces of the rules that fit a line of more than `bound` words), the largest
+    bound first, then (-1, `full`): a line is scanned for the pieces of the rules that can match it only."""
+    bounded = [(bound, Finder(_filed_many([found if _fits(rule, bound + 1) else ()
+                                           for rule, found in zip(rules, pieces, strict=True)]), automaton))
+               for bound in REGEX_WORD_BOUNDS]
+    return (*bounded, (-1, full))
 
 
 def _filed(keys: Iterable[str]) -> dict[str, list[int]]:

@@ -284,9 +284,9 @@ class RuleSet:
     def _match(self, text: str) -> RuleMatch | None:
         cleaned = clean(text)
         norm = _normalise_clean(cleaned)
-        n_words = len(norm.split())
+        n_words = norm.count(" ") + 1 if norm else 0   # `len(norm.split())`: its words are joined by single spaces
         for index, keep in ((self._keep, True), (self._noise, False)):
-            for rule, fuzzy in index.candidates(cleaned, norm, n_words, self.timeout):
+            for rule, fuzzy in index.candidates(cleaned, norm, n_words, self.timeout) if index.rules else ():
                 return RuleMatch(rule.category, rule.name, rule.location, keep, fuzzy)
         return None
 

@@ -111,18 +111,17 @@ def guess_language(text: str | Iterable[str], min_tokens: int = 8) -> tuple[str,
     if len(tokens) < min_tokens:
         return FALLBACK, 0.0
     languages, index, starts, flat = stop_word_table()
-    counts = Counter(tokens)
-    rows = np.fromiter(map(index.get, counts, repeat(-1)), dtype=np.int64, count=len(counts))   # -1: no stop word
-    found = rows >= 0
-    if not found.any():
+    # one look-up per token, not per distinct token: counting them first cost more than it saved
+    rows = np.fromiter(map(index.get, tokens, repeat(-1)), dtype=np.int64, count=len(tokens))   # -1: no stop word
+    rows = rows[rows >= 0]
+    if not len(rows):
         return FALLBACK, 0.0
-    rows = rows[found]
-    counts_found = np.fromiter(counts.values(), dtype=np.int64, count=len(counts))[found]
     # the language numbers of every found row, concatenated in order (one gather, not a slice per token)
-    first, lengths = starts[rows], starts[rows + 1] - starts[rows]
+    first = starts[rows]
+    lengths = starts[rows + 1] - first
     ends = np.cumsum(lengths)
     numbers = flat[np.repeat(first - (ends - lengths), lengths) + np.arange(ends[-1])]
-    hits = np.bincount(numbers, weights=np.repeat(counts_found, lengths), minlength=len(languages))
+    hits = np.bincount(numbers, minlength=len(languages))
     best = int(np.argmax(hits))   # the first maximum: languages are sorted, so ties go alphabetically
     return languages[best], float(hits[best]) / len(tokens)
 

@@ -91,6 +91,23 @@ def test_pure_finder_gives_the_automaton_sets() -> None:
         assert fast.fuzzy_finder.found(text) == pure.fuzzy_finder.found(text)
 
 
+def test_a_line_is_scanned_for_the_pieces_of_every_regex_that_fits_it() -> None:
+    """The finder chosen by a line's length names every regex of the full finder that may match the line
+    (its `max_words` admits the line), so skipping the others cannot lose a match."""
+    index = RuleIndex(RuleSet.default().noise_rules)
+    bounds = [bound for bound, _ in index.regex_finders]
+    lines = [*dev_lines(SAMPLE_EVERY), *seed_lines(), *PLANTED]
+    for line in lines:
+        n_words = len(rules_module.normalise(line).split())
+        text = fold(rules_module.clean(line))
+        finder = next(f for b, f in index.regex_finders if n_words > b)
+        fits = {n for n, rule in enumerate(index.regexes) if rule.max_words is None or n_words <= rule.max_words}
+        assert finder.found(text) & fits == index.regex_finder.found(text) & fits, line
+        assert finder.found(text) <= index.regex_finder.found(text)
+    used = {next(b for b in bounds if len(rules_module.normalise(line).split()) > b) for line in lines}
+    assert len(used) >= 4   # the sample reaches the smaller finders, not only the full one
+
+
 def test_most_packaged_regexes_are_screened_by_a_literal() -> None:
     regexes = [rule for rule in RuleSet.default().noise_rules if rule.kind == "regex"]
     screened = [rule for rule in regexes if regex_pieces(rule)]
