@@ -47,7 +47,6 @@ from trafilatura.metadata import (
     extract_sitename,
     extract_title,
     extract_url,
-    find_date,
     set_date_params,
 )
 from trafilatura.settings import Extractor
@@ -56,6 +55,7 @@ from trafilatura.xml import xmltotxt
 
 from dedup.noise.classify import COMMENTS_AT
 from dedup.noise.html_tree import load_html, parser_limit
+from dedup.noise.page_date import find_date_pruning
 from dedup.noise.segment import segment
 from dedup.records import EMPTY, Document, Reject
 
@@ -117,19 +117,24 @@ def extract(doc: Document, config: ExtractConfig = ExtractConfig()) -> Document 
     if not text.strip():
         reason = NO_CONTENT + (f": {limit}" if limit else "")
         return replace(doc, text="", metadata={**doc.metadata, EMPTY: reason}, is_html=False)
-    metadata = dict(doc.metadata)
+    found_meta: dict[str, str | None] = {}
+    date_params = None
     if config.metadata != "off":
         known_url = doc.metadata.get("url") if isinstance(doc.metadata.get("url"), str) else None
-        for key, value in _metadata(tree, known_url, thorough=config.metadata == "full").items():
+        found_meta, date_params = _metadata(tree, known_url, thorough=config.metadata == "full")
+    nodes = _TEXT_NODES(tree)
+    evidence: dict[str, Any] = {"_glue": tag_boundaries(nodes)}
+    if config.link_density or config.block_context:
+        evidence["_link_density"], evidence["_block_context"] = _block_info(nodes, text)
+    if date_params is not None:   # last: the date search prunes `tree`
+        found_meta["date"] = find_date_pruning(tree, **date_params)
+    metadata = dict(doc.metadata)
+    for key in METADATA_FIELDS:
+        if isinstance(value := found_meta.get(key), str) and value:
             metadata.setdefault(key, value)
     if comments_at is not None:
         metadata[COMMENTS_AT] = comments_at
-    nodes = _TEXT_NODES(tree)
-    metadata["_glue"] = tag_boundaries(nodes)
-    if config.link_density or config.block_context:
-        densities, contexts = _block_info(nodes, text)
-        metadata["_link_density"] = densities
-        metadata["_block_context"] = contexts
+    metadata.update(evidence)
     return replace(doc, text=text, metadata=metadata, is_html=False)
 
 
@@ -145,9 +150,10 @@ def _text(found: Any, options: Extractor) -> tuple[str, int | None]:
     return result, at
 
 
-def _metadata(tree: Any, url: str | None, thorough: bool = False) -> dict[str, str]:
+def _metadata(tree: Any, url: str | None, thorough: bool = False) -> tuple[dict[str, str | None], dict[str, Any]]:
     """trafilatura's `extract_metadata` minus categories, tags and licence (not needed, and slow); `thorough`
-    adds its body author search and htmldate's extensive date search."""
+    adds its body author search and htmldate's extensive date search. The date is left to the caller, with the
+    parameters of its search (`find_date_pruning`), so that it can run once nothing else reads the tree."""
     meta = examine_meta(tree)
     if meta.author and " " not in meta.author:
         meta.author = None
@@ -159,11 +165,10 @@ def _metadata(tree: Any, url: str | None, thorough: bool = False) -> dict[str, s
     meta.url = meta.url or extract_url(tree, url)
     date_params = set_date_params(thorough)
     date_params["url"] = meta.url
-    meta.date = find_date(tree, **date_params)
     meta.sitename = meta.sitename or extract_sitename(tree)
     if meta.sitename:
         meta.sitename = meta.sitename.lstrip("@")
-    return {key: value for key in METADATA_FIELDS if isinstance(value := getattr(meta, key, None), str) and value}
+    return {key: getattr(meta, key, None) for key in METADATA_FIELDS if key != "date"}, date_params
 
 
 # trafilatura's `extract_meta_json` with two cheaper equivalents: the query compiled once (its `tree.xpath`
