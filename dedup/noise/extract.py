@@ -225,9 +225,10 @@ def _squash(text: str) -> str:
 
 
 def _tokens(element: Any) -> list[str]:
-    attrs = f"{element.get('class') or ''} {element.get('id') or ''}"
-    if not attrs.strip():
+    classes, ident = element.get("class"), element.get("id")
+    if not classes and not ident:
         return []
+    attrs = f"{classes or ''} {ident or ''}"
     return [t.lower() for t in _TOKEN_SPLIT.split(attrs) if t]
 
 
@@ -324,12 +325,14 @@ def _stream(nodes: list[Any]) -> _Stream:
         if _has_zero_width(joined):
             joined = _ZERO_WIDTH.sub("", joined)
     parts = "".join(joined.split()).split("\x00")   # NUL is not whitespace: it survives as the separator
-    sizes = [len(part) for part in parts]
+    sizes = list(map(len, parts))
     starts = list(itertools.accumulate(sizes, initial=0))[:-1] if parts else []
     return _Stream("".join(parts), starts, nodes, sizes)
 
 
 def _linked_chars(stream: _Stream, start: int, end: int, first: int, last: int) -> int:
+    if first == last:   # the span lies inside one chunk (most paragraphs)
+        return end - start if stream.sizes[first] and stream.linked(first) else 0
     total = 0
     for chunk in range(first, last + 1):
         if stream.sizes[chunk] and stream.linked(chunk):
@@ -346,15 +349,18 @@ def _above(node: Any, memo: dict[Any, _Above]) -> _Above:
     """Zones and boilerplate tokens from `node` up to the article container (memoised per page: paragraphs
     share their ancestors). An ASP.NET `<form>` or a `div#main-with-sidebar` around the whole page says nothing
     about one paragraph, so we stop at `<article>`/`<main>`/`<body>` or a content class ('entry-content')."""
-    if node is None or node.tag in _CONTENT_ROOTS:
+    if node is None:
         return (), ()
-    found = memo.get(node)
+    found = memo.get(node)   # never holds a content root
     if found is not None:
         return found
+    tag = node.tag
+    if tag in _CONTENT_ROOTS:
+        return (), ()
     own = _tokens(node)
-    zones: tuple[str, ...] = (node.tag,) if node.tag in ZONE_TAGS else ()
+    zones: tuple[str, ...] = (tag,) if tag in ZONE_TAGS else ()
     tokens = tuple(dict.fromkeys(t for t in own if t in BOILERPLATE_TOKENS)) if own else ()
-    if not any(t in _CONTENT_TOKENS for t in own):
+    if not own or _CONTENT_TOKENS.isdisjoint(own):
         up_zones, up_tokens = _above(node.getparent(), memo)
         if up_zones:
             zones = tuple(dict.fromkeys(zones + up_zones)) if zones else up_zones
@@ -386,6 +392,13 @@ def _locate(stream: _Stream, key: str, cursor: int) -> tuple[int, int]:
     return -1, -1
 
 
+def _paragraphs(text: str) -> list[str]:
+    """The texts of `segment(text)`: trafilatura's text has one paragraph a line and rarely a blank line, and
+    without one the paragraphs are the stripped lines (segment's line mode), without its Paragraph objects."""
+    lines = [line.strip() for line in text.split("\n")]
+    return lines if all(lines) else [paragraph.text for paragraph in segment(text, "")]
+
+
 def _block_info(nodes: list[Any], text: str) -> tuple[list[float | None], list[dict[str, Any] | None]]:
     """Link density and block context of each output paragraph, in one walk of the page.
 
@@ -399,8 +412,7 @@ def _block_info(nodes: list[Any], text: str) -> tuple[list[float | None], list[d
     cursor = 0
     memo: dict[Any, _Above] = {}
     zero_width = _has_zero_width(text)
-    for paragraph in segment(text, ""):
-        line = paragraph.text
+    for line in _paragraphs(text):
         if line.startswith(_LIST_MARKER):
             line = line[len(_LIST_MARKER):]
         key = _key(line.split(" | ")[0] if " | " in line else line, zero_width)
