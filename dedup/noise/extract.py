@@ -1,5 +1,8 @@
 """Main-content extraction for HTML documents, with trafilatura run once per page.
 
+The page is parsed once (`dedup.noise.html_tree`: trafilatura's `load_html` with element classes looked up in
+C, ~10 % less CPU in trafilatura's extraction) and that tree serves trafilatura, the metadata and the block walk.
+
 The text must be the same as plain `trafilatura.extract(html)` (what users and our evaluation compare against),
 with one paragraph per line so `segment` yields paragraphs. Metadata comes from the same parsed tree through a
 lean path: trafilatura's `with_metadata=True` also collects categories, tags and the licence. By default
@@ -44,14 +47,15 @@ from trafilatura.metadata import (
     extract_sitename,
     extract_title,
     extract_url,
-    find_date,
     set_date_params,
 )
 from trafilatura.settings import Extractor
-from trafilatura.utils import HTML_PARSER, load_html, normalize_unicode
+from trafilatura.utils import normalize_unicode
 from trafilatura.xml import xmltotxt
 
 from dedup.noise.classify import COMMENTS_AT
+from dedup.noise.html_tree import load_html, parser_limit
+from dedup.noise.page_date import find_date_pruning
 from dedup.noise.segment import segment
 from dedup.records import EMPTY, Document, Reject
 
@@ -60,7 +64,6 @@ __all__ = ["METADATA_FIELDS", "NO_CONTENT", "ExtractConfig", "extract"]
 METADATA_FIELDS = ("title", "author", "date", "url", "sitename", "description")
 _LIST_MARKER = "- "
 NO_CONTENT = "no main content extracted from HTML"
-MAX_DEPTH = 256   # libxml2's nesting limit without XML_PARSE_HUGE
 GLUE_RUN = 40     # letters kept on each side of a tag boundary (repair leaves longer words alone)
 
 
@@ -114,35 +117,25 @@ def extract(doc: Document, config: ExtractConfig = ExtractConfig()) -> Document 
     if not text.strip():
         reason = NO_CONTENT + (f": {limit}" if limit else "")
         return replace(doc, text="", metadata={**doc.metadata, EMPTY: reason}, is_html=False)
-    metadata = dict(doc.metadata)
+    found_meta: dict[str, str | None] = {}
+    date_params = None
     if config.metadata != "off":
         known_url = doc.metadata.get("url") if isinstance(doc.metadata.get("url"), str) else None
-        for key, value in _metadata(tree, known_url, thorough=config.metadata == "full").items():
+        found_meta, date_params = _metadata(tree, known_url, thorough=config.metadata == "full")
+    nodes = _TEXT_NODES(tree)
+    evidence: dict[str, Any] = {"_glue": tag_boundaries(nodes)}
+    if config.link_density or config.block_context:
+        evidence["_link_density"], evidence["_block_context"] = _block_info(nodes, text)
+    if date_params is not None:   # last: the date search prunes `tree`
+        found_meta["date"] = find_date_pruning(tree, **date_params)
+    metadata = dict(doc.metadata)
+    for key in METADATA_FIELDS:
+        if isinstance(value := found_meta.get(key), str) and value:
             metadata.setdefault(key, value)
     if comments_at is not None:
         metadata[COMMENTS_AT] = comments_at
-    nodes = _TEXT_NODES(tree)
-    metadata["_glue"] = tag_boundaries(nodes)
-    if config.link_density or config.block_context:
-        densities, contexts = _block_info(nodes, text)
-        metadata["_link_density"] = densities
-        metadata["_block_context"] = contexts
+    metadata.update(evidence)
     return replace(doc, text=text, metadata=metadata, is_html=False)
-
-
-def parser_limit() -> str | None:
-    """Why the HTML parser stopped reading the page, when it hit one of libxml2's safety limits on the last
-    parse (trafilatura's shared parser keeps its error log): the text past that point is not in the tree."""
-    for error in HTML_PARSER.error_log:
-        if error.type_name != "ERR_RESOURCE_LIMIT":
-            continue
-        if "depth" in error.message.lower():
-            return (f"the page nests elements more than {MAX_DEPTH} levels deep (the HTML parser's limit), so its "
-                    "text below that depth was not read")
-        return ("an attribute or text node of the page is over 10 MB (the HTML parser's limit), so the page was "
-                "read only up to it")
-    return None
-
 
 
 def _text(found: Any, options: Extractor) -> tuple[str, int | None]:
@@ -157,9 +150,10 @@ def _text(found: Any, options: Extractor) -> tuple[str, int | None]:
     return result, at
 
 
-def _metadata(tree: Any, url: str | None, thorough: bool = False) -> dict[str, str]:
+def _metadata(tree: Any, url: str | None, thorough: bool = False) -> tuple[dict[str, str | None], dict[str, Any]]:
     """trafilatura's `extract_metadata` minus categories, tags and licence (not needed, and slow); `thorough`
-    adds its body author search and htmldate's extensive date search."""
+    adds its body author search and htmldate's extensive date search. The date is left to the caller, with the
+    parameters of its search (`find_date_pruning`), so that it can run once nothing else reads the tree."""
     meta = examine_meta(tree)
     if meta.author and " " not in meta.author:
         meta.author = None
@@ -171,11 +165,10 @@ def _metadata(tree: Any, url: str | None, thorough: bool = False) -> dict[str, s
     meta.url = meta.url or extract_url(tree, url)
     date_params = set_date_params(thorough)
     date_params["url"] = meta.url
-    meta.date = find_date(tree, **date_params)
     meta.sitename = meta.sitename or extract_sitename(tree)
     if meta.sitename:
         meta.sitename = meta.sitename.lstrip("@")
-    return {key: value for key in METADATA_FIELDS if isinstance(value := getattr(meta, key, None), str) and value}
+    return {key: getattr(meta, key, None) for key in METADATA_FIELDS if key != "date"}, date_params
 
 
 # trafilatura's `extract_meta_json` with two cheaper equivalents: the query compiled once (its `tree.xpath`
@@ -232,9 +225,10 @@ def _squash(text: str) -> str:
 
 
 def _tokens(element: Any) -> list[str]:
-    attrs = f"{element.get('class') or ''} {element.get('id') or ''}"
-    if not attrs.strip():
+    classes, ident = element.get("class"), element.get("id")
+    if not classes and not ident:
         return []
+    attrs = f"{classes or ''} {ident or ''}"
     return [t.lower() for t in _TOKEN_SPLIT.split(attrs) if t]
 
 
@@ -331,12 +325,14 @@ def _stream(nodes: list[Any]) -> _Stream:
         if _has_zero_width(joined):
             joined = _ZERO_WIDTH.sub("", joined)
     parts = "".join(joined.split()).split("\x00")   # NUL is not whitespace: it survives as the separator
-    sizes = [len(part) for part in parts]
+    sizes = list(map(len, parts))
     starts = list(itertools.accumulate(sizes, initial=0))[:-1] if parts else []
     return _Stream("".join(parts), starts, nodes, sizes)
 
 
 def _linked_chars(stream: _Stream, start: int, end: int, first: int, last: int) -> int:
+    if first == last:   # the span lies inside one chunk (most paragraphs)
+        return end - start if stream.sizes[first] and stream.linked(first) else 0
     total = 0
     for chunk in range(first, last + 1):
         if stream.sizes[chunk] and stream.linked(chunk):
@@ -353,15 +349,18 @@ def _above(node: Any, memo: dict[Any, _Above]) -> _Above:
     """Zones and boilerplate tokens from `node` up to the article container (memoised per page: paragraphs
     share their ancestors). An ASP.NET `<form>` or a `div#main-with-sidebar` around the whole page says nothing
     about one paragraph, so we stop at `<article>`/`<main>`/`<body>` or a content class ('entry-content')."""
-    if node is None or node.tag in _CONTENT_ROOTS:
+    if node is None:
         return (), ()
-    found = memo.get(node)
+    found = memo.get(node)   # never holds a content root
     if found is not None:
         return found
+    tag = node.tag
+    if tag in _CONTENT_ROOTS:
+        return (), ()
     own = _tokens(node)
-    zones: tuple[str, ...] = (node.tag,) if node.tag in ZONE_TAGS else ()
+    zones: tuple[str, ...] = (tag,) if tag in ZONE_TAGS else ()
     tokens = tuple(dict.fromkeys(t for t in own if t in BOILERPLATE_TOKENS)) if own else ()
-    if not any(t in _CONTENT_TOKENS for t in own):
+    if not own or _CONTENT_TOKENS.isdisjoint(own):
         up_zones, up_tokens = _above(node.getparent(), memo)
         if up_zones:
             zones = tuple(dict.fromkeys(zones + up_zones)) if zones else up_zones
@@ -393,6 +392,13 @@ def _locate(stream: _Stream, key: str, cursor: int) -> tuple[int, int]:
     return -1, -1
 
 
+def _paragraphs(text: str) -> list[str]:
+    """The texts of `segment(text)`: trafilatura's text has one paragraph a line and rarely a blank line, and
+    without one the paragraphs are the stripped lines (segment's line mode), without its Paragraph objects."""
+    lines = [line.strip() for line in text.split("\n")]
+    return lines if all(lines) else [paragraph.text for paragraph in segment(text, "")]
+
+
 def _block_info(nodes: list[Any], text: str) -> tuple[list[float | None], list[dict[str, Any] | None]]:
     """Link density and block context of each output paragraph, in one walk of the page.
 
@@ -406,8 +412,7 @@ def _block_info(nodes: list[Any], text: str) -> tuple[list[float | None], list[d
     cursor = 0
     memo: dict[Any, _Above] = {}
     zero_width = _has_zero_width(text)
-    for paragraph in segment(text, ""):
-        line = paragraph.text
+    for line in _paragraphs(text):
         if line.startswith(_LIST_MARKER):
             line = line[len(_LIST_MARKER):]
         key = _key(line.split(" | ")[0] if " | " in line else line, zero_width)

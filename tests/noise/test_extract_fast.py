@@ -16,6 +16,7 @@ from trafilatura.settings import Document as TrafilaturaDocument
 from trafilatura.utils import load_html, normalize_unicode
 
 from dedup.noise import extract as module
+from dedup.noise.segment import segment
 from tests.helpers_io import HTML_PAGES
 
 EVERY = 10   # dev pages: every 10th of each source (~235 pages)
@@ -80,6 +81,7 @@ def check_page(tree: Any) -> int:
         assert module._has_zero_width(node) == bool(module._ZERO_WIDTH.search(node))
     found = bare_extraction(tree, options=module.ExtractConfig().extractor())
     text = module._text(found, module.ExtractConfig().extractor())[0] if found is not None else ""
+    assert module._paragraphs(text) == [paragraph.text for paragraph in segment(text, "")]
     if not module._has_zero_width(text):
         assert all(module._key(line, zero_width=False) == module._key(line) for line in text.split("\n"))
     for element in module._JSON_LD(tree):
@@ -100,3 +102,10 @@ def test_fast_forms_on_fixture_pages(fixture_trees: list[Any]) -> None:
 def test_fast_forms_on_dev_pages(dev_trees: list[Any]) -> None:
     assert len(dev_trees) > 200
     assert sum(check_page(tree) for tree in dev_trees) > 1000   # the pages do exercise the glue evidence
+
+
+@pytest.mark.parametrize("text", ["One line.\nTwo lines.", "  Padded  \n\tTabbed\r\nEnd",
+                                  "Block one\n\nBlock two\ncont.", "Lead\n   \nAfter a blank-ish line",
+                                  "\nLeading newline", "Trailing newline\n", ""])
+def test_paragraphs_are_segments(text: str) -> None:
+    assert module._paragraphs(text) == [paragraph.text for paragraph in segment(text, "")]

@@ -1,0 +1,71 @@
+"""The date search that prunes the page's tree finds htmldate's `find_date` date, in fast and extensive mode:
+on the fixture pages and hand-made pages by default (each step of the search gives the date on one of them),
+every 10th dev page of each source in the slow run."""
+
+from __future__ import annotations
+
+import gzip
+from copy import deepcopy
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from htmldate import find_date
+from lxml import etree
+
+from dedup.noise.html_tree import load_html
+from dedup.noise.page_date import find_date_pruning
+from tests.helpers_io import HTML_PAGES
+
+BODY = "<p>" + "Plain words of the story without any date in them at all. " * 4 + "</p>"
+PAGES = [   # where the date is: URL, meta, JSON-LD, abbr, element class, title, time, serialised page, text
+    f'<html><head><link rel="canonical" href="https://x.example/2024/03/05/story"></head><body>{BODY}</body></html>',
+    f'<html><head><meta property="article:published_time" content="2023-11-02"></head><body>{BODY}</body></html>',
+    f'<html><head><script type="application/ld+json">{{"datePublished": "2022-06-07"}}</script></head>'
+    f"<body>{BODY}</body></html>",
+    f'<html><body><abbr class="published" title="2021-01-15">Jan 15</abbr>{BODY}</body></html>',
+    f'<html><body><div class="post-date">March 3, 2020</div>{BODY}</body></html>',
+    f"<html><head><title>Report of 2019-08-21</title></head><body>{BODY}</body></html>",
+    f'<html><body><time datetime="2018-04-09T10:00">April 9</time>{BODY}</body></html>',
+    f'<html><body><div data-x="2017-05-06T08:09:10">{BODY}</div></body></html>',
+    f"<html><body>{BODY}<p>Filed 12.11.2016 by the desk.</p></body></html>",
+    f"<html><body>{BODY}<p>Written on 2015/10/11.</p></body></html>",
+    f"<html><body>{BODY}</body></html>",   # no date anywhere
+]
+
+
+def same_date(tree: Any, **params: Any) -> str | None:
+    expected = find_date(tree, **params)
+    before = etree.tostring(tree)
+    assert find_date_pruning(deepcopy(tree), **params) == expected
+    assert etree.tostring(tree) == before   # htmldate's own search left the tree alone (it copies)
+    return expected
+
+
+@pytest.mark.parametrize("extensive", [False, True])
+def test_hand_made_and_fixture_pages(extensive: bool) -> None:
+    pages = PAGES + [path.read_text(encoding="utf-8") for path in HTML_PAGES]
+    found = [same_date(load_html(page), extensive_search=extensive, original_date=True) for page in pages]
+    assert len({date for date in found if date}) >= 8   # the pages do reach the different steps
+
+
+def test_the_search_prunes_the_tree() -> None:
+    tree = load_html(PAGES[-1].replace("<body>", "<body><iframe src='x'></iframe>"))
+    assert find_date_pruning(tree, extensive_search=False) is None
+    assert tree.find(".//iframe") is None and tree.find(".//p") is not None
+
+
+@pytest.mark.slow
+def test_dev_pages(dev_dir: Path) -> None:
+    dated = checked = 0
+    for source in ("trafilatura-eval", "wcxb-dev"):
+        with gzip.open(dev_dir / f"{source}.jsonl.gz", "rb") as handle:
+            for number, line in enumerate(handle):
+                tree = load_html(orjson.loads(line)["html"]) if number % 10 == 0 else None
+                if tree is None:
+                    continue
+                for extensive in (False, True):
+                    dated += same_date(tree, extensive_search=extensive, original_date=True) is not None
+                checked += 1
+    assert checked > 200 and dated > checked
