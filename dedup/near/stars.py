@@ -43,7 +43,7 @@ from dedup.config import MinHashConfig
 from dedup.near.bands import spans
 from dedup.near.canonical import choose_canonical
 from dedup.near.shingle import normalise, shingle_sets
-from dedup.near.verify import Link, classify, similarity
+from dedup.near.verify import Link, Links, classify, similarity
 
 DEGREE_CHUNK = 1 << 20   # link ends looked at once by `_Adjacency.degrees` (~40 MB of temporaries)
 
@@ -82,6 +82,10 @@ class LinkTable:
 
     @classmethod
     def of(cls, links: Sequence[Link]) -> LinkTable:
+        if isinstance(links, Links):   # `verify_pairs`' columns: no `Link` object per duplicate link
+            found = links.duplicate_pairs()
+            top = int(found.max()) if len(found) else 0
+            return cls(found.astype(np.int32 if top < 2**31 else np.int64), links.part_of())
         pairs = [(lk.a, lk.b) for lk in links if lk.kind == "duplicate"]
         top = max((max(pair) for pair in pairs), default=0)
         duplicates = np.array(pairs, dtype=np.int32 if top < 2**31 else np.int64).reshape(-1, 2)

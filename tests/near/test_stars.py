@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from dedup.config import MinHashConfig
 from dedup.near.shingle import shingle_hashes
-from dedup.near.stars import build_clusters, cluster_id
+from dedup.near.stars import LinkTable, build_clusters, cluster_id
 from dedup.near.verify import Link, verify_pairs
 
 A = "The country will continue accepting Salvadoran deportees who illegally entered the United States of America"
@@ -66,3 +66,17 @@ def test_independent_of_input_order(perm: list[int]) -> None:
         return {(c.id, frozenset(texts[m] for m in c.members)) for c in result.clusters}
 
     assert run([base[p] for p in perm], list(perm)) == run(base, list(range(6)))
+
+
+def test_link_table_of_verified_columns_is_that_of_link_objects(seed_paths: list) -> None:
+    """`verify_pairs`' columns go into the table without `Link` objects, as the same array (dtype included)."""
+    paragraphs = [p for path in seed_paths for p in path.read_text(encoding="utf-8").split("\n\n") if p.strip()]
+    sets = [shingle_hashes(t, 3) for t in paragraphs]
+    pairs = np.random.default_rng(5).integers(0, len(sets), (600, 2))
+    links = verify_pairs(pairs, sets, MinHashConfig())
+    fast, slow = LinkTable.of(links), LinkTable.of(list(links))
+    assert fast.duplicates.dtype == slow.duplicates.dtype and fast.duplicates.shape[1] == 2
+    assert fast.duplicates.tolist() == slow.duplicates.tolist() and len(fast.duplicates) > 0
+    assert fast.part_of == slow.part_of and fast.part_of
+    empty = verify_pairs(np.zeros((0, 2), dtype=np.int64), sets, MinHashConfig())
+    assert LinkTable.of(empty).duplicates.shape == LinkTable.of([]).duplicates.shape == (0, 2)
