@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -80,3 +81,33 @@ def test_link_table_of_verified_columns_is_that_of_link_objects(seed_paths: list
     assert fast.part_of == slow.part_of and fast.part_of
     empty = verify_pairs(np.zeros((0, 2), dtype=np.int64), sets, MinHashConfig())
     assert LinkTable.of(empty).duplicates.shape == LinkTable.of([]).duplicates.shape == (0, 2)
+
+
+def test_degrees_in_python_and_numpy_count_the_links_inside_a_group(seed_paths: list,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """A member's links inside a group (a component, or the members a star left out, whose neighbours may be
+    elsewhere) and its neighbours' summed counts, both ways, against counting the seed links one by one."""
+    import dedup.near.stars as stars
+
+    paragraphs = [p for path in seed_paths for p in path.read_text(encoding="utf-8").split("\n\n") if p.strip()]
+    texts = paragraphs * 3
+    config = MinHashConfig(threshold=0.3)
+    pairs = np.array([(i, j) for i in range(len(texts)) for j in range(i + 1, len(texts))
+                      if i % len(paragraphs) == j % len(paragraphs) or (i + j) % 17 == 0])
+    table = LinkTable.of(verify_pairs(pairs, [shingle_hashes(t, 3) for t in texts], config))
+    links = table.duplicates.tolist()
+    adjacency = stars._Adjacency(len(texts), table.duplicates)
+    rng = np.random.default_rng(2)
+    groups = [sorted(rng.choice(len(texts), size, replace=False).tolist()) for size in (2, 5, 40, 120)]
+    groups.append(adjacency.linked().tolist())
+    for group in [*adjacency.components(), *groups]:
+        inside = set(group)
+        degree = [sum((a == m and b in inside) + (b == m and a in inside) for a, b in links) for m in group]
+        place = {m: k for k, m in enumerate(group)}
+        around = [sum(degree[place[b if a == m else a]] for a, b in links if m in (a, b) and {a, b} <= inside)
+                  for m in group]
+        assert adjacency.degrees(group) == (degree, around)
+        with monkeypatch.context() as patch:
+            patch.setattr(stars, "SMALL_ENDS", 0)
+            assert adjacency.degrees(group) == (degree, around)
+    assert max(sum(len(adjacency.of(m)) for m in g) for g in groups) > stars.SMALL_ENDS
