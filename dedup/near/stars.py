@@ -297,10 +297,11 @@ def _star(component: list[int], texts: Sequence[str], order: Sequence[Any],
     centre = component[best]
     keep, rest = [centre], list[int]()
     to_centre = {centre: 1.0}   # Jaccard with the centre (of a set with itself: 1.0)
+    centre_set = sets[centre]
     for i in component:
         if i == centre:
             continue
-        jac, con, share = similarity(sets[i], sets[centre])
+        jac, con, share = similarity(sets[i], centre_set)
         if classify(jac, con, share, config) == "duplicate":
             keep.append(i)
             to_centre[i] = jac

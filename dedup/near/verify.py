@@ -196,7 +196,7 @@ def verify_pairs(pairs: np.ndarray, shingles: Sequence[np.ndarray], config: MinH
     # only the rows these pairs name: a caller verifying a corpus's pairs chunk by chunk must not pay for the
     # whole table in every chunk (that made the merge quadratic in the corpus size)
     rows, local = np.unique(np.stack((a, b), axis=1), return_inverse=True)
-    sets = [shingles[int(r)] for r in rows]
+    sets = [shingles[r] for r in rows.tolist()]
     lengths = np.fromiter((len(s) for s in sets), dtype=np.int64, count=len(sets))
     local = local.reshape(-1, 2)
     inter = intersections(local, sets).astype(np.float64)
