@@ -313,6 +313,10 @@ def _star(component: list[int], texts: Sequence[str], order: Sequence[Any],
     kept_texts = [texts[i] for i in keep]   # each read once: texts may be on disk
     pick, reason = choose_canonical(kept_texts, [order[i] for i in keep], lang)
     canonical = keep[pick]
-    sims = {i: round(to_centre[i] if canonical == centre else
-                     1.0 if i == canonical else similarity(sets[i], sets[canonical])[0], 4) for i in keep}
+    if canonical != centre:   # Jaccard is symmetric: the centre's with the canonical is known too
+        canonical_set = sets[canonical]
+        to_canonical = {i: similarity(sets[i], canonical_set)[0] for i in keep if i not in (centre, canonical)}
+        to_canonical[centre], to_canonical[canonical] = to_centre[canonical], 1.0
+        to_centre = to_canonical
+    sims = {i: round(to_centre[i], 4) for i in keep}
     return Cluster(cluster_id(kept_texts[pick]), keep, canonical, reason, sims), rest
