@@ -52,39 +52,54 @@ def has_glued_words(text: str, repairer: Repairer) -> bool:
     return bool(_GLUED_PUNCT.search(text)) or bool(repairer.repair(text)[1])
 
 
-def _qualities(text: str, repairer: Repairer) -> tuple[bool, bool, bool]:
-    return not has_glued_words(text, repairer), balanced_quotes(text), complete_sentence(text)
-
-
 def choose_canonical(texts: Sequence[str], order: Sequence[Any], lang: str = "en") -> tuple[int, str]:
-    """Index of the best-formed text and a readable reason (see the module docstring)."""
+    """Index of the best-formed text and a readable reason (see the module docstring).
+
+    The glued-word test (by far the costliest check) runs in rank order of the other qualities only until two
+    texts without glued words are found: those two lead the full ranking, and the reason names only them."""
     if not texts:
         raise ValueError("choose_canonical needs at least one text")
     if len(order) != len(texts):
         raise ValueError(f"order has {len(order)} keys for {len(texts)} texts")
-    repairer = Repairer(lang)
-    quality = [_qualities(t, repairer) for t in texts]
+    shape = [(balanced_quotes(t), complete_sentence(t)) for t in texts]
     size = [(token_count(t), len(t)) for t in texts]
 
-    def rank(i: int) -> tuple[Any, ...]:
-        return (tuple(not q for q in quality[i]), (-size[i][0], -size[i][1]), order[i], texts[i])
+    def rank(i: int) -> tuple[Any, ...]:   # the ranking apart from glued words, which come before all of it
+        return ((not shape[i][0], not shape[i][1]), (-size[i][0], -size[i][1]), order[i], texts[i])
 
     ranked = sorted(range(len(texts)), key=rank)
-    best = ranked[0]
-    return best, _reason(best, ranked, quality, size)
+    glued = _glued_until_two_clean(ranked, texts, Repairer(lang))
+    leaders = [i for i in ranked if not glued.get(i, True)]
+    leaders += [i for i in ranked if glued.get(i, False)]
+    quality = {i: (not glued[i], *shape[i]) for i in leaders[:2]}
+    return leaders[0], _reason(leaders[:2], len(texts), quality, size)
 
 
-def _reason(best: int, ranked: list[int], quality: list[tuple[bool, bool, bool]],
+def _glued_until_two_clean(ranked: list[int], texts: Sequence[str], repairer: Repairer) -> dict[int, bool]:
+    """`has_glued_words` of the texts in `ranked` order, up to and including the second without glued words."""
+    glued: dict[int, bool] = {}
+    clean = 0
+    for i in ranked:
+        glued[i] = has_glued_words(texts[i], repairer)
+        clean += not glued[i]
+        if clean == 2:
+            break
+    return glued
+
+
+def _reason(leaders: list[int], count: int, quality: dict[int, tuple[bool, bool, bool]],
             size: list[tuple[int, int]]) -> str:
+    """The winner's qualities, and what set it before the runner-up (`leaders`: the first two of the ranking)."""
+    best = leaders[0]
     labels = ("no glued words", "balanced quotes", "complete sentence")
     have = [label for label, ok in zip(labels, quality[best], strict=True) if ok]
-    if len(ranked) == 1:
+    if count == 1:
         return ", ".join([*have, "only variant"])
-    runner = ranked[1]
+    runner = leaders[1]
     if quality[runner] != quality[best]:
-        how = f"best-formed of {len(ranked)}"
+        how = f"best-formed of {count}"
     elif size[runner] != size[best]:
-        how = f"longest of {len(ranked)}"
+        how = f"longest of {count}"
     else:
-        how = f"earliest of {len(ranked)} equally good"
+        how = f"earliest of {count} equally good"
     return ", ".join([*have, how])

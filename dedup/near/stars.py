@@ -43,9 +43,10 @@ from dedup.config import MinHashConfig
 from dedup.near.bands import spans
 from dedup.near.canonical import choose_canonical
 from dedup.near.shingle import normalise, shingle_sets
-from dedup.near.verify import Link, classify, similarity
+from dedup.near.verify import Link, Links, classify, similarity
 
 DEGREE_CHUNK = 1 << 20   # link ends looked at once by `_Adjacency.degrees` (~40 MB of temporaries)
+SMALL_ENDS = 256   # link ends of a component whose `_Adjacency.degrees` are counted in Python
 JOB_MEMBERS = 1 << 12    # component members per job of `build_clusters`' fan-out
 
 # `fan_out(fn, shared, jobs)` yields `fn(shared, job)` for each job, in order: in this process (`in_process`),
@@ -55,7 +56,6 @@ FanOut = Callable[[Callable[[Any, Any], Any], Any, Iterable[Any]], Iterable[Any]
 
 def in_process(fn: Callable[[Any, Any], Any], shared: Any, jobs: Iterable[Any]) -> Iterator[Any]:
     return (fn(shared, job) for job in jobs)
-
 
 
 @dataclass(slots=True)
@@ -92,6 +92,10 @@ class LinkTable:
 
     @classmethod
     def of(cls, links: Sequence[Link]) -> LinkTable:
+        if isinstance(links, Links):   # `verify_pairs`' columns: no `Link` object per duplicate link
+            found = links.duplicate_pairs()
+            top = int(found.max()) if len(found) else 0
+            return cls(found.astype(np.int32 if top < 2**31 else np.int64), links.part_of())
         pairs = [(lk.a, lk.b) for lk in links if lk.kind == "duplicate"]
         top = max((max(pair) for pair in pairs), default=0)
         duplicates = np.array(pairs, dtype=np.int32 if top < 2**31 else np.int64).reshape(-1, 2)
@@ -153,9 +157,15 @@ class _Adjacency:
 
     def degrees(self, component: list[int]) -> tuple[list[int], list[int]]:
         """For each member of a sorted component: its links inside the component, and the summed inside-links
-        of those neighbours -- with numpy, as a component can hold most of a corpus's copies. The link ends are
-        taken `DEGREE_CHUNK` at a time (two passes when there is more than one chunk): a component of a few
-        thousand copies of one line holds millions of them, and all at once cost ~300 MB of temporaries."""
+        of those neighbours. A component of at most `SMALL_ENDS` link ends (most: 3 copies of a paragraph) is
+        counted in Python, which costs less than the numpy calls; a larger one with numpy, as a component can
+        hold most of a corpus's copies. Its link ends are taken `DEGREE_CHUNK` at a time (two passes when there
+        is more than one chunk): a component of a few thousand copies of one line holds millions of them, and
+        all at once cost ~300 MB of temporaries."""
+        starts = self.starts.data   # a memoryview: Python ints without a numpy scalar per look-up
+        bounds = [(starts[i], starts[i + 1]) for i in component]
+        if sum(hi - lo for lo, hi in bounds) <= SMALL_ENDS:
+            return self._small_degrees(component, bounds)
         members = np.asarray(component, dtype=np.int64)
         lengths = self.starts[members + 1] - self.starts[members]
         runs = spans(lengths, DEGREE_CHUNK)
@@ -167,6 +177,14 @@ class _Adjacency:
         for owner, at in once or self._chunks(members, lengths, runs):
             around += np.bincount(owner, weights=degree[at], minlength=len(members))
         return degree.tolist(), around.astype(np.int64).tolist()
+
+    def _small_degrees(self, component: list[int], bounds: list[tuple[int, int]]) -> tuple[list[int], list[int]]:
+        """`degrees` of a small component (`bounds`: each member's span of `targets`), in Python."""
+        targets = self.targets.data
+        place = {m: k for k, m in enumerate(component)}
+        inside = [[place[t] for t in targets[lo:hi].tolist() if t in place] for lo, hi in bounds]
+        degree = [len(ends) for ends in inside]
+        return degree, [sum(degree[k] for k in ends) for ends in inside]
 
     def _chunks(self, members: np.ndarray, lengths: np.ndarray,
                 spans: list[tuple[int, int]]) -> Iterator[tuple[np.ndarray, np.ndarray]]:
@@ -323,15 +341,27 @@ def _star(component: list[int], texts: Sequence[str], order: Sequence[Any],
         best = min((k for k in range(len(component)) if rank[k] == rank[best]), key=lambda k: texts[component[k]])
     centre = component[best]
     keep, rest = [centre], list[int]()
+    to_centre = {centre: 1.0}   # Jaccard with the centre (of a set with itself: 1.0)
+    centre_set = sets[centre]
     for i in component:
         if i == centre:
             continue
-        jac, con, share = similarity(sets[i], sets[centre])
-        (keep if classify(jac, con, share, config) == "duplicate" else rest).append(i)
+        jac, con, share = similarity(sets[i], centre_set)
+        if classify(jac, con, share, config) == "duplicate":
+            keep.append(i)
+            to_centre[i] = jac
+        else:
+            rest.append(i)
     if len(keep) == 1:
         return None, rest
     keep.sort(key=lambda i: order[i])
-    pick, reason = choose_canonical([texts[i] for i in keep], [order[i] for i in keep], lang)
+    kept_texts = [texts[i] for i in keep]   # each read once: texts may be on disk
+    pick, reason = choose_canonical(kept_texts, [order[i] for i in keep], lang)
     canonical = keep[pick]
-    sims = {i: round(similarity(sets[i], sets[canonical])[0], 4) for i in keep}
-    return Cluster(cluster_id(texts[canonical]), keep, canonical, reason, sims), rest
+    if canonical != centre:   # Jaccard is symmetric: the centre's with the canonical is known too
+        canonical_set = sets[canonical]
+        to_canonical = {i: similarity(sets[i], canonical_set)[0] for i in keep if i not in (centre, canonical)}
+        to_canonical[centre], to_canonical[canonical] = to_centre[canonical], 1.0
+        to_centre = to_canonical
+    sims = {i: round(to_centre[i], 4) for i in keep}
+    return Cluster(cluster_id(kept_texts[pick]), keep, canonical, reason, sims), rest

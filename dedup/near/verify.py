@@ -37,7 +37,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, overload
 
 import numpy as np
 
@@ -87,9 +87,11 @@ def similarity(a: np.ndarray, b: np.ndarray) -> tuple[float, float, float]:
 def intersections(pairs: np.ndarray, shingles: Sequence[np.ndarray]) -> np.ndarray:
     """|A∩B| of every pair of rows of `shingles` (sorted unique uint64 arrays), without a Python call per pair.
 
-    Each hash becomes its rank among all the hashes and each element the key (row << 32 | rank), so the keys
-    of all rows are one sorted array; the elements of a pair's smaller set, keyed with the larger set's row,
-    are found in it with one `searchsorted` per chunk of `QUERY_CHUNK` elements.
+    Each element becomes the key (row << 32 | its hash's top 32 bits), so the keys of all rows are one sorted
+    array; the elements of a pair's smaller set, keyed with the larger set's row, are found in it with one
+    `searchsorted` per chunk of `QUERY_CHUNK` elements, and a found key counts when its full hash is the one
+    looked for. Two hashes of one row with the same top bits (once in ~10^6 rows of 50 shingles) would make a
+    key ambiguous: then the keys use the hash's rank among all the hashes instead (a sort of them all).
     """
     pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
     if len(pairs) == 0:
@@ -99,9 +101,13 @@ def intersections(pairs: np.ndarray, shingles: Sequence[np.ndarray]) -> np.ndarr
     np.cumsum(lengths, out=offsets[1:])
     flat = np.concatenate([np.asarray(s, dtype=np.uint64) for s in shingles]) if len(shingles) else \
         np.empty(0, dtype=np.uint64)
-    _, rank = np.unique(flat, return_inverse=True)
-    rank = rank.astype(np.uint64).reshape(-1)
-    keys = (np.repeat(np.arange(len(shingles), dtype=np.uint64), lengths) << np.uint64(32)) | rank
+    row = np.repeat(np.arange(len(shingles), dtype=np.uint64), lengths) << np.uint64(32)
+    low = flat >> np.uint64(32)
+    keys = row | low
+    if np.any(keys[1:] == keys[:-1]):
+        low = np.unique(flat, return_inverse=True)[1].astype(np.uint64).reshape(-1)
+        keys = row | low
+    del row
     swap = lengths[pairs[:, 0]] > lengths[pairs[:, 1]]
     small = np.where(swap, pairs[:, 1], pairs[:, 0])
     large = np.where(swap, pairs[:, 0], pairs[:, 1])
@@ -116,8 +122,9 @@ def intersections(pairs: np.ndarray, shingles: Sequence[np.ndarray]) -> np.ndarr
         if total:
             local_start = np.cumsum(n) - n
             at = np.repeat(offsets[small[lo:hi]] - local_start, n) + np.arange(total, dtype=np.int64)
-            query = (np.repeat(large[lo:hi].astype(np.uint64), n) << np.uint64(32)) | rank[at]
-            hit = keys.take(keys.searchsorted(query), mode="clip") == query
+            query = (np.repeat(large[lo:hi].astype(np.uint64), n) << np.uint64(32)) | low[at]
+            where = keys.searchsorted(query)
+            hit = (keys.take(where, mode="clip") == query) & (flat.take(where, mode="clip") == flat[at])
             found = np.concatenate(([0], np.cumsum(hit, dtype=np.int64)))
             out[lo:hi] = found[local_start + n] - found[local_start]
         lo = hi
@@ -133,18 +140,63 @@ def classify(jaccard: float, containment: float, share_of_larger: float, config:
     return None
 
 
-def verify_pairs(pairs: np.ndarray, shingles: Sequence[np.ndarray], config: MinHashConfig) -> list[Link]:
+class Links(Sequence[Link]):
+    """Verified links as columns, in the order of their pairs (what `verify_pairs` returns): item k is a `Link`
+    made when asked for. A corpus verifies ~12 duplicate links a paragraph, and `dedup.near.stars.LinkTable`
+    takes them as one array (`duplicate_pairs`): only the few part-of links become objects (`part_of`)."""
+
+    __slots__ = ("a", "b", "containment", "duplicate", "jaccard")
+
+    def __init__(self, a: np.ndarray, b: np.ndarray, duplicate: np.ndarray, jaccard: np.ndarray,
+                 containment: np.ndarray) -> None:
+        self.a, self.b, self.duplicate = a, b, duplicate
+        self.jaccard, self.containment = jaccard, containment
+
+    def __len__(self) -> int:
+        return len(self.a)
+
+    @overload
+    def __getitem__(self, k: int) -> Link: ...
+
+    @overload
+    def __getitem__(self, k: slice) -> list[Link]: ...
+
+    def __getitem__(self, k: int | slice) -> Link | list[Link]:
+        if isinstance(k, slice):
+            return [self[i] for i in range(*k.indices(len(self)))]
+        return Link(int(self.a[k]), int(self.b[k]), "duplicate" if self.duplicate[k] else "part-of",
+                    float(self.jaccard[k]), float(self.containment[k]))
+
+    def __eq__(self, other: object) -> bool:
+        return list(self) == list(other) if isinstance(other, Sequence) else NotImplemented
+
+    __hash__ = None   # type: ignore[assignment]
+
+    def duplicate_pairs(self) -> np.ndarray:
+        """The duplicate links' (a, b) as a (k, 2) array, in order."""
+        return np.stack((self.a[self.duplicate], self.b[self.duplicate]), axis=1)
+
+    def part_of(self) -> list[Link]:
+        """The part-of links, in order."""
+        rest = ~self.duplicate
+        return [Link(a, b, "part-of", jaccard, containment) for a, b, jaccard, containment in zip(
+            self.a[rest].tolist(), self.b[rest].tolist(), self.jaccard[rest].tolist(),
+            self.containment[rest].tolist(), strict=True)]
+
+
+def verify_pairs(pairs: np.ndarray, shingles: Sequence[np.ndarray], config: MinHashConfig) -> Links:
     """Links for the candidate pairs that hold on the exact shingle sets, in the order of `pairs`.
 
-    The figures are `similarity`'s, computed for all pairs at once (`intersections`): the same float64
-    divisions of the same integers, so the same links."""
+    The figures are `similarity`'s and the kinds `classify`'s, computed for all pairs at once
+    (`intersections`): the same float64 divisions of the same integers, compared with the same bounds, so the
+    same links."""
     pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
     pairs = pairs[pairs[:, 0] != pairs[:, 1]]
     a, b = pairs.min(axis=1), pairs.max(axis=1)
     # only the rows these pairs name: a caller verifying a corpus's pairs chunk by chunk must not pay for the
     # whole table in every chunk (that made the merge quadratic in the corpus size)
     rows, local = np.unique(np.stack((a, b), axis=1), return_inverse=True)
-    sets = [shingles[int(r)] for r in rows]
+    sets = [shingles[r] for r in rows.tolist()]
     lengths = np.fromiter((len(s) for s in sets), dtype=np.int64, count=len(sets))
     local = local.reshape(-1, 2)
     inter = intersections(local, sets).astype(np.float64)
@@ -155,16 +207,11 @@ def verify_pairs(pairs: np.ndarray, shingles: Sequence[np.ndarray], config: MinH
         jac = np.where(both_empty, 1.0, inter / (la + lb - inter))
         con = np.where(both_empty, 1.0, np.where(small > 0, inter / small, 0.0))
         share = np.where(both_empty, 1.0, inter / large)
-    links: list[Link] = []
-    for i, j, jc, cn, sh, li, lj in zip(a.tolist(), b.tolist(), jac.tolist(), con.tolist(), share.tolist(),
-                                        la.tolist(), lb.tolist(), strict=True):
-        kind = classify(jc, cn, sh, config)
-        if kind is None:
-            continue
-        if kind == "part-of" and lj < li:
-            i, j = j, i
-        links.append(Link(i, j, kind, jc, cn))
-    return links
+    duplicate = (jac >= config.threshold) & (share > 0.5)   # `classify`, a column at a time
+    part = ~duplicate & (con >= config.containment)
+    kept = duplicate | part
+    swap = part & (lb < la)   # a part-of link points from the smaller paragraph to the larger
+    return Links(np.where(swap, b, a)[kept], np.where(swap, a, b)[kept], duplicate[kept], jac[kept], con[kept])
 
 
 def recurs_by_design(text: str) -> bool:

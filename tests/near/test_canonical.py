@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import itertools
+import random
 
-from dedup.near.canonical import balanced_quotes, choose_canonical, complete_sentence
+from dedup.near.canonical import balanced_quotes, choose_canonical, complete_sentence, has_glued_words
+from dedup.near.shingle import token_count
+from dedup.noise.repair import Repairer
 
 GOOD = "“In an act of friendship … El Salvador has agreed to the most unprecedented agreement,” Rubio told reporters."
 GLUED = "“In an act of friendship … (El Salvador) has agreed to the most unprecedented agreement anywhere,Rubio told."
@@ -35,3 +38,42 @@ def test_ties_go_to_earliest_source_in_any_listing_order() -> None:
         best, reason = choose_canonical([texts[i] for i in perm], [order[i] for i in perm])
         assert order[perm[best]] == (0, 5)
         assert reason.endswith("earliest of 3 equally good")
+
+
+def _full_ranking(texts: list[str], order: list[tuple[int, int]]) -> tuple[int, str]:
+    """The choice made by ranking every text on every quality (what `choose_canonical` must reproduce while it
+    tests fewer texts for glued words)."""
+    repairer = Repairer("en")
+    quality = [(not has_glued_words(t, repairer), balanced_quotes(t), complete_sentence(t)) for t in texts]
+    size = [(token_count(t), len(t)) for t in texts]
+    ranked = sorted(range(len(texts)), key=lambda i: (tuple(not q for q in quality[i]), (-size[i][0], -size[i][1]),
+                                                      order[i], texts[i]))
+    best = ranked[0]
+    have = [label for label, ok in zip(("no glued words", "balanced quotes", "complete sentence"), quality[best],
+                                       strict=True) if ok]
+    if len(texts) == 1:
+        return best, ", ".join([*have, "only variant"])
+    runner = ranked[1]
+    how = ("best-formed" if quality[runner] != quality[best] else "longest" if size[runner] != size[best]
+           else "earliest")
+    return best, ", ".join([*have, f"{how} of {len(texts)}" + (" equally good" if how == "earliest" else "")])
+
+
+def test_choice_is_that_of_the_full_ranking_on_damaged_seed_copies(seed_paths: list) -> None:
+    """Seed paragraphs with the damage syndication does (a glued comma, a cut end, a lost quote, a lost word),
+    in random groups and listing orders: the same winner and reason as ranking every variant on everything."""
+    paragraphs = [p.strip() for path in seed_paths for p in path.read_text(encoding="utf-8").split("\n\n")
+                  if ", " in p and len(p.split()) > 12][:40]
+    rng = random.Random(11)
+    seen = set()
+    for text in paragraphs:
+        words = text.split()
+        variants = [text, text.replace(", ", ",", 1), text.rstrip(".!?\"”’"), '"' + text, " ".join(words[1:]),
+                    text.replace(", ", ",", 1).rstrip(".!?\"”’"), text]
+        for _ in range(6):
+            group = rng.sample(variants, rng.randint(1, len(variants)))
+            order = [(rng.randrange(3), rng.randrange(9)) for _ in group]
+            got = choose_canonical(group, order)
+            assert got == _full_ranking(group, order)
+            seen.add(got[1].rsplit(" of ", 1)[0].split(", ")[-1])
+    assert seen >= {"best-formed", "longest", "only variant"}

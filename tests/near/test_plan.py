@@ -9,7 +9,7 @@ import pytest
 
 from dedup.config import MinHashConfig
 from dedup.near.bands import band_keys, candidate_pairs
-from dedup.near.plan import ShingleTable, plan_from_pairs, verify_links
+from dedup.near.plan import DedupPlan, ShingleTable, plan_from_pairs, verify_links
 from dedup.near.shingle import shingle_sets
 from dedup.near.sign import Signer
 from dedup.near.stars import LinkTable, build_clusters
@@ -95,14 +95,21 @@ def test_engine_keys_give_the_plan_list_keys_give(seed_paths: list[Path]) -> Non
         key for key, d in plan.decisions.items() if d.first}
 
 
-def test_degrees_counted_in_chunks_give_the_same_clusters(seed_paths: list[Path],
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_degrees_counted_in_python_or_in_chunks_give_the_same_clusters(seed_paths: list[Path],
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     import dedup.near.stars as stars
 
     texts = seed_texts(seed_paths) * 3   # every paragraph three times: dense components
     config = MinHashConfig()
     pairs = candidate_pairs(band_keys(Signer(config).sign_texts(texts), config))
-    whole = plan_from_pairs(pairs, ["d"] * len(texts), [(i, 0) for i in range(len(texts))], texts, config)
+
+    def plan() -> DedupPlan:
+        return plan_from_pairs(pairs, ["d"] * len(texts), [(i, 0) for i in range(len(texts))], texts, config)
+
+    small = plan()   # the seeds' components are small: counted in Python
+    monkeypatch.setattr(stars, "SMALL_ENDS", 0)
+    whole = plan()
     monkeypatch.setattr(stars, "DEGREE_CHUNK", 3)
-    chunked = plan_from_pairs(pairs, ["d"] * len(texts), [(i, 0) for i in range(len(texts))], texts, config)
-    assert whole.clusters and chunked.clusters == whole.clusters and dict(chunked.decisions) == dict(whole.decisions)
+    chunked = plan()
+    assert whole.clusters and chunked.clusters == whole.clusters == small.clusters
+    assert dict(chunked.decisions) == dict(whole.decisions) == dict(small.decisions)

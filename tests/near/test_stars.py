@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dedup.config import MinHashConfig
 from dedup.near.shingle import shingle_hashes
-from dedup.near.stars import build_clusters, cluster_id
+from dedup.near.stars import LinkTable, build_clusters, cluster_id
 from dedup.near.verify import Link, verify_pairs
 
 A = "The country will continue accepting Salvadoran deportees who illegally entered the United States of America"
@@ -66,3 +67,47 @@ def test_independent_of_input_order(perm: list[int]) -> None:
         return {(c.id, frozenset(texts[m] for m in c.members)) for c in result.clusters}
 
     assert run([base[p] for p in perm], list(perm)) == run(base, list(range(6)))
+
+
+def test_link_table_of_verified_columns_is_that_of_link_objects(seed_paths: list) -> None:
+    """`verify_pairs`' columns go into the table without `Link` objects, as the same array (dtype included)."""
+    paragraphs = [p for path in seed_paths for p in path.read_text(encoding="utf-8").split("\n\n") if p.strip()]
+    sets = [shingle_hashes(t, 3) for t in paragraphs]
+    pairs = np.random.default_rng(5).integers(0, len(sets), (600, 2))
+    links = verify_pairs(pairs, sets, MinHashConfig())
+    fast, slow = LinkTable.of(links), LinkTable.of(list(links))
+    assert fast.duplicates.dtype == slow.duplicates.dtype and fast.duplicates.shape[1] == 2
+    assert fast.duplicates.tolist() == slow.duplicates.tolist() and len(fast.duplicates) > 0
+    assert fast.part_of == slow.part_of and fast.part_of
+    empty = verify_pairs(np.zeros((0, 2), dtype=np.int64), sets, MinHashConfig())
+    assert LinkTable.of(empty).duplicates.shape == LinkTable.of([]).duplicates.shape == (0, 2)
+
+
+def test_degrees_in_python_and_numpy_count_the_links_inside_a_group(seed_paths: list,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """A member's links inside a group (a component, or the members a star left out, whose neighbours may be
+    elsewhere) and its neighbours' summed counts, both ways, against counting the seed links one by one."""
+    import dedup.near.stars as stars
+
+    paragraphs = [p for path in seed_paths for p in path.read_text(encoding="utf-8").split("\n\n") if p.strip()]
+    texts = paragraphs * 3
+    config = MinHashConfig(threshold=0.3)
+    pairs = np.array([(i, j) for i in range(len(texts)) for j in range(i + 1, len(texts))
+                      if i % len(paragraphs) == j % len(paragraphs) or (i + j) % 17 == 0])
+    table = LinkTable.of(verify_pairs(pairs, [shingle_hashes(t, 3) for t in texts], config))
+    links = table.duplicates.tolist()
+    adjacency = stars._Adjacency(len(texts), table.duplicates)
+    rng = np.random.default_rng(2)
+    groups = [sorted(rng.choice(len(texts), size, replace=False).tolist()) for size in (2, 5, 40, 120)]
+    groups.append(adjacency.linked().tolist())
+    for group in [*adjacency.components(), *groups]:
+        inside = set(group)
+        degree = [sum((a == m and b in inside) + (b == m and a in inside) for a, b in links) for m in group]
+        place = {m: k for k, m in enumerate(group)}
+        around = [sum(degree[place[b if a == m else a]] for a, b in links if m in (a, b) and {a, b} <= inside)
+                  for m in group]
+        assert adjacency.degrees(group) == (degree, around)
+        with monkeypatch.context() as patch:
+            patch.setattr(stars, "SMALL_ENDS", 0)
+            assert adjacency.degrees(group) == (degree, around)
+    assert max(sum(len(adjacency.of(m)) for m in g) for g in groups) > stars.SMALL_ENDS

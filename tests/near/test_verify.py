@@ -140,6 +140,20 @@ def test_intersections_match_python_sets(groups: list[set[int]], data: st.DataOb
     assert intersections(pairs, arrays).tolist() == [len(groups[i] & groups[j]) for i, j in pairs.tolist()]
 
 
+def test_intersections_of_seed_shingles_match_python_sets(seed_paths: list) -> None:
+    """Real 64-bit shingle hashes take the top-bits keys (no two of a set share them); a set of small numbers
+    (the hypothesis test above) takes the ranked ones. Both count what Python sets count."""
+    paragraphs = [p for path in seed_paths for p in path.read_text(encoding="utf-8").split("\n\n") if p.strip()]
+    shingles = sets(*paragraphs)
+    pairs = np.random.default_rng(3).integers(0, len(shingles), (500, 2))
+    want = [len(set(shingles[i].tolist()) & set(shingles[j].tolist())) for i, j in pairs.tolist()]
+    assert intersections(pairs, shingles).tolist() == want
+    assert any(want) and not all(want)
+    keys = np.concatenate([(np.full(len(s), r, dtype=np.uint64) << np.uint64(32)) | (s >> np.uint64(32))
+                           for r, s in enumerate(shingles)])
+    assert np.all(keys[1:] > keys[:-1])   # the fast keys were the ones used
+
+
 def test_verify_pairs_is_similarity_and_classify_per_pair(seed_paths: list) -> None:
     """The vectorised figures are the per-pair ones: same links, same floats, on the seed paragraphs."""
     paragraphs = [p for path in seed_paths for p in path.read_text(encoding="utf-8").split("\n\n") if p.strip()]
@@ -158,5 +172,8 @@ def test_verify_pairs_is_similarity_and_classify_per_pair(seed_paths: list) -> N
             a, b = b, a
         if kind is not None:
             expected.append(Link(a, b, kind, jac, con))
-    assert verify_pairs(pairs, shingles, config) == expected
+    links = verify_pairs(pairs, shingles, config)
+    assert links == expected and list(links) == expected and links[1:3] == expected[1:3]
+    assert links.duplicate_pairs().tolist() == [[lk.a, lk.b] for lk in expected if lk.kind == "duplicate"]
+    assert links.part_of() == [lk for lk in expected if lk.kind == "part-of"]
     assert any(link.kind == "duplicate" for link in expected)
