@@ -403,6 +403,43 @@ def test_more_from_labels_spare_list_entries() -> None:
         assert rules.match(text) is None, text
 
 
+def test_wiki_edit_links_go_and_words_stay() -> None:
+    """MediaWiki's section edit links ("[edit]", tune-fold dev lines) go as navigation; the word "Edit" as a
+    button or the start of a line is not one of them."""
+    rules = RuleSet.default()
+    for text in ("[edit]", "[ edit ]", "[Bearbeiten | Quelltext bearbeiten]", "[modifier | modifier le code]"):
+        match = rules.match(text)
+        assert match is not None and match.category == "navigation", text
+    for text in ("Edit", "[edit] History of the town", "Edit the file and save it.", "[Editor's note]"):
+        match = rules.match(text)
+        assert match is None or not match.location.endswith("furniture.rules:293"), (text, match)
+
+
+@pytest.mark.parametrize(("text", "category"), [   # lines of dev pages in the tune folds
+    ("Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore et dolore "
+     "magna aliqua.", "placeholder"),
+    ("Thank you! Your submission has been received!", "contact"),
+    ("Oops! Something went wrong while submitting the form.", "contact"),
+    ("Fill out the form to get a copy of our ebook.", "contact"),
+    ("Fill out the form below or email your questions, issues, or story ideas by filling out the form below.",
+     "contact"),
+])
+def test_placeholder_and_form_messages(text: str, category: str) -> None:
+    match = RuleSet.default().match(text)
+    assert match is not None and match.category == category, (text, match)
+
+
+@pytest.mark.parametrize("text", [
+    "Fill out the form to apply for a passport at your local post office.",
+    "Complete the form DS-11 in black ink.",
+    "The phrase lorem ipsum dolor sit amet comes from Cicero's De finibus.",
+    "Thank you! Your support has been amazing.",
+])
+def test_placeholder_and_form_rules_spare_prose(text: str) -> None:
+    match = RuleSet.default().match(text)
+    assert match is None or match.category not in ("placeholder", "contact"), (text, match)
+
+
 def test_needs_skips_the_regex_only_on_lines_without_its_literals(tmp_path: Path) -> None:
     path = write(tmp_path, "advertisement  needs=Commission|compensat  regex: \\bwe (?:earn|get) (?:a )?\\w+\\b\n")
     rule = parse_rules(path.read_text(encoding="utf-8"), "x.rules")[0]

@@ -45,6 +45,10 @@ from dedup.noise.rules import RuleSet
     ("Buy a Case, Get a Free Screen Protector", "shop"),
     ("Found a lower price? Let us know. Although we can't match every price reported, we'll use your feedback "
      "to ensure that our prices remain competitive.", "shop"),
+    ("Regular price", "shop"),
+    ("Sale price", "shop"),
+    ("Unit price", "shop"),
+    ("Prix soldé", "shop"),
     # forum member panels
     ("Posts: 1,077", "forum-meta"),
     ("- Posts: 524", "forum-meta"),
@@ -105,6 +109,10 @@ def test_commerce_rules_are_packaged(text: str) -> None:
     "something like this:",
     "My dog likes this.",
     "Skillshare Membership: Price varies by region (login to see exact pricing)",
+    "Price",
+    "Sale price $14.99",
+    "Regular price: $32.00 Sale price: $22.40",
+    "The regular price of the ticket rises to $40 in May.",
     # prose that uses the same words
     "Customers who order today should get their parcels by Friday, the company said.",
     "The shop ran out of stock within an hour of opening on Saturday.",
