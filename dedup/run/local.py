@@ -24,7 +24,7 @@ from dedup.io.read import read_sources
 from dedup.io.shape import from_records
 from dedup.io.spill import Spill, TextSpill
 from dedup.io.unique_ids import unique_ids
-from dedup.near.bands import CHUNK_BANDS, block_codes, pairs_of_codes
+from dedup.near.bands import CHUNK_BANDS, pairs_of_blocks
 from dedup.near.plan import (
     Canonical,
     ClusterRecord,
@@ -50,10 +50,6 @@ __all__ = ["CleanOptions", "CleanRun", "DedupMode", "Level", "Summary", "as_docu
 
 def default_workers() -> int:
     return cpu_count()
-
-
-def _block_codes(keys: BandKeys, number: int) -> np.ndarray:
-    return block_codes(keys.block(number))
 
 
 def _batches(records: Iterable[Any], size: int) -> Iterator[list[Any]]:
@@ -89,7 +85,7 @@ def plan_local(pairs: np.ndarray, refs: np.ndarray, batches: Iterable[tuple[byte
         for text in batch_texts:
             texts.append(text)
         sets.add(values, offsets)
-    fan_out = _fan_out(options.workers)
+    fan_out = _forked(options.workers) if options.workers > 1 else in_process
     links = verify_links(pairs, sets, options.minhash, fan_out=fan_out)
     del pairs
     return plan_from_links(links, sets, docs, keys, texts, options.minhash, mode=options.dedup, records=records,
@@ -107,10 +103,6 @@ def _unit_jobs(batches: Iterable[tuple[bytes, int]], rows: np.ndarray) -> Iterat
         first, lo = first + size, hi
         if lo == len(rows):
             return
-
-
-def _fan_out(workers: int) -> FanOut:
-    return _forked(workers) if workers > 1 else in_process
 
 
 def _forked(workers: int) -> FanOut:
@@ -145,22 +137,11 @@ class BandKeys:
 
     def blocks(self) -> Iterator[np.ndarray]:
         """Each block of columns for all rows, in band order; each spill is freed once read."""
-        for number, spill in enumerate(self._spills):
-            yield self.block(number)
-            spill.close()
-
-    def block(self, number: int) -> np.ndarray:
-        parts = list(self._spills[number])
-        return np.concatenate(parts) if parts else np.zeros((0, CHUNK_BANDS), dtype=np.uint64)
-
-    def pairs(self, fan_out: FanOut = in_process) -> np.ndarray:
-        """The candidate pairs of all rows (`dedup.near.bands.pairs_of_blocks`), the blocks banded by `fan_out`
-        (in processes that read their block from the spill) and merged here as they come."""
         for spill in self._spills:
-            spill.finish()   # written out before any process reads it
-        pairs = pairs_of_codes(fan_out(_block_codes, self, range(len(self._spills))), self.rows)
-        self.close()
-        return pairs
+            parts = list(spill)
+            spill.close()
+            yield np.concatenate(parts) if parts else np.zeros((0, CHUNK_BANDS), dtype=np.uint64)
+            del parts
 
     def close(self) -> None:
         for spill in self._spills:
@@ -206,7 +187,7 @@ class CleanRun:
             if options.dedup != "off":
                 with self.passes.timed("plan"):
                     # the pairs are banded one block of bands at a time, and held by `plan_local` alone
-                    self.plan = plan_local(self._keys.pairs(_fan_out(options.workers)), refs,
+                    self.plan = plan_local(pairs_of_blocks(self._keys.blocks(), self._keys.rows), refs,
                                            zip(self._classified.frames(), self._batch_sizes, strict=True),
                                            self._pool, options, cluster_records)
                 self.summary.clusters = self.plan.found
