@@ -14,6 +14,7 @@ and batch size.
 from __future__ import annotations
 
 import gc
+import pickle
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from typing import Any
@@ -114,11 +115,21 @@ def _forked(workers: int) -> FanOut:
         gc.disable()   # a collection in the driver writes to every object it tracks: pages the processes share
         try:
             with Pool(shared, workers) as pool:
-                yield from pool.map(fn, jobs)
+                packed = list(pool.map(_pickled_result, ((fn, job) for job in jobs)))
         finally:
             if enabled:
                 gc.enable()
+        for blob in packed:   # unpickled once the processes are gone (see `_pickled_result`)
+            yield pickle.loads(blob)
     return fan_out
+
+
+def _pickled_result(shared: Any, task: tuple[Callable[[Any, Any], Any], Any]) -> bytes:
+    """A job's result as one bytes object: the driver keeps it so until the processes exit. Built into objects
+    while they run, the results would be written into the driver's heap pages they share, and every page so
+    written is copied (peak tree PSS at 480k paragraphs: 625 MiB, the driver's private pages +100 MiB)."""
+    fn, job = task
+    return pickle.dumps(fn(shared, job), protocol=pickle.HIGHEST_PROTOCOL)
 
 
 class BandKeys:
