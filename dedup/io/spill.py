@@ -146,6 +146,20 @@ class TextSpill(Sequence[str]):
         if self._pending_bytes >= self.BUFFER:
             self._flush()
 
+    def extend(self, encoded: bytes, lengths: Sequence[int]) -> None:
+        """Append many texts at once: their UTF-8 (surrogatepass, as `append` encodes) joined, and each one's
+        length in bytes — how a pool worker hands over a batch's texts without a string object per text here."""
+        if sum(lengths) != len(encoded):
+            raise ValueError(f"{len(encoded)} bytes given for texts of {sum(lengths)} bytes")
+        end = self._ends[-1]
+        for length in lengths:
+            end += length
+            self._ends.append(end)
+        self._pending.append(encoded)
+        self._pending_bytes += len(encoded)
+        if self._pending_bytes >= self.BUFFER:
+            self._flush()
+
     def _flush(self) -> None:
         if self._pending:
             data = b"".join(self._pending)

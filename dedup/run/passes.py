@@ -210,17 +210,19 @@ def assemble_packed(stages: Stages, job: PackedAssembleJob) -> list[CleanedDocum
 # the candidate units of one classified batch: the batch's frame, the run ordinal of its first document, and the
 # sorted (document ordinal, index) rows wanted from it
 PackedUnitJob = tuple[bytes, int, np.ndarray]
-UnitChunk = tuple[list[str], list[str], np.ndarray, np.ndarray]   # document ids, texts, their flat shingle sets
+# document ids; the texts in UTF-8 (surrogatepass), joined, and their lengths in bytes; their flat shingle sets
+UnitChunk = tuple[list[str], bytes, list[int], np.ndarray, np.ndarray]
 
 
 def unit_shingles_packed(stages: Stages, job: PackedUnitJob) -> UnitChunk:
-    """The merge's inputs from one batch, in a worker: the wanted units' document ids and texts, and their
-    shingle sets as a `ShingleTable` chunk (`flat_sets`) — so the driver neither unpickles whole batches nor
-    shingles the candidates itself."""
+    """The merge's inputs from one batch, in a worker: the wanted units' document ids and texts (encoded, for
+    `TextSpill.extend`), and their shingle sets as a `ShingleTable` chunk (`flat_sets`) — so the driver neither
+    unpickles whole batches, nor shingles the candidates, nor holds a string per text."""
     frame, first, rows = job
     texts: list[str] = []
     docs = unit_texts([(first, from_frame(frame))], rows, texts.append)
-    return docs, texts, *flat_sets(texts, stages.signer.config.ngram)
+    encoded = [text.encode("utf-8", "surrogatepass") for text in texts]
+    return docs, b"".join(encoded), [len(e) for e in encoded], *flat_sets(texts, stages.signer.config.ngram)
 
 
 def unit_texts(batches: Iterable[tuple[int, list[Classified]]], rows: np.ndarray,
