@@ -256,7 +256,9 @@ def _named_meta(meta: Any, name: str, content: str, backup_sitename: str | None)
 # trafilatura's `extract_meta_json` with two cheaper equivalents: the query compiled once (its `tree.xpath`
 # compiles the string on each call) and the minification as one `re.split` instead of `JSON_MINIFY.sub(r"\1")`,
 # which expands the template in Python for every string and every whitespace character of the JSON-LD
-_JSON_LD = etree.XPath('.//script[@type="application/ld+json" or @type="application/settings+json"]')
+# (and `descendant::script`, not `.//script`: no node-set of every node of the page, ~1.5 % of bare
+# `trafilatura.extract` on the fixture pages)
+_JSON_LD = etree.XPath('descendant::script[@type="application/ld+json" or @type="application/settings+json"]')
 _JSON_TOKEN = re.compile(r'("(?:[^"\\]++|\\.)*+")|\s+')   # a JSON string (kept) or whitespace (dropped)
 
 
