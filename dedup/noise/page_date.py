@@ -4,7 +4,8 @@ Given a tree, `find_date` prunes a deep copy of it before its element and text s
 need the tree), and those searches run on about half of the pages (the rest have a date in the URL, the
 `<meta>` tags or the JSON-LD): the copy is ~2 % of a bare `trafilatura.extract` of such a page. The HTML path
 reads the date last, so it can let the search prune the page's own tree. The steps are `find_date`'s own, in its
-order, with its functions (htmldate 1.11.0): same date for every page and setting.
+order, with its functions (htmldate 1.11.0; its JSON-LD search with a cheaper query): same date for every page
+and setting.
 """
 
 from __future__ import annotations
@@ -35,12 +36,13 @@ from htmldate.core import (
     idiosyncrasies_search,
     img_search,
     is_valid_format,
-    json_search,
     pattern_search,
     search_page,
     serialize,
 )
+from htmldate.extractors import JSON_MODIFIED, JSON_PUBLISHED
 from htmldate.utils import Extractor
+from lxml import etree
 
 __all__ = ["find_date_pruning"]
 
@@ -61,7 +63,7 @@ def find_date_pruning(tree: Any, extensive_search: bool = True, original_date: b
     url_result = extract_url_date(url, options)
     if url_result is not None and not deferred_url_extractor:
         return url_result
-    result: str | None = examine_header(tree, options) or json_search(tree, options)
+    result: str | None = examine_header(tree, options) or _json_search(tree, options)
     if result is not None:
         return result
     if deferred_url_extractor and url_result is not None:
@@ -70,6 +72,22 @@ def find_date_pruning(tree: Any, extensive_search: bool = True, original_date: b
     if result is not None:
         return result
     return _search_pruned(tree, options)
+
+
+# htmldate's `json_search` query, compiled once (it compiles it on each call) and as `descendant::script`: its
+# `.//script` builds a node-set of every node of the page first (~1.5 % of a bare `trafilatura.extract`)
+_JSON_SCRIPTS = etree.XPath('descendant::script[@type="application/ld+json" or @type="application/settings+json"]')
+
+
+def _json_search(tree: Any, options: Any) -> str | None:
+    """htmldate's `json_search`: the first date of the publication (or modification) pattern in the JSON-LD."""
+    pattern = JSON_PUBLISHED if options.original else JSON_MODIFIED
+    for element in _JSON_SCRIPTS(tree):
+        if element.text and '"date' in element.text:
+            result: str | None = pattern_search(element.text, pattern, options)
+            if result is not None:
+                return result
+    return None
 
 
 def _search_pruned(tree: Any, options: Any) -> str | None:
