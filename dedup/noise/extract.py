@@ -5,7 +5,7 @@ C, ~10 % less CPU in trafilatura's extraction) and that tree serves trafilatura,
 
 The text must be the same as plain `trafilatura.extract(html)` (what users and our evaluation compare against),
 with one paragraph per line so `segment` yields paragraphs. Metadata comes from the same parsed tree through a
-lean path: trafilatura's `with_metadata=True` also collects categories, tags and the licence. By default
+lean path (`dedup.noise.page_meta`): trafilatura's `with_metadata=True` also collects categories, tags and the licence. By default
 (`metadata="fast"`) we read title, author, date, url, sitename and description from `<meta>` tags, JSON-LD and
 the title/URL elements, and the date with htmldate's fast search; `metadata="full"` adds trafilatura's search
 for an author in the page body (a pruned copy of the whole tree) and htmldate's extensive date search
@@ -30,48 +30,27 @@ link-list features need (`scripts/evaluate.py`).
 from __future__ import annotations
 
 import bisect
-import contextlib
 import functools
 import itertools
-import json
 import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from lxml import etree
 from trafilatura.core import bare_extraction
-from trafilatura.json_metadata import extract_json, extract_json_parse_error, normalize_authors, normalize_json
-from trafilatura.metadata import (
-    METANAME_AUTHOR,
-    METANAME_DESCRIPTION,
-    METANAME_IMAGE,
-    METANAME_PUBLISHER,
-    METANAME_TITLE,
-    OG_AUTHOR,
-    OG_PROPERTIES,
-    PROPERTY_AUTHOR,
-    TWITTER_ATTRS,
-    extract_author,
-    extract_sitename,
-    extract_title,
-    extract_url,
-    is_valid_url,
-    set_date_params,
-)
-from trafilatura.settings import Document as Fields
 from trafilatura.settings import Extractor
-from trafilatura.utils import HTML_STRIP_TAGS, normalize_unicode
+from trafilatura.utils import normalize_unicode
 from trafilatura.xml import xmltotxt
 
 from dedup.noise.classify import COMMENTS_AT
 from dedup.noise.html_tree import load_html, parser_limit
 from dedup.noise.page_date import find_date_pruning
+from dedup.noise.page_meta import METADATA_FIELDS, page_metadata
 from dedup.noise.segment import segment
 from dedup.records import EMPTY, Document, Reject
 
 __all__ = ["METADATA_FIELDS", "NO_CONTENT", "ExtractConfig", "extract"]
 
-METADATA_FIELDS = ("title", "author", "date", "url", "sitename", "description")
 _LIST_MARKER = "- "
 NO_CONTENT = "no main content extracted from HTML"
 GLUE_RUN = 40     # letters kept on each side of a tag boundary (repair leaves longer words alone)
@@ -131,7 +110,7 @@ def extract(doc: Document, config: ExtractConfig = ExtractConfig()) -> Document 
     date_params = None
     if config.metadata != "off":
         known_url = doc.metadata.get("url") if isinstance(doc.metadata.get("url"), str) else None
-        found_meta, date_params = _metadata(tree, known_url, thorough=config.metadata == "full")
+        found_meta, date_params = page_metadata(tree, known_url, thorough=config.metadata == "full")
     nodes = _TEXT_NODES(tree)
     evidence: dict[str, Any] = {"_glue": tag_boundaries(nodes)}
     if config.link_density or config.block_context:
@@ -158,126 +137,6 @@ def _text(found: Any, options: Extractor) -> tuple[str, int | None]:
         text = f"{text}\n{xmltotxt(found.commentsbody, options.formatting)}".strip()
     result: str = normalize_unicode(text)
     return result, at
-
-
-def _metadata(tree: Any, url: str | None, thorough: bool = False) -> tuple[dict[str, str | None], dict[str, Any]]:
-    """trafilatura's `extract_metadata` minus categories, tags and licence (not needed, and slow); `thorough`
-    adds its body author search and htmldate's extensive date search. The date is left to the caller, with the
-    parameters of its search (`find_date_pruning`), so that it can run once nothing else reads the tree."""
-    meta = _examine_meta(tree)
-    if meta.author and " " not in meta.author:
-        meta.author = None
-    with contextlib.suppress(Exception):  # trafilatura guards this call the same way: JSON-LD in the wild breaks
-        meta = _meta_json(tree, meta)
-    meta.title = meta.title or extract_title(tree)
-    if thorough:
-        meta.author = meta.author or extract_author(tree)
-    meta.url = meta.url or extract_url(tree, url)
-    date_params = set_date_params(thorough)
-    date_params["url"] = meta.url
-    meta.sitename = meta.sitename or extract_sitename(tree)
-    if meta.sitename:
-        meta.sitename = meta.sitename.lstrip("@")
-    return {key: getattr(meta, key, None) for key in METADATA_FIELDS if key != "date"}, date_params
-
-
-# `descendant::head/meta` is `.//head/meta` without the abbreviation's node-set of every node of the page;
-# one query for both of `examine_meta`'s (OpenGraph tags, then the others with a content attribute)
-_HEAD_META = etree.XPath("descendant::head/meta")
-
-
-def _examine_meta(tree: Any) -> Any:
-    """trafilatura's `examine_meta` (OpenGraph, then the other `<meta>` tags) for the fields we keep and the
-    page type its JSON-LD reading checks: without the tags and image it also collects, the debug string it
-    builds for each unknown tag even with debug logging off, its queries compiled on each call and the two
-    metadata objects (four lxml elements) it creates; its two queries over the whole page are one here."""
-    meta = Fields.__new__(Fields)
-    for slot in Fields.__slots__:
-        setattr(meta, slot, None)
-    elements = _HEAD_META(tree)
-    for element in elements:
-        if not (name := element.get("property")) or not name.startswith("og:"):
-            continue
-        content = element.get("content")
-        if content and not content.isspace():
-            if name in OG_PROPERTIES:
-                setattr(meta, OG_PROPERTIES[name], content)
-            elif name == "og:url" and is_valid_url(content):
-                meta.url = content
-            elif name in OG_AUTHOR:
-                meta.author = normalize_authors(None, content)
-    backup_sitename = None
-    for element in elements:
-        content = element.get("content")
-        if content is None or not (content := HTML_STRIP_TAGS.sub("", content).strip()):
-            continue
-        attrib = element.attrib
-        if "property" in attrib:
-            name = attrib.get("property", "").lower()
-            if name.startswith("og:"):
-                continue
-            if name in PROPERTY_AUTHOR:
-                meta.author = normalize_authors(meta.author, content)
-            elif name == "article:publisher":
-                meta.sitename = meta.sitename or content
-        elif "name" in attrib:
-            backup_sitename = _named_meta(meta, attrib.get("name", "").lower(), content, backup_sitename)
-        elif "itemprop" in attrib:
-            name = attrib.get("itemprop", "").lower()
-            if name == "author":
-                meta.author = normalize_authors(meta.author, content)
-            elif name == "description":
-                meta.description = meta.description or content
-            elif name == "headline":
-                meta.title = meta.title or content
-    meta.sitename = meta.sitename or backup_sitename
-    return meta
-
-
-def _named_meta(meta: Any, name: str, content: str, backup_sitename: str | None) -> str | None:
-    """One `<meta name=…>` tag read into `meta` as `examine_meta` reads it; returns the backup site name."""
-    if name in METANAME_AUTHOR:
-        meta.author = normalize_authors(meta.author, content)
-    elif name in METANAME_TITLE:
-        meta.title = meta.title or content
-    elif name in METANAME_DESCRIPTION:
-        meta.description = meta.description or content
-    elif name in METANAME_PUBLISHER:
-        meta.sitename = meta.sitename or content
-    elif name in METANAME_IMAGE:   # an image (not kept) ends the tests, as in `examine_meta`
-        pass
-    elif name in TWITTER_ATTRS or "twitter:app:name" in name:
-        return content
-    elif name == "twitter:url" and not meta.url and is_valid_url(content):
-        meta.url = content
-    return backup_sitename
-
-
-# trafilatura's `extract_meta_json` with two cheaper equivalents: the query compiled once (its `tree.xpath`
-# compiles the string on each call) and the minification as one `re.split` instead of `JSON_MINIFY.sub(r"\1")`,
-# which expands the template in Python for every string and every whitespace character of the JSON-LD
-# (and `descendant::script`, not `.//script`: no node-set of every node of the page, ~1.5 % of bare
-# `trafilatura.extract` on the fixture pages)
-_JSON_LD = etree.XPath('descendant::script[@type="application/ld+json" or @type="application/settings+json"]')
-_JSON_TOKEN = re.compile(r'("(?:[^"\\]++|\\.)*+")|\s+')   # a JSON string (kept) or whitespace (dropped)
-
-
-def _minify(text: str) -> str:
-    """`JSON_MINIFY.sub(r"\1", text)`: the same strings matched, whitespace outside them dropped."""
-    return "".join(filter(None, _JSON_TOKEN.split(text)))
-
-
-def _meta_json(tree: Any, meta: Any) -> Any:
-    """Title, author, sitename… from the page's JSON-LD, exactly as trafilatura's `extract_meta_json`."""
-    for element in _JSON_LD(tree):
-        if not element.text:
-            continue
-        text = normalize_json(_minify(element.text))
-        try:
-            meta = extract_json(json.loads(text, strict=False), meta)
-        except json.JSONDecodeError:
-            meta = extract_json_parse_error(text, meta)
-    return meta
 
 
 _ZERO_WIDTH_CHARS = "\u200b\u200c\u200d\u2060\ufeff\xad"

@@ -16,6 +16,7 @@ from trafilatura.settings import Document as TrafilaturaDocument
 from trafilatura.utils import load_html, normalize_unicode
 
 from dedup.noise import extract as module
+from dedup.noise import page_meta
 from dedup.noise.segment import segment
 from tests.helpers_io import HTML_PAGES
 
@@ -84,10 +85,10 @@ def check_page(tree: Any) -> int:
     assert module._paragraphs(text) == [paragraph.text for paragraph in segment(text, "")]
     if not module._has_zero_width(text):
         assert all(module._key(line, zero_width=False) == module._key(line) for line in text.split("\n"))
-    for element in module._JSON_LD(tree):
+    for element in page_meta._JSON_LD(tree):
         if element.text:
-            assert module._minify(element.text) == JSON_MINIFY.sub(r"\1", element.text)
-    ours, theirs = module._meta_json(tree, examine_meta(tree)), extract_meta_json(tree, examine_meta(tree))
+            assert page_meta._minify(element.text) == JSON_MINIFY.sub(r"\1", element.text)
+    ours, theirs = page_meta._meta_json(tree, examine_meta(tree)), extract_meta_json(tree, examine_meta(tree))
     assert all(getattr(ours, key) == getattr(theirs, key) for key in FIELDS)
     return len(glue)
 

@@ -11,8 +11,8 @@ import orjson
 import pytest
 from trafilatura.metadata import examine_meta
 
-from dedup.noise.extract import _examine_meta
 from dedup.noise.html_tree import load_html
+from dedup.noise.page_meta import _examine_meta
 from tests.helpers_io import HTML_PAGES
 
 FIELDS = ("title", "author", "url", "description", "sitename", "pagetype", "categories")
