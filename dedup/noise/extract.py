@@ -5,13 +5,13 @@ C, ~10 % less CPU in trafilatura's extraction) and that tree serves trafilatura,
 
 The text must be the same as plain `trafilatura.extract(html)` (what users and our evaluation compare against),
 with one paragraph per line so `segment` yields paragraphs. Metadata comes from the same parsed tree through a
-lean path (`dedup.noise.page_meta`): trafilatura's `with_metadata=True` also collects categories, tags and the licence. By default
-(`metadata="fast"`) we read title, author, date, url, sitename and description from `<meta>` tags, JSON-LD and
-the title/URL elements, and the date with htmldate's fast search; `metadata="full"` adds trafilatura's search
-for an author in the page body (a pruned copy of the whole tree) and htmldate's extensive date search
-(dateparser). Measured on 391 dev pages (CPU time, warm caches, `python scripts/bench.py` has the current
-figures): full metadata costs ~29 % of bare `trafilatura.extract`, fast ~9 %; the extensive date search finds a
-date on 14 % more pages, the body author search an author on pages whose `<meta>` has none — both are also
+lean path (`dedup.noise.page_meta`): trafilatura's `with_metadata=True` also collects categories, tags and the
+licence. By default (`metadata="fast"`) we read title, author, date, url, sitename and description from `<meta>`
+tags, JSON-LD and the title/URL elements, and the date with htmldate's fast search; `metadata="full"` adds
+trafilatura's search for an author in the page body (a pruned copy of the whole tree) and htmldate's extensive
+date search (dateparser). Measured on 391 dev pages (CPU time, warm caches, `python scripts/bench.py` has the
+current figures): full metadata costs ~29 % of bare `trafilatura.extract`, fast ~9 %; the extensive date search
+finds a date on 14 % more pages, the body author search an author on pages whose `<meta>` has none — both are also
 found in the text by the classifier (byline and dateline lines are moved to metadata).
 
 Block context and link density (`ExtractConfig(block_context=True)`, the default, or `link_density=True`, same
