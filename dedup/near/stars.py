@@ -45,7 +45,7 @@ from dedup.near.canonical import choose_canonical
 from dedup.near.shingle import normalise, shingle_sets
 from dedup.near.verify import Link, Links, classify, similarity
 
-DEGREE_CHUNK = 1 << 20   # link ends looked at once by `_Adjacency.degrees` (~40 MB of temporaries)
+DEGREE_CHUNK = 1 << 18   # link ends looked at once by `_Adjacency.degrees` (~10 MB of temporaries)
 SMALL_ENDS = 256   # link ends of a component whose `_Adjacency.degrees` are counted in Python
 JOB_MEMBERS = 1 << 12    # component members per job of `build_clusters`' fan-out
 
