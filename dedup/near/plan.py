@@ -29,7 +29,7 @@ import numpy as np
 from dedup.config import MinHashConfig
 from dedup.near.decisions import Decision as Decision
 from dedup.near.decisions import DecisionTable
-from dedup.near.shingle import shingle_sets
+from dedup.near.shingle import flat_shingle_sets
 from dedup.near.stars import FanOut, LinkTable, build_clusters, in_process
 from dedup.near.verify import in_copied_section, in_page_copy, verify_pairs
 
@@ -117,7 +117,7 @@ class ShingleTable(Sequence[np.ndarray]):
         self._firsts: list[int] = []   # the number of each chunk's first text
         self._size = 0
         for start in range(0, len(texts), self.CHUNK):
-            self.add(*flat_sets(texts[start:start + self.CHUNK], ngram))
+            self.add(*flat_shingle_sets(texts[start:start + self.CHUNK], ngram))
 
     def add(self, values: np.ndarray, offsets: np.ndarray) -> None:
         """Append a chunk of texts' sets: text k of the chunk is `values[offsets[k]:offsets[k + 1]]`."""
@@ -141,14 +141,6 @@ class ShingleTable(Sequence[np.ndarray]):
         row = int(i) - self._firsts[chunk]
         offsets = self.offsets[chunk]
         return self.values[chunk][offsets[row]:offsets[row + 1]]
-
-
-def flat_sets(texts: Sequence[str], ngram: int) -> tuple[np.ndarray, np.ndarray]:
-    """`shingle_sets` of `texts` as one array and the offsets of each text's set in it (a `ShingleTable` chunk)."""
-    sets = shingle_sets(texts, ngram)
-    offsets = np.zeros(len(sets) + 1, dtype=np.int64)
-    np.cumsum([len(part) for part in sets], out=offsets[1:])
-    return (np.concatenate(sets) if sets else np.zeros(0, dtype=np.uint64)), offsets
 
 
 VERIFY_CHUNK = 1 << 13   # candidate pairs verified at once: their `Link` objects live only until made compact

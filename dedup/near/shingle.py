@@ -249,6 +249,15 @@ def shingle_sets(texts: Sequence[str], ngram: int) -> list[np.ndarray]:
     """`shingle_hashes` of many texts, with one vectorised pass instead of one per text."""
     if not texts:
         return []
+    grams, offsets = flat_shingle_sets(texts, ngram)
+    return np.split(grams, offsets[1:-1])
+
+
+def flat_shingle_sets(texts: Sequence[str], ngram: int) -> tuple[np.ndarray, np.ndarray]:
+    """`shingle_sets` as one array and the offsets of each text's set in it: text k's set is
+    `grams[offsets[k]:offsets[k + 1]]` (how a `dedup.near.plan.ShingleTable` holds a chunk of texts)."""
+    if not texts:
+        return np.zeros(0, dtype=np.uint64), np.zeros(1, dtype=np.int64)
     grams, offsets = batch_shingles(texts, ngram)
     bounds = offsets.tolist()
     for lo, hi in itertools.pairwise(bounds):   # each text's slice sorted in place: ~10x faster than a lexsort
@@ -257,8 +266,7 @@ def shingle_sets(texts: Sequence[str], ngram: int) -> list[np.ndarray]:
     keep = np.ones(len(grams), dtype=bool)
     keep[1:] = (grams[1:] != grams[:-1]) | (owner[1:] != owner[:-1])
     grams, owner = grams[keep], owner[keep]
-    cuts = np.searchsorted(owner, np.arange(1, len(texts)))
-    return np.split(grams, cuts)
+    return grams, np.searchsorted(owner, np.arange(len(texts) + 1)).astype(np.int64)
 
 
 def batch_shingles(texts: Sequence[str], ngram: int) -> tuple[np.ndarray, np.ndarray]:
