@@ -146,9 +146,15 @@ class TextSpill(Sequence[str]):
         if self._pending_bytes >= self.BUFFER:
             self._flush()
 
+    @staticmethod
+    def encode(texts: Sequence[str]) -> tuple[bytes, list[int]]:
+        """Texts as `extend` takes them: encoded as `append` stores them, joined, and each one's length in bytes."""
+        encoded = [text.encode("utf-8", "surrogatepass") for text in texts]
+        return b"".join(encoded), [len(data) for data in encoded]
+
     def extend(self, encoded: bytes, lengths: Sequence[int]) -> None:
-        """Append many texts at once: their UTF-8 (surrogatepass, as `append` encodes) joined, and each one's
-        length in bytes — how a pool worker hands over a batch's texts without a string object per text here."""
+        """Append many texts at once, as `encode` gives them — how a pool worker hands over a batch's texts
+        without a string object per text here."""
         if sum(lengths) != len(encoded):
             raise ValueError(f"{len(encoded)} bytes given for texts of {sum(lengths)} bytes")
         end = self._ends[-1]

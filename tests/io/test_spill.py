@@ -115,10 +115,9 @@ def test_texts_handed_over_encoded_read_back_as_appended_ones() -> None:
 
     lines = [ln for p in sorted(Path(__file__).parents[2].joinpath("fixtures", "seeds").glob("*.txt"))
              for ln in p.read_text(encoding="utf-8").splitlines()] + ["", "lone \udc80 surrogate", "é" * 70_000]
-    encoded = [line.encode("utf-8", "surrogatepass") for line in lines]
     texts = TextSpill()
     texts.append("first")
-    texts.extend(b"".join(encoded), [len(e) for e in encoded])
+    texts.extend(*TextSpill.encode(lines))
     texts.append("last")
     assert [texts[k] for k in range(len(texts))] == ["first", *lines, "last"]
     with pytest.raises(ValueError, match="bytes"):
