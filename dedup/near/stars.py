@@ -93,13 +93,12 @@ class LinkTable:
     @classmethod
     def of(cls, links: Sequence[Link]) -> LinkTable:
         if isinstance(links, Links):   # `verify_pairs`' columns: no `Link` object per duplicate link
-            found = links.duplicate_pairs()
-            top = int(found.max()) if len(found) else 0
-            return cls(found.astype(np.int32 if top < 2**31 else np.int64), links.part_of())
-        pairs = [(lk.a, lk.b) for lk in links if lk.kind == "duplicate"]
-        top = max((max(pair) for pair in pairs), default=0)
-        duplicates = np.array(pairs, dtype=np.int32 if top < 2**31 else np.int64).reshape(-1, 2)
-        return cls(duplicates, [lk for lk in links if lk.kind == "part-of"])
+            found, part_of = links.duplicate_pairs(), links.part_of()
+        else:
+            found = np.array([(lk.a, lk.b) for lk in links if lk.kind == "duplicate"], dtype=np.int64).reshape(-1, 2)
+            part_of = [lk for lk in links if lk.kind == "part-of"]
+        top = int(found.max()) if len(found) else 0
+        return cls(found.astype(np.int32 if top < 2**31 else np.int64), part_of)
 
     @classmethod
     def concat(cls, parts: Sequence[LinkTable]) -> LinkTable:
