@@ -4,19 +4,17 @@ every 10th dev page of each source in the slow run."""
 
 from __future__ import annotations
 
-import gzip
 from copy import deepcopy
 from pathlib import Path
 from typing import Any
 
-import orjson
 import pytest
 from htmldate import find_date
 from lxml import etree
 
 from dedup.noise.html_tree import load_html
 from dedup.noise.page_date import find_date_pruning
-from tests.helpers_io import HTML_PAGES
+from tests.helpers_io import HTML_PAGES, dev_html_pages
 
 BODY = "<p>" + "Plain words of the story without any date in them at all. " * 4 + "</p>"
 PAGES = [   # where the date is: URL, meta, JSON-LD, abbr, element class, title, time, serialised page, text
@@ -59,13 +57,10 @@ def test_the_search_prunes_the_tree() -> None:
 @pytest.mark.slow
 def test_dev_pages(dev_dir: Path) -> None:
     dated = checked = 0
-    for source in ("trafilatura-eval", "wcxb-dev"):
-        with gzip.open(dev_dir / f"{source}.jsonl.gz", "rb") as handle:
-            for number, line in enumerate(handle):
-                tree = load_html(orjson.loads(line)["html"]) if number % 10 == 0 else None
-                if tree is None:
-                    continue
-                for extensive in (False, True):
-                    dated += same_date(tree, extensive_search=extensive, original_date=True) is not None
-                checked += 1
+    for tree in map(load_html, dev_html_pages(dev_dir, 10)):
+        if tree is None:
+            continue
+        for extensive in (False, True):
+            dated += same_date(tree, extensive_search=extensive, original_date=True) is not None
+        checked += 1
     assert checked > 200 and dated > checked

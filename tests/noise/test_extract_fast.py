@@ -3,12 +3,10 @@ by default, every 10th dev page of each source in the slow run."""
 
 from __future__ import annotations
 
-import gzip
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import orjson
 import pytest
 from trafilatura.core import bare_extraction
 from trafilatura.metadata import JSON_MINIFY, examine_meta, extract_meta_json
@@ -18,18 +16,10 @@ from trafilatura.utils import load_html, normalize_unicode
 from dedup.noise import extract as module
 from dedup.noise import page_meta
 from dedup.noise.segment import segment
-from tests.helpers_io import HTML_PAGES
+from tests.helpers_io import HTML_PAGES, dev_html_pages
 
 EVERY = 10   # dev pages: every 10th of each source (~235 pages)
 FIELDS = [key for key in TrafilaturaDocument.__slots__ if key not in {"body", "commentsbody"}]   # not trees
-
-
-def _dev_pages(dev_dir: Path) -> Iterator[str]:
-    for source in ("trafilatura-eval", "wcxb-dev"):
-        with gzip.open(dev_dir / f"{source}.jsonl.gz", "rb") as handle:
-            for number, line in enumerate(handle):
-                if number % EVERY == 0:
-                    yield orjson.loads(line)["html"]
 
 
 def _trees(pages: Iterator[str] | list[str]) -> list[Any]:
@@ -43,7 +33,7 @@ def fixture_trees() -> list[Any]:
 
 @pytest.fixture(scope="module")
 def dev_trees(dev_dir: Path) -> list[Any]:
-    return _trees(_dev_pages(dev_dir))
+    return _trees(dev_html_pages(dev_dir, EVERY))
 
 
 def general_tag_boundaries(nodes: list[Any]) -> list[str]:

@@ -4,16 +4,14 @@ taken on one of them), every 5th dev page of each source in the slow run."""
 
 from __future__ import annotations
 
-import gzip
 from pathlib import Path
 
-import orjson
 import pytest
 from trafilatura.metadata import examine_meta
 
 from dedup.noise.html_tree import load_html
 from dedup.noise.page_meta import _examine_meta
-from tests.helpers_io import HTML_PAGES
+from tests.helpers_io import HTML_PAGES, dev_html_pages
 
 FIELDS = ("title", "author", "url", "description", "sitename", "pagetype", "categories")
 BODY = "<body><p>" + "Plain words of the story. " * 6 + "</p></body>"
@@ -57,12 +55,9 @@ def test_hand_made_and_fixture_pages() -> None:
 @pytest.mark.slow
 def test_dev_pages(dev_dir: Path) -> None:
     checked = authored = 0
-    for source in ("trafilatura-eval", "wcxb-dev"):
-        with gzip.open(dev_dir / f"{source}.jsonl.gz", "rb") as handle:
-            for number, line in enumerate(handle):
-                page = orjson.loads(line)["html"] if number % 5 == 0 else None
-                if page is None or load_html(page) is None:
-                    continue
-                authored += same_fields(page)["author"] is not None
-                checked += 1
+    for page in dev_html_pages(dev_dir, 5):
+        if load_html(page) is None:
+            continue
+        authored += same_fields(page)["author"] is not None
+        checked += 1
     assert checked > 200 and authored > 20

@@ -3,17 +3,15 @@ rejections — on the fixture pages and edge-case inputs by default, every 10th 
 
 from __future__ import annotations
 
-import gzip
 from pathlib import Path
 from typing import Any
 
-import orjson
 import pytest
 from lxml import html as lxml_html
 from trafilatura.utils import load_html as trafilatura_load_html
 
 from dedup.noise.html_tree import load_html
-from tests.helpers_io import HTML_PAGES
+from tests.helpers_io import HTML_PAGES, dev_html_pages
 
 STORY = "<p>" + "A sentence of the story, long enough to be kept. " * 6 + "</p>"
 ODD_PAGES = [
@@ -57,11 +55,7 @@ def test_form_elements_keep_their_classes() -> None:
 @pytest.mark.slow
 def test_dev_pages_parse_as_trafilatura_parses_them(dev_dir: Path) -> None:
     checked = 0
-    for source in ("trafilatura-eval", "wcxb-dev"):
-        with gzip.open(dev_dir / f"{source}.jsonl.gz", "rb") as handle:
-            for number, line in enumerate(handle):
-                if number % 10 == 0:
-                    page = orjson.loads(line)["html"]
-                    assert same_tree(load_html(page), trafilatura_load_html(page)), number
-                    checked += 1
+    for page in dev_html_pages(dev_dir, 10):
+        assert same_tree(load_html(page), trafilatura_load_html(page)), checked
+        checked += 1
     assert checked > 200
