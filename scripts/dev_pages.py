@@ -5,8 +5,9 @@ pages into the same domain-grouped folds and judge a removed line by the same gr
 measured on sites it was trained on.
 
 Data: `../shared/data/dev` beside the project (override with `DEDUP_DEV_DATA`); see its README. Extractions are
-cached (zstd JSONL under `$TMPDIR/dedup-dev-cache/`, keyed by the trafilatura version and a hash of
-`dedup/noise/extract.py` and the ExtractConfig), so an iteration only re-runs the classifier.
+cached (zstd JSONL under `$TMPDIR/dedup-dev-cache/`, keyed by the trafilatura version, a hash of
+`dedup/noise/extract.py` and `dedup/noise/page_kind.py` (whose page kind it stores) and the ExtractConfig), so an
+iteration only re-runs the classifier.
 """
 
 from __future__ import annotations
@@ -97,7 +98,8 @@ def _cache_path(source: str) -> Path:
 
     from dedup.config import fingerprint
 
-    code = hashlib.sha1((ROOT / "dedup" / "noise" / "extract.py").read_bytes()).hexdigest()[:8]
+    code = hashlib.sha1(b"".join((ROOT / "dedup" / "noise" / name).read_bytes()
+                                 for name in ("extract.py", "page_kind.py"))).hexdigest()[:8]
     return CACHE / f"{source}-pages-{fingerprint(_extract_config())}-{code}-trafilatura-{trafilatura.__version__}.zst"
 
 
