@@ -548,8 +548,8 @@ def test_comment_block_goes_under_an_article_and_stays_under_a_forum_post() -> N
     """trafilatura appends a page's comment block to the text: reader comments under an article are not its text
     (WCXB's ground truth leaves them out), on a forum page the replies are the thread. The page's own declarations
     tell the two apart (`dedup.noise.page_kind`: the blog post says og:type article; the forum topic says so too,
-    but its URL is a forum's); the opt-in length option (`comments_min_words`) still removes the block after a
-    long text whatever the page says."""
+    but its URL is a forum's) with `comments_page_kind` (opt-in); the opt-in length option (`comments_min_words`)
+    still removes the block after a long text whatever the page says."""
     import orjson
 
     from dedup.noise.classify import COMMENTS_AT
@@ -569,15 +569,17 @@ def test_comment_block_goes_under_an_article_and_stays_under_a_forum_post() -> N
         at = doc.metadata[COMMENTS_AT]
         paras = segment(doc.text, page_id)
         by_default = Classifier().classify(doc, paras)
+        assert not any("comment block" in v.reason for v in by_default)   # opt-in: every comment block stays
+        by_kind = Classifier(config=ClassifyConfig(comments_page_kind=True)).classify(doc, paras)
         by_length = Classifier(config=ClassifyConfig(comments_min_words=250, comments_page_kind=False)).classify(
             doc, paras)
-        before = [v for p, v in zip(paras, by_default, strict=True) if p.start < at]
+        before = [v for p, v in zip(paras, by_kind, strict=True) if p.start < at]
         assert before and not any("comment block" in v.reason for v in before)
-        after = [v for p, v in zip(paras, by_default, strict=True) if p.start >= at]
+        after = [v for p, v in zip(paras, by_kind, strict=True) if p.start >= at]
         assert after
         if kind == "article":
             assert all(v.category == "comments" and "og:type article" in v.reason for v in after)
             assert all(v.category == "comments" and "after 250+ words" in v.reason
                        for p, v in zip(paras, by_length, strict=True) if p.start >= at)
         else:   # a 117-word post: neither its kind nor its length lets the replies go
-            assert not any("comment block" in v.reason for v in by_default + by_length)
+            assert not any("comment block" in v.reason for v in by_kind + by_length)

@@ -73,12 +73,15 @@ def forum_topic() -> str:
             '<section id="comments" class="comments"><h2>Replies</h2>' + replies + "</section></main></body></html>")
 
 
+DROP_READER_COMMENTS = ClassifyConfig(comments_page_kind=True)   # `--reader-comments drop`
+
+
 def cleaned(html: str, url: str, config: ClassifyConfig | None = None) -> tuple[Document, list[tuple[str, Verdict]]]:
     """The page extracted as `dedup clean` does, with each paragraph's verdict."""
     doc = extract(Document("p", html, {"url": url}, is_html=True))
     assert isinstance(doc, Document)
     paras = segment(doc.text, "p")
-    verdicts = Classifier(config=config or ClassifyConfig()).classify(doc, paras)
+    verdicts = Classifier(config=config or DROP_READER_COMMENTS).classify(doc, paras)
     return doc, [(p.text, v) for p, v in zip(paras, verdicts, strict=True)]
 
 
@@ -108,11 +111,33 @@ def test_undeclared_page_keeps_its_comments_unless_the_length_option_is_on() -> 
     assert doc.metadata[PAGE_KIND]["kind"] == "unsure"
     assert not any(v.is_noise for _text, v in verdicts)
     _doc, verdicts = cleaned(html, "https://news.example.org/2025/06/ferry-timetable/",
-                             ClassifyConfig(comments_min_words=100))
+                             ClassifyConfig(comments_min_words=100, comments_page_kind=True))
     gone = [text for text, v in verdicts if v.is_noise]
     assert gone == READER_COMMENTS and all("after 100+ words" in v.reason for _t, v in verdicts if v.is_noise)
-    _doc, verdicts = cleaned(news_article(), "https://news.example.org/a/", ClassifyConfig(comments_page_kind=False))
-    assert not any(v.is_noise for _text, v in verdicts)
+    _doc, verdicts = cleaned(news_article(), "https://news.example.org/a/", ClassifyConfig())
+    assert not any(v.is_noise for _text, v in verdicts)   # the default keeps every comment block
+
+
+def test_reader_comments_option_of_the_cli(tmp_path) -> None:
+    """`dedup clean --reader-comments drop` removes the reader comments under an article and lists them in
+    `removed`; without the option the page comes out with its comments."""
+    import orjson
+    from click.testing import CliRunner
+
+    from dedup.cli import main
+
+    page = tmp_path / "ferry.html"
+    page.write_text(news_article(), encoding="utf-8")
+    outputs = {}
+    for extra in ([], ["--reader-comments", "drop"]):
+        result = CliRunner().invoke(main, ["clean", str(page), "--format", "jsonl", "-q", *extra])
+        assert result.exit_code == 0, result.output
+        outputs[bool(extra)] = orjson.loads(result.output.splitlines()[0])
+    assert all(comment in outputs[False]["text"] for comment in READER_COMMENTS)
+    assert not any(comment in outputs[True]["text"] for comment in READER_COMMENTS)
+    assert all(line in outputs[True]["text"] for line in STORY)
+    removed = [r for r in outputs[True]["metadata"]["dedup"]["removed"] if r["category"] == "comments"]
+    assert sorted(r["text"] for r in removed) == sorted(READER_COMMENTS)
 
 
 def kind_of(head: str, body: str = "<p>Text.</p>", url: str | None = None) -> dict[str, str]:
