@@ -117,6 +117,9 @@ def input_options(fn: F) -> F:
                           "as noise evidence; off is ~12% faster."),
         click.option("--repair/--no-repair", default=True, show_default=True,
                      help="Split glued words (\"hasoffered\" → \"has offered\")."),
+        click.option("--reader-comments", type=click.Choice(["keep", "drop"]), default="keep", show_default=True,
+                     help="HTML input: drop the comment block under pages that declare themselves an article "
+                          "(schema.org/og:type, no forum or Q&A markup); keep: leave every comment block."),
         click.option("--drop-empty", is_flag=True,
                      help="Leave pages without main content out of the output (default: an empty record "
                           "whose metadata.dedup.empty_reason says why)."),
@@ -139,7 +142,8 @@ def build_options(params: dict[str, Any], **extra: Any) -> CleanOptions:
         workers=_workers(params["workers"]), batch_size=params["batch_size"],
         threshold=params["threshold"], num_perm=params["num_perm"], ngram=params["ngram"], repair=params["repair"],
         html_evidence=params["html_evidence"], progress=progress and not params["quiet"],
-        site_field=params["site_field"], drop_empty=params["drop_empty"], **extra)
+        site_field=params["site_field"], drop_empty=params["drop_empty"],
+        reader_comments=params["reader_comments"], **extra)
 
 
 def _workers(asked: int | None) -> int:

@@ -5,8 +5,8 @@ pages into the same domain-grouped folds and judge a removed line by the same gr
 measured on sites it was trained on.
 
 Data: `../shared/data/dev` beside the project (override with `DEDUP_DEV_DATA`); see its README. Extractions are
-cached (zstd JSONL under `$TMPDIR/dedup-dev-cache/`, keyed by the trafilatura version and a hash of
-`dedup/noise/extract.py` and the ExtractConfig), so an iteration only re-runs the classifier.
+cached (zstd JSONL under `$TMPDIR/dedup-dev-cache/`, keyed by the trafilatura version, a hash of the extract
+stage's modules (`EXTRACT_MODULES`) and the ExtractConfig), so an iteration only re-runs the classifier.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ DATA = Path(os.environ.get("DEDUP_DEV_DATA") or ROOT.parent / "shared" / "data" 
 SOURCES = ("trafilatura-eval", "wcxb-dev")
 CACHE = Path(tempfile.gettempdir()) / "dedup-dev-cache"
 FOLDS = 5
+EXTRACT_MODULES = ("extract.py", "html_tree.py", "page_meta.py", "page_date.py", "page_kind.py")   # in dedup/noise
 TEST_FOLDS = frozenset({3, 4})   # never looked at while tuning rules; the shipped model is trained on 0-2 only
 _TOKEN = re.compile(r"\w+")
 
@@ -97,7 +98,8 @@ def _cache_path(source: str) -> Path:
 
     from dedup.config import fingerprint
 
-    code = hashlib.sha1((ROOT / "dedup" / "noise" / "extract.py").read_bytes()).hexdigest()[:8]
+    code = hashlib.sha1(b"".join((ROOT / "dedup" / "noise" / name).read_bytes()
+                                 for name in EXTRACT_MODULES)).hexdigest()[:8]
     return CACHE / f"{source}-pages-{fingerprint(_extract_config())}-{code}-trafilatura-{trafilatura.__version__}.zst"
 
 

@@ -45,6 +45,7 @@ from trafilatura.xml import xmltotxt
 from dedup.noise.classify import COMMENTS_AT
 from dedup.noise.html_tree import load_html, parser_limit
 from dedup.noise.page_date import find_date_pruning
+from dedup.noise.page_kind import PAGE_KIND, page_kind
 from dedup.noise.page_meta import METADATA_FIELDS, page_metadata
 from dedup.noise.segment import segment
 from dedup.records import EMPTY, Document, Reject
@@ -115,6 +116,9 @@ def extract(doc: Document, config: ExtractConfig = ExtractConfig()) -> Document 
     evidence: dict[str, Any] = {"_glue": tag_boundaries(nodes)}
     if config.link_density or config.block_context:
         evidence["_link_density"], evidence["_block_context"] = _block_info(nodes, text)
+    if comments_at is not None and comments_at < len(text):   # a comment block with text: on what kind of page
+        url = doc.metadata.get("url") or found_meta.get("url")
+        evidence[PAGE_KIND] = page_kind(tree, url if isinstance(url, str) else None)
     if date_params is not None:   # last: the date search prunes `tree`
         found_meta["date"] = find_date_pruning(tree, **date_params)
     metadata = dict(doc.metadata)

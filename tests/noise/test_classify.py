@@ -544,32 +544,42 @@ def test_a_line_model_removal_names_its_score_and_top_features() -> None:
 
 
 @pytest.mark.skipif(not WCXB.exists(), reason="dev data not available")
-def test_comment_block_goes_under_an_article_and_stays_under_a_short_forum_post() -> None:
-    """trafilatura appends a page's comment block to the text: reader comments under a long article are not its
-    text (WCXB's ground truth leaves them out), but under a short forum post the replies are the thread. Opt-in
-    (`comments_min_words`): off by default, the comment block stays."""
+def test_comment_block_goes_under_an_article_and_stays_under_a_forum_post() -> None:
+    """trafilatura appends a page's comment block to the text: reader comments under an article are not its text
+    (WCXB's ground truth leaves them out), on a forum page the replies are the thread. The page's own declarations
+    tell the two apart (`dedup.noise.page_kind`: the blog post says og:type article; the forum topic says so too,
+    but its URL is a forum's) with `comments_page_kind` (opt-in); the opt-in length option (`comments_min_words`)
+    still removes the block after a long text whatever the page says."""
     import orjson
 
     from dedup.noise.classify import COMMENTS_AT
     from dedup.noise.extract import extract
+    from dedup.noise.page_kind import PAGE_KIND
     from dedup.noise.segment import segment
     from dedup.run.local import CleanOptions
 
-    wanted = {"wcxb-dev:0479": "article", "wcxb-dev:4316": "forum"}
+    wanted = {"wcxb-dev:0479": "article", "wcxb-dev:4316": "discussion"}
     with gzip.open(WCXB, "rb") as handle:
         pages = {r["id"]: r for r in map(orjson.loads, handle) if r["id"] in wanted}
     for page_id, kind in wanted.items():
-        doc = extract(Document(page_id, pages[page_id]["html"], is_html=True), CleanOptions().extract)
+        page = pages[page_id]
+        doc = extract(Document(page_id, page["html"], {"url": page["url"]}, is_html=True), CleanOptions().extract)
         assert isinstance(doc, Document)
+        assert doc.metadata[PAGE_KIND]["kind"] == kind
         at = doc.metadata[COMMENTS_AT]
         paras = segment(doc.text, page_id)
-        assert not any("comment block" in v.reason for v in Classifier().classify(doc, paras))
-        verdicts = Classifier(config=ClassifyConfig(comments_min_words=250)).classify(doc, paras)
-        after = [v for p, v in zip(paras, verdicts, strict=True) if p.start >= at]
-        before = [v for p, v in zip(paras, verdicts, strict=True) if p.start < at]
-        assert after and before
+        by_default = Classifier().classify(doc, paras)
+        assert not any("comment block" in v.reason for v in by_default)   # opt-in: every comment block stays
+        by_kind = Classifier(config=ClassifyConfig(comments_page_kind=True)).classify(doc, paras)
+        by_length = Classifier(config=ClassifyConfig(comments_min_words=250, comments_page_kind=False)).classify(
+            doc, paras)
+        before = [v for p, v in zip(paras, by_kind, strict=True) if p.start < at]
+        assert before and not any("comment block" in v.reason for v in before)
+        after = [v for p, v in zip(paras, by_kind, strict=True) if p.start >= at]
+        assert after
         if kind == "article":
-            assert all(v.category == "comments" and "comment block" in v.reason for v in after)
-            assert not any("comment block" in v.reason for v in before)
-        else:
-            assert not any("comment block" in v.reason for v in verdicts)
+            assert all(v.category == "comments" and "og:type article" in v.reason for v in after)
+            assert all(v.category == "comments" and "after 250+ words" in v.reason
+                       for p, v in zip(paras, by_length, strict=True) if p.start >= at)
+        else:   # a 117-word post: neither its kind nor its length lets the replies go
+            assert not any("comment block" in v.reason for v in by_kind + by_length)
