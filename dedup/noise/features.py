@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any
 
@@ -103,8 +103,16 @@ class Shape:
     email: bool
     cta: bool
     date_only: bool
-    title_case: float      # share of words starting with a capital letter
     link_density: float | None
+    text: str = field(repr=False, compare=False)   # the paragraph, for `title_case`
+
+    @property
+    def title_case(self) -> float:
+        """Share of words starting with a capital letter. Computed when asked: only the line model (HTML pages)
+        reads it, and splitting every paragraph into words for it was a tenth of the classifier's time."""
+        raw_words = self.text.split()
+        capitals = sum(map(str.isupper, map(itemgetter(0), raw_words)))   # split() gives no empty word
+        return capitals / len(raw_words) if raw_words else 0.0
 
     def sentence_like(self, min_words: int = 6, min_stop: float = 0.15) -> bool:
         """Looks like running prose: enough words, enough stop words, a sentence end (or very long)."""
@@ -130,8 +138,6 @@ def shape(text: str, language: str, link_density: float | None = None, tokens: l
     """Measure one paragraph; `language` names a jusText stop-list (see dedup.noise.stoplists.guess_language);
     `tokens` are its `words(text)` when the caller has them already."""
     tokens = words(text) if tokens is None else tokens
-    raw_words = text.split()
-    capitals = sum(map(str.isupper, map(itemgetter(0), raw_words)))   # split() gives no empty word
     return Shape(
         chars=len(text),
         words=len(tokens),
@@ -141,8 +147,8 @@ def shape(text: str, language: str, link_density: float | None = None, tokens: l
         email="@" in text and bool(_EMAIL.search(text)),
         cta=bool(_CTA.search(text)),
         date_only=is_date_line(text),
-        title_case=capitals / len(raw_words) if raw_words else 0.0,
         link_density=link_density,
+        text=text,
     )
 
 

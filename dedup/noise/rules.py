@@ -47,7 +47,7 @@ import regex
 
 from dedup import __version__
 from dedup.errors import RuleError
-from dedup.noise.chars import CharTest
+from dedup.noise.chars import CharTest, ascii_runs, runs_table
 from dedup.noise.literals import repeat_problem
 from dedup.noise.rule_index import Rule, RuleIndex, RuleTimeoutWarning, allowed_edits, compile_rule, edit_distance
 from dedup.noise.tables import load_or_build
@@ -66,8 +66,8 @@ _QUOTE_PAIRS = tuple((chr(code), str(folded)) for code, folded in _QUOTES.items(
 _TAGS = regex.compile(r"\[/?[a-z]+\]|</?[a-z][^>]{0,200}>", regex.I)
 _NON_WORD = regex.compile(r"[^\w']+")
 _NON_WORD_ASCII = re.compile(r"[^\w']+")   # the same class as `_NON_WORD` on ASCII text, and ~5x faster
-# an ASCII table that CPython's `str.translate` applies to ASCII text in C: the ASCII characters of `_NON_WORD`
-_NON_WORD_SPACES = str.maketrans(dict.fromkeys((chr(c) for c in range(128) if _NON_WORD_ASCII.match(chr(c))), " "))
+# the ASCII characters outside `_NON_WORD` (letters, digits, '_' and "'"), for `chars.ascii_runs`
+_WORD_CHARS = runs_table("".join(chr(c) for c in range(128) if not _NON_WORD_ASCII.match(chr(c))))
 _SPACE = regex.compile(r"\s+")
 _NOT_REGEX_SPACE = ("\x1c", "\x1d", "\x1e", "\x1f")   # the only characters `str.split` and `regex`'s \s disagree on
 _NOT_REGEX_SPACE_FOUND = re.compile("[" + "".join(_NOT_REGEX_SPACE) + "]")
@@ -96,13 +96,13 @@ def normalise(text: str) -> str:
 def _normalise_clean(cleaned: str) -> str:
     """`normalise` of a text that is already `clean` (which is idempotent)."""
     text = (_TAGS.sub(" ", cleaned) if "<" in cleaned or "[" in cleaned else cleaned).casefold()   # no bracket, no tag
-    if text.isascii():   # each character of `_NON_WORD` to a space, which `split` then collapses: ~3x faster
-        spaced = text.translate(_NON_WORD_SPACES)
+    if text.isascii():   # the runs between characters of `_NON_WORD`: ~5x faster than `sub` and `split`
+        found = ascii_runs(text, _WORD_CHARS)
     else:
-        spaced = (_NON_WORD_ASCII if _CLASSES_AGREE.all_non_ascii(text) else _NON_WORD).sub(" ", text)
-    if "'" not in spaced and "_" not in spaced:   # then no word has anything to strip, and none is empty
-        return " ".join(spaced.split())
-    return " ".join(filter(None, (w.strip("'_") for w in spaced.split())))
+        found = (_NON_WORD_ASCII if _CLASSES_AGREE.all_non_ascii(text) else _NON_WORD).sub(" ", text).split()
+    if "'" not in text and "_" not in text:   # then no word has anything to strip, and none is empty
+        return " ".join(found)
+    return " ".join(filter(None, (w.strip("'_") for w in found)))
 
 
 def _classed_alike(c: str) -> bool:

@@ -10,7 +10,6 @@ per document (the list covering most of its tokens) instead of assuming English.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable
@@ -22,23 +21,27 @@ import numpy as np
 import regex
 
 from dedup import __version__
-from dedup.noise.chars import CharTest
+from dedup.noise.chars import CharTest, ascii_runs, runs_table
 from dedup.noise.tables import load_or_build
 
 _WORD = regex.compile(r"[\p{L}\p{M}']+")
 FALLBACK = "English"
 
 
-_ASCII_WORD = re.compile(r"[A-Za-z']+")   # `_WORD` on text whose non-ASCII characters are no letters or marks
+# `_WORD`'s ASCII class [A-Za-z']: on text whose non-ASCII characters are no letters or marks, its runs are the words
+_ASCII_WORD = runs_table("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ'")
 
 
 def words(text: str) -> list[str]:
     """Lower-case letter tokens (apostrophes kept: "don't")."""
     folded = text.casefold().replace("\u2019", "'")
-    pattern = _ASCII_WORD if folded.isascii() or _NO_LETTER.all_non_ascii(folded) else _WORD
+    if folded.isascii() or _NO_LETTER.all_non_ascii(folded):
+        found = ascii_runs(folded, _ASCII_WORD)
+    else:
+        found = _WORD.findall(folded)
     if "'" not in folded:   # then every match is a non-empty run of letters and marks: nothing to strip
-        return pattern.findall(folded)
-    return [w.strip("'") for w in pattern.findall(folded) if w.strip("'")]
+        return found
+    return [w.strip("'") for w in found if w.strip("'")]
 
 
 def _outside_words(c: str) -> bool:
