@@ -26,7 +26,6 @@ _URL_PIECE = re.compile("|".join(map(re.escape, _URL_PIECES)))   # any of them, 
 _EMAIL = regex.compile(r"\b[\w.+-]+@[\w-]+\.[\w.-]+\b")
 # searched from the end (`(?r)`): whether a match exists does not depend on the direction, and both branches end at $
 _SENTENCE_END = regex.compile(r"(?r)[.!?…。!?][\"'”’»)\]]*\s*$|[.!?][\"'”’»)\]]*\s*\(?[\w\s,.-]{0,30}\)?$")
-_ASCII_DIGIT = re.compile(r"[0-9]")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _CTA = regex.compile(
     r"^\W*(?:click|tap|subscribe|sign up|sign in|log ?in|register|download|follow|share|tweet|join|watch|listen|"
@@ -76,9 +75,10 @@ def _date_anchor() -> Any:
 
 
 def _has_digit(text: str) -> bool:
-    """Any character with `str.isdigit`: an ASCII digit found by one scan, else (no other ASCII character is a
-    digit) a per-character test of the non-ASCII characters only (a paragraph with curly quotes has a few)."""
-    if _ASCII_DIGIT.search(text):
+    """Any character with `str.isdigit`: an ASCII digit found by `in` (a C scan per digit, ~2x faster than one
+    regex scan), else (no other ASCII character is a digit) a per-character test of the non-ASCII characters
+    only (a paragraph with curly quotes has a few)."""
+    if any(map(text.__contains__, "0123456789")):
         return True
     return not text.isascii() and any(map(str.isdigit, _NON_ASCII.findall(text)))
 

@@ -341,6 +341,11 @@ def repair_document(texts: Sequence[str | None], lang: str, document: str,
     text (`document`) tells a one-off glue from the page's own term; `glue` is the HTML evidence of an HTML
     page (`metadata["_glue"]`, possibly empty), None for plain text."""
     repairer = Repairer(lang, glue=None if glue is None else frozenset(glue), document=document)
+    kept = [text for text in texts if text is not None]
+    if not repairer.html and kept and not repairer.could_change("\n".join(kept)):
+        # nothing any paragraph could change (what `could_change` looks for never spans a line break): one test
+        # for the whole document, its repeated words looked up once
+        return [(text, []) for text in texts]
     return [(None, []) if text is None else repairer.repair(text) for text in texts]
 
 

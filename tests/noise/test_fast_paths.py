@@ -66,12 +66,30 @@ def test_classify_prefilters_as_with_the_full_searches(lines: list[str]) -> None
         assert moved._title_separator(line) == bool(moved._TITLE_SEP.search(line)), line
 
 
+def test_nothing_moves_from_a_line_may_move_part_rules_out(lines: list[str]) -> None:
+    from dedup.records import Document, Paragraph
+
+    doc = Document("d", "", {"sitename": "Example News"})
+    ruled_out = 0
+    for line in lines:
+        if moved.may_move_part(line):
+            continue
+        ruled_out += 1
+        p = Paragraph("d", 0, line, 0, len(line))
+        s = features.shape(line, "English")
+        for title in ("", rules.normalise(line)):   # the start window, the top two lines, the title's own line
+            assert moved.moved_part(doc, p, (True, True, True), s, title) is None, line
+    assert 0 < ruled_out < len(lines)
+
+
 def test_language_guess_as_with_one_slice_per_token(lines: list[str]) -> None:
     from collections import Counter
 
     import numpy as np
 
     languages, index, starts, flat = stoplists.stop_word_table()
+    groups: list[list[str]] = []
+    guesses: list[tuple[str, float]] = []
     for first in range(0, len(lines), 5):
         tokens = [w for line in lines[first:first + 5] for w in stoplists.words(line)]
         found = [(flat[starts[row]:starts[row + 1]], n) for t, n in Counter(tokens).items()
@@ -83,6 +101,10 @@ def test_language_guess_as_with_one_slice_per_token(lines: list[str]) -> None:
             best = int(np.argmax(hits))
             expected = (languages[best], float(hits[best]) / len(tokens))
         assert stoplists.guess_language(tokens) == expected, lines[first]
+        groups.append(tokens)
+        guesses.append(expected)
+    # counted together (in several chunks), each group is guessed as on its own
+    assert len(groups) > stoplists.GUESS_CHUNK and stoplists.guess_languages(groups) == guesses
 
 
 def test_shingle_normalise_as_with_translate(lines: list[str]) -> None:
