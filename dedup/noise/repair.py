@@ -102,8 +102,8 @@ def _zipf(freq: float) -> float:
 
 _TOKEN = re.compile(r"[^\W\d_]+(?:,[^\W\d_]+)?")
 _LONG_WORD = re.compile(rf"[^\W\d_]{{{MIN_LENGTH},}}")
-# `_LONG_WORD` on text whose non-ASCII characters are no letters (curly quotes, dashes), ~1.7x faster
-_LONG_ASCII_WORD = re.compile(rf"[A-Za-z]{{{MIN_LENGTH},}}")
+# the lower-case words of `_LONG_WORD` on text whose non-ASCII characters are no letters (curly quotes, dashes)
+_LONG_ASCII_LOWER = re.compile(rf"(?<![A-Za-z])[a-z]{{{MIN_LENGTH},}}(?![A-Za-z])")
 _LETTER = re.compile(r"[^\W\d_]")
 # the comma first: `re` scans for it in C instead of trying the lookbehind at every position
 _COMMA = re.compile(r",(?<=[^\W\d_],)(?=[^\W\d_])")
@@ -125,9 +125,12 @@ class Fix:
     fixed: str
 
 
-def long_words(text: str) -> list[str]:
-    """`_LONG_WORD.findall(text)`, with the ASCII pattern when no non-ASCII character of the text is a letter."""
-    return (_LONG_ASCII_WORD if text.isascii() or _NO_LETTER.all_non_ascii(text) else _LONG_WORD).findall(text)
+def lower_long_words(text: str) -> list[str]:
+    """The lower-case words of `_LONG_WORD.findall(text)`: found by an ASCII pattern when no non-ASCII character
+    of the text is a letter (names and sentence starts are then never made into strings)."""
+    if text.isascii() or _NO_LETTER.all_non_ascii(text):
+        return _LONG_ASCII_LOWER.findall(text)
+    return list(filter(str.islower, _LONG_WORD.findall(text)))
 
 
 def _not_a_letter(c: str) -> bool:
@@ -294,12 +297,10 @@ class Repairer:
         self._load()
         if _COMMA.search(text):
             return True
-        words = set(long_words(text))
+        words = set(lower_long_words(text))
         self.lookups += len(words)
-        # the lower-case words in neither list, found by C-level filters (names are capitalised, and most words
-        # are known), then the length test
-        lower = filter(str.islower, words)
-        unknown = filterfalse(self._english.__contains__, filterfalse(self._freq.__contains__, lower))
+        # the words in neither list, found by C-level filters (most words are known), then the length test
+        unknown = filterfalse(self._english.__contains__, filterfalse(self._freq.__contains__, words))
         return any(len(word) <= MAX_WORD for word in unknown)
 
     def repair(self, text: str) -> tuple[str, list[Fix]]:
