@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -138,6 +139,16 @@ def _not_a_letter(c: str) -> bool:
 
 
 _NO_LETTER = CharTest(_not_a_letter)   # no non-ASCII character is a letter for `_LETTER` (curly quotes, dashes)
+
+
+def _inert(c: str) -> bool:
+    """Neither a letter nor a mark (for `_LETTER` and for `stoplists.words`), and kept as it is by casefold."""
+    return _not_a_letter(c) and unicodedata.category(c)[0] not in "LM" and c.casefold() == c
+
+
+# every non-ASCII character of a text is inert: then `stoplists.words` of the text are its ASCII letter runs,
+# lower-cased (and joined across apostrophes)
+_INERT = CharTest(_inert)
 
 
 def looks_like_code(text: str) -> bool:
@@ -303,6 +314,34 @@ class Repairer:
         unknown = filterfalse(self._english.__contains__, filterfalse(self._freq.__contains__, words))
         return any(len(word) <= MAX_WORD for word in unknown)
 
+    def could_change_any(self, texts: Sequence[str], tokens: Sequence[list[str] | None]) -> bool:
+        """Could `repair` change any of a document's texts? Where `could_change` says yes for one, this says yes
+        (and says no more rarely than `could_change` of all of them joined, which it otherwise is).
+
+        `tokens[k]` is `stoplists.words(texts[k])` or None. When every non-ASCII character of a text is inert
+        (`_INERT`), its lower-case long words are among the parts of those words between apostrophes: they are
+        looked up once for the whole document instead of found again by a regex scan, and an unknown one
+        counts only when it occurs in the document in lower case (most are names: 'Bukele', 'Sheinbaum').
+        """
+        self._load()
+        joined = "\n".join(texts)
+        if _COMMA.search(joined):
+            return True
+        vocabulary: set[str] = set()
+        rest = []
+        for text, found in zip(texts, tokens, strict=True):
+            if found is not None and (text.isascii() or _INERT.all_non_ascii(text)):
+                vocabulary.update(found)
+            else:
+                rest.append(text)
+        if "'" in joined or "\u2019" in joined:   # `words` keeps "don't" whole: its letter runs are the parts
+            vocabulary = {part for word in vocabulary for part in word.split("'")}
+        self.lookups += len(vocabulary)
+        unknown = filterfalse(self._english.__contains__, filterfalse(self._freq.__contains__, vocabulary))
+        if any(MIN_LENGTH <= len(word) <= MAX_WORD and word in joined for word in unknown):
+            return True
+        return bool(rest) and self.could_change("\n".join(rest))
+
     def repair(self, text: str) -> tuple[str, list[Fix]]:
         """Repaired text and its repairs, in text order (offsets into `text`)."""
         if self.html and not (self.glue and self._glue_candidate(text)):
@@ -336,14 +375,17 @@ def repair_glued(text: str, lang: str = "en") -> tuple[str, list[tuple[str, str]
     return repaired, [(f.glued, f.fixed) for f in fixes]
 
 
-def repair_document(texts: Sequence[str | None], lang: str, document: str,
-                    glue: Iterable[str] | None = None) -> list[tuple[str | None, list[Fix]]]:
+def repair_document(texts: Sequence[str | None], lang: str, document: str, glue: Iterable[str] | None = None,
+                    tokens: Sequence[list[str] | None] | None = None) -> list[tuple[str | None, list[Fix]]]:
     """Repair a document's kept paragraph texts (None stays None) with the document as context: the whole
     text (`document`) tells a one-off glue from the page's own term; `glue` is the HTML evidence of an HTML
-    page (`metadata["_glue"]`, possibly empty), None for plain text."""
+    page (`metadata["_glue"]`, possibly empty), None for plain text. `tokens[k]`, when given and not None, is
+    `stoplists.words(texts[k])` (the classifier has them): it spares the pre-check a scan of that text."""
     repairer = Repairer(lang, glue=None if glue is None else frozenset(glue), document=document)
+    given: Sequence[list[str] | None] = tokens if tokens is not None else [None] * len(texts)
     kept = [text for text in texts if text is not None]
-    if not repairer.html and kept and not repairer.could_change("\n".join(kept)):
+    kept_tokens = [found for text, found in zip(texts, given, strict=True) if text is not None]
+    if not repairer.html and kept and not repairer.could_change_any(kept, kept_tokens):
         # nothing any paragraph could change (what `could_change` looks for never spans a line break): one test
         # for the whole document, its repeated words looked up once
         return [(text, []) for text in texts]

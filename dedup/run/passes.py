@@ -118,8 +118,11 @@ def _classify_one(stages: Stages, item: Prepared, words_of: list[list[str]], gue
     verdicts = stages.classifier.classify(item.doc, item.paragraphs, language, words_of)
     kept = [kept_text(paragraph, verdict) for paragraph, verdict in zip(item.paragraphs, verdicts, strict=True)]
     lang = WORDFREQ_CODES.get(language) if stages.repair and coverage > 0 else None
-    repairs = repair_kept(item, verdicts, kept, lang) if lang is not None else []
-    return Classified(item.doc, item.paragraphs, verdicts, kept, repairs)
+    if lang is None:
+        return Classified(item.doc, item.paragraphs, verdicts, kept, [])
+    # a kept text that is its whole paragraph has the paragraph's words: repair's pre-check reads them
+    tokens = [w if text == p.text else None for p, text, w in zip(item.paragraphs, kept, words_of, strict=True)]
+    return Classified(item.doc, item.paragraphs, verdicts, kept, repair_kept(item, verdicts, kept, lang, tokens))
 
 
 def _language_tokens(item: Prepared, words_of: list[list[str]]) -> list[str]:
@@ -130,13 +133,13 @@ def _language_tokens(item: Prepared, words_of: list[list[str]]) -> list[str]:
     return list(itertools.chain.from_iterable(distinct.values()))
 
 
-def repair_kept(item: Prepared, verdicts: Sequence[Verdict], kept: list[str | None],
-                lang: str) -> list[tuple[int, str, str, int]]:
-    """Repair the kept texts in place (see `dedup.noise.repair`); each repair with its paragraph index and its
-    offset in the document's text."""
+def repair_kept(item: Prepared, verdicts: Sequence[Verdict], kept: list[str | None], lang: str,
+                tokens: Sequence[list[str] | None] | None = None) -> list[tuple[int, str, str, int]]:
+    """Repair the kept texts in place (see `dedup.noise.repair`; `tokens`: the words of the kept texts where
+    known); each repair with its paragraph index and its offset in the document's text."""
     repairs: list[tuple[int, str, str, int]] = []
     glue = item.doc.metadata.get("_glue")
-    fixed = repair_document(kept, lang, item.doc.text, glue if isinstance(glue, list) else None)
+    fixed = repair_document(kept, lang, item.doc.text, glue if isinstance(glue, list) else None, tokens)
     for k, (paragraph, (text, fixes)) in enumerate(zip(item.paragraphs, fixed, strict=True)):
         if fixes:
             repairs.extend((paragraph.index, f.glued, f.fixed,

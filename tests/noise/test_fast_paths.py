@@ -155,3 +155,24 @@ def test_str_strip_and_re_space_agree() -> None:
 
     space = re.compile(r"\s")
     assert all(chr(c).isspace() == (space.fullmatch(chr(c)) is not None) for c in range(sys.maxunicode + 1))
+
+
+def test_repair_precheck_from_words_says_yes_wherever_a_text_could_change(lines: list[str]) -> None:
+    """`Repairer.could_change_any` reads the lower-case long words off `words` where a text allows it: it must
+    never say no for a document where `could_change` says yes for one of its texts."""
+    from dedup.noise import repair
+
+    repairer = repair.Repairer("en")
+    crafted = ["Bukele hasoffered to house them.", "The \ufb01nancial gains.", "It\u2019s thehasoffered one.",
+               "O'Neill hasoffered it.", "A na\u00efvehasoffered plan \u2014 \u201cquoted\u201d.", "Sheinbaum spoke.",
+               "\u212aelvin is \u017fomething.", "residents,according to Rubio.", "wordfreq knowsmost words"]
+    groups = [lines[k:k + 5] for k in range(0, len(lines), 5)] + [[text, "Sheinbaum spoke."] for text in crafted]
+    answers = {"yes": 0, "no": 0}
+    for group in groups:
+        exact = any(map(repairer.could_change, group))
+        fast = repairer.could_change_any(group, [stoplists.words(text) for text in group])
+        assert fast or not exact, group
+        answers["yes" if exact else "no"] += 1
+    assert answers["yes"] > 5 and answers["no"] > 5
+    # an unknown name in upper case alone does not defeat the check
+    assert not repairer.could_change_any(["Sheinbaum spoke."], [stoplists.words("Sheinbaum spoke.")])
