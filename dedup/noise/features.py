@@ -60,8 +60,11 @@ def is_date_line(text: str) -> bool:
     """True for a line that is only a date and/or time ("10:34 AM – Tuesday, February 4, 2025", "31. Mai 2024")."""
     if not _has_digit(text):
         return False
-    tokens = [t for t in _DATE_SPLIT.split(text.strip()) if t]
-    if not tokens or len(tokens) > 12:
+    # only separator runs split, so an empty part can only come first or last: 15 parts (the split stops there,
+    # not scanning a long paragraph to its end) hold at least 13 tokens
+    parts = _DATE_SPLIT.split(text.strip(), maxsplit=14)
+    tokens = [t for t in parts if t]
+    if not tokens or len(parts) == 15 or len(tokens) > 12:
         return False
     has_anchor = _date_anchor().search(text)
     return bool(has_anchor) and all(_DATE_TOKEN.fullmatch(t) for t in tokens)

@@ -17,7 +17,8 @@ DEV_LINES = ROOT.parent / "shared" / "data" / "dev" / "lines.jsonl.gz"
 EDGES = ["a\x1cb  c", " \x1f x\x1d ", "\u00a0x\u2003y", "ǅ x", "İstanbul ﬁ", "x\u00ad y", "`q` ‘x’", "ß ẞ",
          "a\u0301b “q”", "ſtraße K x", "x²y ½", "o’clock ’tis", "Visit EXAMPLE.COM now", "see HTTP://x", "x.Co",
          "İT.İT", "Monday ²", "5 p.m.", "end.)  ", "(x).", "", "co\u00adop a´b c…d U.S.’s", "“Done.” )", "x,y;z ½,a",
-         "\u2033 a\u2032b ΣΑΣ."]
+         "\u2033 a\u2032b ΣΑΣ.", "- Monday 1 2 3 4 5 6 7 8 9 10 11 -", "(Monday 1 2 3 4 5 6 7 8 9 10 11 12)",
+         "Monday, 1 2 3 4 5 6 7 8 9 10 11 12 13"]
 
 
 @pytest.fixture(scope="module")
@@ -53,6 +54,9 @@ def test_shape_checks_as_with_the_full_searches(lines: list[str]) -> None:
     for line in lines:
         assert features.has_url(line) == bool(features._URL.search(line)), line
         assert features._has_digit(line) == any(c.isdigit() for c in line), line
+        tokens = [t for t in features._DATE_SPLIT.split(line.strip()) if t]
+        assert features.is_date_line(line) == (any(c.isdigit() for c in line) and 0 < len(tokens) <= 12 and bool(
+            features._date_anchor().search(line)) and all(features._DATE_TOKEN.fullmatch(t) for t in tokens)), line
         assert ("@" in line and bool(features._EMAIL.search(line))) == bool(features._EMAIL.search(line))
         forward = features._SENTENCE_END.pattern.removeprefix("(?r)")
         assert bool(features._SENTENCE_END.search(line)) == bool(features.regex.search(forward, line)), line
