@@ -10,12 +10,11 @@ per document (the list covering most of its tokens) instead of assuming English.
 
 from __future__ import annotations
 
-import itertools
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from functools import cache, lru_cache
-from itertools import repeat
+from itertools import chain, repeat
 
 import justext
 import numpy as np
@@ -93,9 +92,9 @@ def _flat_inverted() -> tuple[tuple[str, ...], dict[str, int], np.ndarray, np.nd
                 index.setdefault(word, []).append(number)
     rows: dict[tuple[int, ...], int] = {}   # each distinct list of languages, numbered in order of first word
     row_of = {word: rows.setdefault(tuple(index[word]), len(rows)) for word in sorted(index)}
-    lengths = [len(numbers) for numbers in rows]
+    lengths = [len(found) for found in rows]
     starts = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
-    numbers = np.array([n for numbers in rows for n in numbers], dtype=np.int64)
+    numbers = np.array([n for found in rows for n in found], dtype=np.int64)
     return languages, row_of, starts, numbers
 
 
@@ -130,7 +129,7 @@ def _guess_chunk(texts: Sequence[Sequence[str]], min_tokens: int) -> list[tuple[
     languages, index, starts, flat = stop_word_table()
     n_rows, n_languages = len(starts) - 1, len(languages)
     sizes = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-    tokens = itertools.chain.from_iterable(texts)
+    tokens = chain.from_iterable(texts)
     # one look-up per token, not per distinct token: counting them first cost more than it saved
     rows = np.fromiter(map(index.get, tokens, repeat(-1)), dtype=np.int64, count=int(sizes.sum()))   # -1: none
     owner = np.repeat(np.arange(len(texts), dtype=np.int64), sizes)
