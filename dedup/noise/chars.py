@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-__all__ = ["CharTest"]
+__all__ = ["CharTest", "ascii_runs", "runs_table"]
 
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")   # findall + set: the distinct ones, ~3x faster than set(text)
 
@@ -39,3 +39,22 @@ class CharTest:
             if not holds:
                 return False
         return True
+
+
+def runs_table(kept: str) -> bytes:
+    """A `bytes.translate` table for `ascii_runs`: the ASCII characters in `kept` stay, every other byte becomes a
+    space (so must '?', which stands for each non-ASCII character)."""
+    assert kept.isascii() and "?" not in kept and " " not in kept
+    return bytes(c if chr(c) in kept else 32 for c in range(256))
+
+
+def ascii_runs(text: str, table: bytes) -> list[str]:
+    """The maximal runs of the characters `table` keeps (`runs_table`), in order: `re.findall` of a class of ASCII
+    characters, e.g. `[A-Za-z']+`, ~3x faster (encoding, `bytes.translate` and `str.split` all run in C).
+
+    Only for a text none of whose non-ASCII characters belongs to the class, since each becomes a separator.
+
+    >>> ascii_runs("don\u2019t stop-me now", runs_table("abcdefghijklmnopqrstuvwxyz'"))
+    ['don', 't', 'stop', 'me', 'now']
+    """
+    return text.encode("ascii", "replace").translate(table).decode("ascii").split()

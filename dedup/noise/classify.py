@@ -169,8 +169,9 @@ class Classifier:
         title = normalise(str(doc.metadata.get("title") or ""))
         comments = self._comments_at(doc)
         credits = self._credit_list(paragraphs)
-        verdicts = [self._one(doc, p, i, len(paragraphs), s, title, contexts.get(p.index), comments, credits)
-                    for i, (p, s) in enumerate(zip(paragraphs, shapes, strict=True))]
+        movable = [may_move_part(p.text) for p in paragraphs]
+        verdicts = [self._one(doc, p, i, len(paragraphs), s, title, contexts.get(p.index), comments, credits, m)
+                    for i, (p, s, m) in enumerate(zip(paragraphs, shapes, movable, strict=True))]
         if self.model is not None and contexts:   # trained on HTML pages: plain text (and settling) go without
             threshold = self.config.model_threshold or self.model.threshold
             x = self._features(paragraphs, shapes, contexts, title)
@@ -182,8 +183,8 @@ class Classifier:
         is_title = [bool(title) and normalise(p.text) == title for p in paragraphs]
         if title and self.config.use_title_position:
             verdicts = self._before_title(shapes, verdicts, is_title)
-        return [replace(v, positional=True) if not v.positional and (t or self._position_sensitive(p, s)) else v
-                for p, s, v, t in zip(paragraphs, shapes, verdicts, is_title, strict=True)]
+        return [replace(v, positional=True) if not v.positional and (t or self._position_sensitive(p, s, m)) else v
+                for p, s, v, t, m in zip(paragraphs, shapes, verdicts, is_title, movable, strict=True)]
 
     def line_features(self, doc: Document, paragraphs: Sequence[Paragraph], language: str | None = None,
                       tokens: Sequence[list[str]] | None = None) -> np.ndarray:
@@ -216,14 +217,13 @@ class Classifier:
         edge = self.config.edge
         return position < edge, position >= count - edge, position <= 1
 
-    def _position_sensitive(self, p: Paragraph, s: Shape) -> bool:
+    def _position_sensitive(self, p: Paragraph, s: Shape, movable: bool) -> bool:
         """Could positional evidence apply to this paragraph somewhere in a document? A superset of what `_one`
         trusts only near the edges; it lets `assemble` skip re-classifying outputs where nothing could change.
         (The title line is position-sensitive too — whether it sits in the start window decides `_before_title`;
-        `classify` marks it.)"""
+        `classify` marks it.) `movable`: `may_move_part` of its text."""
         match = self.rules.match(p.text)   # memoised: the same lookup `_one` made
-        return bool((match is not None and match.category == "byline") or s.date_only
-                    or may_move_part(p.text))
+        return bool((match is not None and match.category == "byline") or s.date_only or movable)
 
     # ------------------------------------------------------------------------------------------ per paragraph
 
@@ -255,7 +255,8 @@ class Classifier:
         return len(names) > self.config.edge
 
     def _one(self, doc: Document, p: Paragraph, i: int, n: int, s: Shape, title: str,
-             context: Context | None = None, comments: tuple[int, str] | None = None, credits: bool = False) -> Verdict:
+             context: Context | None = None, comments: tuple[int, str] | None = None, credits: bool = False,
+             movable: bool = True) -> Verdict:
         match = self.rules.match(p.text)
         if match is not None and match.keep:
             return Verdict(CONTENT, KEEP_RULE, match.reason)
@@ -279,7 +280,7 @@ class Classifier:
                 return verdict
         if s.date_only and near_edge and not _UPDATE_STAMP.match(p.text) and not _DATE_RANGE.search(p.text):
             return Verdict(NOISE, "dateline", f"only a date/time ({s.words} words)", moved=(("dateline", p.text),))
-        partial = moved_part(doc, p, windows, s, title)
+        partial = moved_part(doc, p, windows, s, title) if movable else None   # `may_move_part` said no part can move
         if partial is not None:
             return partial
         template = self._template(doc, p, s)

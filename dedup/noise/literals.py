@@ -156,6 +156,9 @@ def _sequence(items: list[Any]) -> tuple[Pieces | None, Pieces | None]:
                 need = _sequence(list(child))[0]
             if low == high == 1:
                 need, here = _sequence(list(child))
+            elif low == 0 and high == 1:   # optional: its exact strings or nothing (`\[/?caption`)
+                optional = _sequence(list(child))[1]
+                here = optional | {""} if optional is not None else None
         elif op == getattr(sre, "ATOMIC_GROUP", None):
             need, here = _sequence(list(av))
         joined = _product(run, here) if run is not None and here is not None else None

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -102,8 +103,8 @@ def _zipf(freq: float) -> float:
 
 _TOKEN = re.compile(r"[^\W\d_]+(?:,[^\W\d_]+)?")
 _LONG_WORD = re.compile(rf"[^\W\d_]{{{MIN_LENGTH},}}")
-# `_LONG_WORD` on text whose non-ASCII characters are no letters (curly quotes, dashes), ~1.7x faster
-_LONG_ASCII_WORD = re.compile(rf"[A-Za-z]{{{MIN_LENGTH},}}")
+# the lower-case words of `_LONG_WORD` on text whose non-ASCII characters are no letters (curly quotes, dashes)
+_LONG_ASCII_LOWER = re.compile(rf"(?<![A-Za-z])[a-z]{{{MIN_LENGTH},}}(?![A-Za-z])")
 _LETTER = re.compile(r"[^\W\d_]")
 # the comma first: `re` scans for it in C instead of trying the lookbehind at every position
 _COMMA = re.compile(r",(?<=[^\W\d_],)(?=[^\W\d_])")
@@ -125,9 +126,12 @@ class Fix:
     fixed: str
 
 
-def long_words(text: str) -> list[str]:
-    """`_LONG_WORD.findall(text)`, with the ASCII pattern when no non-ASCII character of the text is a letter."""
-    return (_LONG_ASCII_WORD if text.isascii() or _NO_LETTER.all_non_ascii(text) else _LONG_WORD).findall(text)
+def lower_long_words(text: str) -> list[str]:
+    """The lower-case words of `_LONG_WORD.findall(text)`: found by an ASCII pattern when no non-ASCII character
+    of the text is a letter (names and sentence starts are then never made into strings)."""
+    if text.isascii() or _NO_LETTER.all_non_ascii(text):
+        return _LONG_ASCII_LOWER.findall(text)
+    return list(filter(str.islower, _LONG_WORD.findall(text)))
 
 
 def _not_a_letter(c: str) -> bool:
@@ -135,6 +139,16 @@ def _not_a_letter(c: str) -> bool:
 
 
 _NO_LETTER = CharTest(_not_a_letter)   # no non-ASCII character is a letter for `_LETTER` (curly quotes, dashes)
+
+
+def _inert(c: str) -> bool:
+    """Neither a letter nor a mark (for `_LETTER` and for `stoplists.words`), and kept as it is by casefold."""
+    return _not_a_letter(c) and unicodedata.category(c)[0] not in "LM" and c.casefold() == c
+
+
+# every non-ASCII character of a text is inert: then `stoplists.words` of the text are its ASCII letter runs,
+# lower-cased (and joined across apostrophes)
+_INERT = CharTest(_inert)
 
 
 def looks_like_code(text: str) -> bool:
@@ -294,13 +308,39 @@ class Repairer:
         self._load()
         if _COMMA.search(text):
             return True
-        words = set(long_words(text))
+        words = set(lower_long_words(text))
         self.lookups += len(words)
-        # the lower-case words in neither list, found by C-level filters (names are capitalised, and most words
-        # are known), then the length test
-        lower = filter(str.islower, words)
-        unknown = filterfalse(self._english.__contains__, filterfalse(self._freq.__contains__, lower))
+        # the words in neither list, found by C-level filters (most words are known), then the length test
+        unknown = filterfalse(self._english.__contains__, filterfalse(self._freq.__contains__, words))
         return any(len(word) <= MAX_WORD for word in unknown)
+
+    def could_change_any(self, texts: Sequence[str], tokens: Sequence[list[str] | None]) -> bool:
+        """Could `repair` change any of a document's texts? Where `could_change` says yes for one, this says yes
+        (and says no more rarely than `could_change` of all of them joined, which it otherwise is).
+
+        `tokens[k]` is `stoplists.words(texts[k])` or None. When every non-ASCII character of a text is inert
+        (`_INERT`), its lower-case long words are among the parts of those words between apostrophes: they are
+        looked up once for the whole document instead of found again by a regex scan, and an unknown one
+        counts only when it occurs in the document in lower case (most are names: 'Bukele', 'Sheinbaum').
+        """
+        self._load()
+        joined = "\n".join(texts)
+        if _COMMA.search(joined):
+            return True
+        vocabulary: set[str] = set()
+        rest = []
+        for text, found in zip(texts, tokens, strict=True):
+            if found is not None and (text.isascii() or _INERT.all_non_ascii(text)):
+                vocabulary.update(found)
+            else:
+                rest.append(text)
+        if "'" in joined or "\u2019" in joined:   # `words` keeps "don't" whole: its letter runs are the parts
+            vocabulary = {part for word in vocabulary for part in word.split("'")}
+        self.lookups += len(vocabulary)
+        unknown = filterfalse(self._english.__contains__, filterfalse(self._freq.__contains__, vocabulary))
+        if any(MIN_LENGTH <= len(word) <= MAX_WORD and word in joined for word in unknown):
+            return True
+        return bool(rest) and self.could_change("\n".join(rest))
 
     def repair(self, text: str) -> tuple[str, list[Fix]]:
         """Repaired text and its repairs, in text order (offsets into `text`)."""
@@ -335,12 +375,20 @@ def repair_glued(text: str, lang: str = "en") -> tuple[str, list[tuple[str, str]
     return repaired, [(f.glued, f.fixed) for f in fixes]
 
 
-def repair_document(texts: Sequence[str | None], lang: str, document: str,
-                    glue: Iterable[str] | None = None) -> list[tuple[str | None, list[Fix]]]:
+def repair_document(texts: Sequence[str | None], lang: str, document: str, glue: Iterable[str] | None = None,
+                    tokens: Sequence[list[str] | None] | None = None) -> list[tuple[str | None, list[Fix]]]:
     """Repair a document's kept paragraph texts (None stays None) with the document as context: the whole
     text (`document`) tells a one-off glue from the page's own term; `glue` is the HTML evidence of an HTML
-    page (`metadata["_glue"]`, possibly empty), None for plain text."""
+    page (`metadata["_glue"]`, possibly empty), None for plain text. `tokens[k]`, when given and not None, is
+    `stoplists.words(texts[k])` (the classifier has them): it spares the pre-check a scan of that text."""
     repairer = Repairer(lang, glue=None if glue is None else frozenset(glue), document=document)
+    given: Sequence[list[str] | None] = tokens if tokens is not None else [None] * len(texts)
+    kept = [text for text in texts if text is not None]
+    kept_tokens = [found for text, found in zip(texts, given, strict=True) if text is not None]
+    if not repairer.html and kept and not repairer.could_change_any(kept, kept_tokens):
+        # nothing any paragraph could change (what `could_change` looks for never spans a line break): one test
+        # for the whole document, its repeated words looked up once
+        return [(text, []) for text in texts]
     return [(None, []) if text is None else repairer.repair(text) for text in texts]
 
 

@@ -147,6 +147,9 @@ class RuleIndex:
         self.always = frozenset(number for number, found in enumerate(pieces) if not found)
         self.regex_finder = Finder(_filed_many(pieces), automaton)
         self.regex_finders = _bounded_finders(self.regexes, pieces, automaton, self.regex_finder)
+        # the finder for a line of n words (the last one for all longer lines): the first whose bound n exceeds
+        self.finder_by_words = tuple(next(f for bound, f in self.regex_finders if n > bound)
+                                     for n in range(max(REGEX_WORD_BOUNDS) + 2))
         # compiled on first use: a run meets a fraction of the rules, and packaged ones come from the cache
         # uncompiled (a pickled pattern is recompiled on load anyway)
         self.compiled: list[Any] = [rule.compiled for rule in self.regexes]
@@ -164,8 +167,9 @@ class RuleIndex:
                 if _fits(self.contains[number], n_words):
                     yield self.contains[number], False
         if self.regexes:
-            finder = next(finder for bound, finder in self.regex_finders if n_words > bound)
-            for number in sorted(finder.found(fold(text)) | self.always):
+            finder = self.finder_by_words[min(n_words, len(self.finder_by_words) - 1)]
+            found = finder.found(fold(text))
+            for number in sorted(found | self.always if self.always else found):
                 rule = self.regexes[number]
                 if _fits(rule, n_words) and _search(rule, self._compiled(number), text, timeout):
                     yield rule, False

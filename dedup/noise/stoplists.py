@@ -10,35 +10,39 @@ per document (the list covering most of its tokens) instead of assuming English.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import cache, lru_cache
-from itertools import repeat
+from itertools import chain, repeat
 
 import justext
 import numpy as np
 import regex
 
 from dedup import __version__
-from dedup.noise.chars import CharTest
+from dedup.noise.chars import CharTest, ascii_runs, runs_table
 from dedup.noise.tables import load_or_build
 
 _WORD = regex.compile(r"[\p{L}\p{M}']+")
 FALLBACK = "English"
+GUESS_CHUNK = 256   # documents `guess_languages` counts together
 
 
-_ASCII_WORD = re.compile(r"[A-Za-z']+")   # `_WORD` on text whose non-ASCII characters are no letters or marks
+# `_WORD`'s ASCII class [A-Za-z']: on text whose non-ASCII characters are no letters or marks, its runs are the words
+_ASCII_WORD = runs_table("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ'")
 
 
 def words(text: str) -> list[str]:
     """Lower-case letter tokens (apostrophes kept: "don't")."""
     folded = text.casefold().replace("\u2019", "'")
-    pattern = _ASCII_WORD if folded.isascii() or _NO_LETTER.all_non_ascii(folded) else _WORD
+    if folded.isascii() or _NO_LETTER.all_non_ascii(folded):
+        found = ascii_runs(folded, _ASCII_WORD)
+    else:
+        found = _WORD.findall(folded)
     if "'" not in folded:   # then every match is a non-empty run of letters and marks: nothing to strip
-        return pattern.findall(folded)
-    return [w.strip("'") for w in pattern.findall(folded) if w.strip("'")]
+        return found
+    return [w.strip("'") for w in found if w.strip("'")]
 
 
 def _outside_words(c: str) -> bool:
@@ -65,7 +69,8 @@ def _script(word: str) -> str:
 def stop_word_table() -> tuple[tuple[str, ...], dict[str, int], np.ndarray, np.ndarray]:
     """The languages in alphabetical order, and the stop words of all of them inverted: word -> its row, and
     row i's language numbers are numbers[starts[i]:starts[i + 1]] (flat arrays: 150k small arrays would
-    cost more to unpickle than to build).
+    cost more to unpickle than to build). Words of the same languages share a row (~2,200 rows for ~150k
+    words), so a document's stop words fall into few rows and the guess expands each row once.
 
     Only words in a list's own script count for the guess: some jusText lists were built from web text that
     carried English (Marathi's has 250 English stop words), and a Devanagari list must not win on English.
@@ -85,11 +90,12 @@ def _flat_inverted() -> tuple[tuple[str, ...], dict[str, int], np.ndarray, np.nd
         for word, script in scripts.items():
             if script == native:
                 index.setdefault(word, []).append(number)
-    words = tuple(sorted(index))
-    lengths = [len(index[word]) for word in words]
+    rows: dict[tuple[int, ...], int] = {}   # each distinct list of languages, numbered in order of first word
+    row_of = {word: rows.setdefault(tuple(index[word]), len(rows)) for word in sorted(index)}
+    lengths = [len(found) for found in rows]
     starts = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
-    numbers = np.array([n for word in words for n in index[word]], dtype=np.int64)
-    return languages, {word: row for row, word in enumerate(words)}, starts, numbers
+    numbers = np.array([n for found in rows for n in found], dtype=np.int64)
+    return languages, row_of, starts, numbers
 
 
 def justext_version() -> str:
@@ -107,23 +113,44 @@ def guess_language(text: str | Iterable[str], min_tokens: int = 8) -> tuple[str,
     Ties go to the alphabetically first language, so the guess is deterministic. Short texts (fewer than
     `min_tokens` tokens) fall back to English with coverage 0.0: there is not enough evidence.
     """
-    tokens = words(text) if isinstance(text, str) else list(text)
-    if len(tokens) < min_tokens:
-        return FALLBACK, 0.0
+    return guess_languages([words(text) if isinstance(text, str) else list(text)], min_tokens)[0]
+
+
+def guess_languages(texts: Sequence[Sequence[str]], min_tokens: int = 8) -> list[tuple[str, float]]:
+    """`guess_language` of each token list, counted for a batch of documents at once: a few array operations
+    per batch instead of per document, where they cost as much as the look-ups."""
+    out: list[tuple[str, float]] = []
+    for first in range(0, len(texts), GUESS_CHUNK):   # bounds the (documents x rows) count table
+        out.extend(_guess_chunk(texts[first:first + GUESS_CHUNK], min_tokens))
+    return out
+
+
+def _guess_chunk(texts: Sequence[Sequence[str]], min_tokens: int) -> list[tuple[str, float]]:
     languages, index, starts, flat = stop_word_table()
+    n_rows, n_languages = len(starts) - 1, len(languages)
+    sizes = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    tokens = chain.from_iterable(texts)
     # one look-up per token, not per distinct token: counting them first cost more than it saved
-    rows = np.fromiter(map(index.get, tokens, repeat(-1)), dtype=np.int64, count=len(tokens))   # -1: no stop word
-    rows = rows[rows >= 0]
-    if not len(rows):
-        return FALLBACK, 0.0
-    # the language numbers of every found row, concatenated in order (one gather, not a slice per token)
-    first = starts[rows]
-    lengths = starts[rows + 1] - first
+    rows = np.fromiter(map(index.get, tokens, repeat(-1)), dtype=np.int64, count=int(sizes.sum()))   # -1: none
+    owner = np.repeat(np.arange(len(texts), dtype=np.int64), sizes)
+    found = rows >= 0
+    counts = np.bincount(owner[found] * n_rows + rows[found], minlength=len(texts) * n_rows)
+    cells = np.flatnonzero(counts)   # (document, row) pairs with their token counts
+    # the language numbers of every found row, concatenated (one gather, not a slice per row), each weighted by
+    # its document's count of tokens in the row: float sums, exact below 2**53
+    first = starts[cells % n_rows]
+    lengths = starts[cells % n_rows + 1] - first
     ends = np.cumsum(lengths)
-    numbers = flat[np.repeat(first - (ends - lengths), lengths) + np.arange(ends[-1])]
-    hits = np.bincount(numbers, minlength=len(languages))
-    best = int(np.argmax(hits))   # the first maximum: languages are sorted, so ties go alphabetically
-    return languages[best], float(hits[best]) / len(tokens)
+    total = int(ends[-1]) if len(ends) else 0
+    numbers = flat[np.repeat(first - (ends - lengths), lengths) + np.arange(total)]
+    hits = np.bincount(np.repeat(cells // n_rows, lengths) * n_languages + numbers,
+                       weights=np.repeat(counts[cells], lengths), minlength=len(texts) * n_languages)
+    hits = hits.reshape(len(texts), n_languages)
+    best = hits.argmax(axis=1)   # the first maximum: languages are sorted, so ties go alphabetically
+    top = hits[np.arange(len(texts)), best]
+    # no stop word at all leaves every count at 0 (each word of the table counts for at least one language)
+    return [(languages[b], int(t) / n) if n >= min_tokens and t else (FALLBACK, 0.0)
+            for b, t, n in zip(best.tolist(), top.tolist(), sizes.tolist(), strict=True)]
 
 
 def stop_ratio(tokens: list[str], language: str) -> float:

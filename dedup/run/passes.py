@@ -29,7 +29,7 @@ from dedup.noise.repair import preload as preload_word_list
 from dedup.noise.repair import repair_document
 from dedup.noise.rules import RuleSet
 from dedup.noise.segment import segment
-from dedup.noise.stoplists import guess_language, stop_word_table, words
+from dedup.noise.stoplists import guess_languages, stop_word_table, words
 from dedup.records import Classified, CleanedDocument, Document, Prepared, Reject, Verdict
 from dedup.run.options import CleanOptions
 from dedup.run.settle import assemble as assemble_document
@@ -113,27 +113,33 @@ def prepare(stages: Stages, batch: list[Document]) -> tuple[list[Prepared | Reje
     return out, stats
 
 
-def _classify_one(stages: Stages, item: Prepared) -> Classified:
-    words_of = [words(p.text) for p in item.paragraphs]
-    # each distinct paragraph counts once: a line the page repeats (a title printed six times) must not outvote
-    # its text, and a rerun on the output, where the copies are gone, must guess the same language (and so
-    # repair the same words)
-    distinct = {p.text: w for p, w in zip(item.paragraphs, words_of, strict=True)}
-    language, coverage = guess_language(itertools.chain.from_iterable(distinct.values()))
+def _classify_one(stages: Stages, item: Prepared, words_of: list[list[str]], guess: tuple[str, float]) -> Classified:
+    language, coverage = guess
     verdicts = stages.classifier.classify(item.doc, item.paragraphs, language, words_of)
     kept = [kept_text(paragraph, verdict) for paragraph, verdict in zip(item.paragraphs, verdicts, strict=True)]
     lang = WORDFREQ_CODES.get(language) if stages.repair and coverage > 0 else None
-    repairs = repair_kept(item, verdicts, kept, lang) if lang is not None else []
-    return Classified(item.doc, item.paragraphs, verdicts, kept, repairs)
+    if lang is None:
+        return Classified(item.doc, item.paragraphs, verdicts, kept, [])
+    # a kept text that is its whole paragraph has the paragraph's words: repair's pre-check reads them
+    tokens = [w if text == p.text else None for p, text, w in zip(item.paragraphs, kept, words_of, strict=True)]
+    return Classified(item.doc, item.paragraphs, verdicts, kept, repair_kept(item, verdicts, kept, lang, tokens))
 
 
-def repair_kept(item: Prepared, verdicts: Sequence[Verdict], kept: list[str | None],
-                lang: str) -> list[tuple[int, str, str, int]]:
-    """Repair the kept texts in place (see `dedup.noise.repair`); each repair with its paragraph index and its
-    offset in the document's text."""
+def _language_tokens(item: Prepared, words_of: list[list[str]]) -> list[str]:
+    """The tokens a document's language is guessed from: each distinct paragraph counts once, so a line the page
+    repeats (a title printed six times) does not outvote its text, and a rerun on the output, where the copies
+    are gone, guesses the same language (and so repairs the same words)."""
+    distinct = {p.text: w for p, w in zip(item.paragraphs, words_of, strict=True)}
+    return list(itertools.chain.from_iterable(distinct.values()))
+
+
+def repair_kept(item: Prepared, verdicts: Sequence[Verdict], kept: list[str | None], lang: str,
+                tokens: Sequence[list[str] | None] | None = None) -> list[tuple[int, str, str, int]]:
+    """Repair the kept texts in place (see `dedup.noise.repair`; `tokens`: the words of the kept texts where
+    known); each repair with its paragraph index and its offset in the document's text."""
     repairs: list[tuple[int, str, str, int]] = []
     glue = item.doc.metadata.get("_glue")
-    fixed = repair_document(kept, lang, item.doc.text, glue if isinstance(glue, list) else None)
+    fixed = repair_document(kept, lang, item.doc.text, glue if isinstance(glue, list) else None, tokens)
     for k, (paragraph, (text, fixes)) in enumerate(zip(item.paragraphs, fixed, strict=True)):
         if fixes:
             repairs.extend((paragraph.index, f.glued, f.fixed,
@@ -147,8 +153,10 @@ def classify(stages: Stages, batch: list[Prepared]) -> ClassifyResult:
     out: list[Classified] = []
     texts: list[str] = []
     refs: list[tuple[int, int]] = []
-    for position, item in enumerate(batch):
-        done = _classify_one(stages, item)
+    tokens = [[words(p.text) for p in item.paragraphs] for item in batch]
+    guesses = guess_languages([_language_tokens(item, w) for item, w in zip(batch, tokens, strict=True)])
+    for position, (item, words_of, guess) in enumerate(zip(batch, tokens, guesses, strict=True)):
+        done = _classify_one(stages, item, words_of, guess)
         out.append(done)
         if stages.level == "document":
             body = done.unit_text(-1)

@@ -10,6 +10,7 @@ import dedup
 from dedup.noise.extract import extract
 from dedup.noise.repair import MAX_WORD, Repairer, repair_document, repair_glued
 from dedup.noise.segment import segment
+from dedup.noise.stoplists import words
 from dedup.records import Document
 
 
@@ -88,6 +89,9 @@ def test_seed_repairs_and_nothing_else(seed_paths: list) -> None:
         text = path.read_text(encoding="utf-8")
         paragraphs = [p.text for p in segment(text, path.name)]
         found[path.name] = [f.glued for _, fixes in repair_document(paragraphs, "en", text) for f in fixes]
+        # the same with the paragraphs' words for the pre-check (as the classify pass passes them)
+        with_words = repair_document(paragraphs, "en", text, None, [words(p) for p in paragraphs])
+        assert with_words == repair_document(paragraphs, "en", text)
     assert found["001_4630465da363f8aa.txt"] == ["world,Rubio", "willaccept", "jails,Rubio", "hasoffered",
                                                  "residents,according", "nonexistent,the", "ideain"]
     assert all(not v for k, v in found.items() if not k.startswith("001"))

@@ -124,6 +124,8 @@ def test_most_packaged_regexes_are_screened_by_a_literal() -> None:
     (r"(?:abc){e<=1}", ()),                                            # fuzzy: `re` would read it literally
     (r"[[:alpha:]]+ news", ()),                                        # a POSIX class: not understood
     (r"\(?(?:pap|dpa)/x", ("dpa/x", "pap/x")),                         # an escaped '(' is no group syntax
+    (r"^\s*\[/?(?:ad|caption)s?\]", ("[/ad]", "[/ads]", "[/caption]", "[/captions]", "[ad]", "[ads]", "[caption]",
+                                   "[captions]")),                # each optional part with and without
 ])
 def test_required_literals(pattern: str, pieces: tuple[str, ...]) -> None:
     if pattern == r"^(?:a|b)?x":
