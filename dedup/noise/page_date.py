@@ -10,6 +10,7 @@ and setting.
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime
 from typing import Any
 
@@ -54,8 +55,7 @@ def find_date_pruning(tree: Any, extensive_search: bool = True, original_date: b
     iframe… elements and discarded sections may be gone from it afterwards."""
     if outputformat != "%Y-%m-%d" and not is_valid_format(outputformat):
         return None
-    options = Extractor(extensive_search, get_max_date(max_date), get_min_date(min_date), original_date,
-                        outputformat)
+    options = Extractor(extensive_search, _max_date(max_date), get_min_date(min_date), original_date, outputformat)
     if url is None:   # probe for a canonical link
         element = tree.find('.//link[@rel="canonical"]')
         if element is not None:
@@ -72,6 +72,15 @@ def find_date_pruning(tree: Any, extensive_search: bool = True, original_date: b
     if result is not None:
         return result
     return _search_pruned(tree, options)
+
+
+def _max_date(value: Any) -> datetime:
+    """htmldate's `get_max_date`, with an ISO date string (what trafilatura's date parameters give) read first:
+    `get_max_date` builds its end-of-today default before it looks at the string."""
+    if isinstance(value, str):
+        with contextlib.suppress(ValueError):
+            return datetime.fromisoformat(value)
+    return get_max_date(value)
 
 
 # htmldate's `json_search` query, compiled once (it compiles it on each call) and as `descendant::script`: its

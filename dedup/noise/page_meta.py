@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+from datetime import date
 from typing import Any
 
 from lxml import etree
@@ -29,14 +30,13 @@ from trafilatura.metadata import (
     extract_title,
     extract_url,
     is_valid_url,
-    set_date_params,
 )
 from trafilatura.settings import Document as Fields
 from trafilatura.utils import HTML_STRIP_TAGS
 
 METADATA_FIELDS = ("title", "author", "date", "url", "sitename", "description")
 
-__all__ = ["METADATA_FIELDS", "page_metadata"]
+__all__ = ["METADATA_FIELDS", "date_params_of", "page_metadata"]
 
 
 def page_metadata(tree: Any, url: str | None, thorough: bool = False) -> tuple[dict[str, str | None], dict[str, Any]]:
@@ -52,12 +52,18 @@ def page_metadata(tree: Any, url: str | None, thorough: bool = False) -> tuple[d
     if thorough:
         meta.author = meta.author or extract_author(tree)
     meta.url = meta.url or extract_url(tree, url)
-    date_params = set_date_params(thorough)
+    date_params = date_params_of(thorough)
     date_params["url"] = meta.url
     meta.sitename = meta.sitename or extract_sitename(tree)
     if meta.sitename:
         meta.sitename = meta.sitename.lstrip("@")
     return {key: getattr(meta, key, None) for key in METADATA_FIELDS if key != "date"}, date_params
+
+
+def date_params_of(extensive: bool) -> dict[str, Any]:
+    """trafilatura's `set_date_params`: the latest date allowed is today's local date, here from `date.today()`
+    (its `datetime.now().astimezone().strftime(…)` costs four times as much, ~0.4 % of a bare extraction)."""
+    return {"original_date": True, "extensive_search": extensive, "max_date": date.today().isoformat()}
 
 
 # `descendant::head/meta` is `.//head/meta` without the abbreviation's node-set of every node of the page;
@@ -88,21 +94,24 @@ def _examine_meta(tree: Any) -> Any:
     backup_sitename = None
     for element in elements:
         content = element.get("content")
-        if content is None or not (content := HTML_STRIP_TAGS.sub("", content).strip()):
+        if content is None:
             continue
-        attrib = element.attrib
-        if "property" in attrib:
-            name = attrib.get("property", "").lower()
+        if "<" in content:   # both of the tag pattern's alternatives start with "<"
+            content = HTML_STRIP_TAGS.sub("", content)
+        if not (content := content.strip()):
+            continue
+        if (name := element.get("property")) is not None:   # `"property" in attrib`, without the attrib object
+            name = name.lower()
             if name.startswith("og:"):
                 continue
             if name in PROPERTY_AUTHOR:
                 meta.author = normalize_authors(meta.author, content)
             elif name == "article:publisher":
                 meta.sitename = meta.sitename or content
-        elif "name" in attrib:
-            backup_sitename = _named_meta(meta, attrib.get("name", "").lower(), content, backup_sitename)
-        elif "itemprop" in attrib:
-            name = attrib.get("itemprop", "").lower()
+        elif (name := element.get("name")) is not None:
+            backup_sitename = _named_meta(meta, name.lower(), content, backup_sitename)
+        elif (name := element.get("itemprop")) is not None:
+            name = name.lower()
             if name == "author":
                 meta.author = normalize_authors(meta.author, content)
             elif name == "description":

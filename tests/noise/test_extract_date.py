@@ -5,15 +5,19 @@ every 10th dev page of each source in the slow run."""
 from __future__ import annotations
 
 from copy import deepcopy
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from htmldate import find_date
+from htmldate.validators import get_max_date
 from lxml import etree
+from trafilatura.settings import set_date_params
 
 from dedup.noise.html_tree import load_html
-from dedup.noise.page_date import find_date_pruning
+from dedup.noise.page_date import _max_date, find_date_pruning
+from dedup.noise.page_meta import date_params_of
 from tests.helpers_io import HTML_PAGES, dev_html_pages
 
 BODY = "<p>" + "Plain words of the story without any date in them at all. " * 4 + "</p>"
@@ -46,6 +50,21 @@ def test_hand_made_and_fixture_pages(extensive: bool) -> None:
     pages = PAGES + [path.read_text(encoding="utf-8") for path in HTML_PAGES]
     found = [same_date(load_html(page), extensive_search=extensive, original_date=True) for page in pages]
     assert len({date for date in found if date}) >= 8   # the pages do reach the different steps
+
+
+@pytest.mark.parametrize("extensive", [False, True])
+def test_with_the_date_parameters_of_the_html_path(extensive: bool) -> None:
+    """The HTML path's parameters are trafilatura's (`set_date_params`: today as the latest date, a string)."""
+    params = date_params_of(extensive)
+    assert params == set_date_params(extensive)
+    pages = PAGES + [path.read_text(encoding="utf-8") for path in HTML_PAGES]
+    assert sum(same_date(load_html(page), **params) is not None for page in pages) >= 8
+
+
+@pytest.mark.parametrize("value", ["2024-05-06", "2024-05-06T10:11:12", "not a date", "", None,
+                                   datetime(2020, 1, 2, 3, 4)])
+def test_latest_date_is_htmldates(value: object) -> None:
+    assert _max_date(value) == get_max_date(value)
 
 
 def test_the_search_prunes_the_tree() -> None:
