@@ -34,6 +34,8 @@ from trafilatura.metadata import (
 from trafilatura.settings import Document as Fields
 from trafilatura.utils import HTML_STRIP_TAGS
 
+from dedup.noise.page_date import META_TAGS
+
 METADATA_FIELDS = ("title", "author", "date", "url", "sitename", "description")
 
 __all__ = ["METADATA_FIELDS", "date_params_of", "page_metadata"]
@@ -42,8 +44,10 @@ __all__ = ["METADATA_FIELDS", "date_params_of", "page_metadata"]
 def page_metadata(tree: Any, url: str | None, thorough: bool = False) -> tuple[dict[str, str | None], dict[str, Any]]:
     """trafilatura's `extract_metadata` minus categories, tags and licence (not needed, and slow); `thorough`
     adds its body author search and htmldate's extensive date search. The date is left to the caller, with the
-    parameters of its search (`find_date_pruning`), so that it can run once nothing else reads the tree."""
-    meta = _examine_meta(tree)
+    parameters of its search (`find_date_pruning`, with the page's `<meta>` elements read here), so that it can
+    run once nothing else reads the tree."""
+    metas = META_TAGS(tree)
+    meta = _examine_meta(_head_tags(tree, metas))
     if meta.author and " " not in meta.author:
         meta.author = None
     with contextlib.suppress(Exception):  # trafilatura guards this call the same way: JSON-LD in the wild breaks
@@ -54,6 +58,7 @@ def page_metadata(tree: Any, url: str | None, thorough: bool = False) -> tuple[d
     meta.url = meta.url or extract_url(tree, url)
     date_params = date_params_of(thorough)
     date_params["url"] = meta.url
+    date_params["metas"] = metas
     meta.sitename = meta.sitename or extract_sitename(tree)
     if meta.sitename:
         meta.sitename = meta.sitename.lstrip("@")
@@ -66,20 +71,21 @@ def date_params_of(extensive: bool) -> dict[str, Any]:
     return {"original_date": True, "extensive_search": extensive, "max_date": date.today().isoformat()}
 
 
-# `descendant::head/meta` is `.//head/meta` without the abbreviation's node-set of every node of the page;
-# one query for both of `examine_meta`'s (OpenGraph tags, then the others with a content attribute)
-_HEAD_META = etree.XPath("descendant::head/meta")
+def _head_tags(tree: Any, metas: list[Any]) -> list[Any]:
+    """The `<meta>` elements of a `<head>` (trafilatura's `.//head/meta`) among all those of the page: the
+    date search reads all of them, so the page is queried once for both."""
+    return [element for element in metas if (parent := element.getparent()).tag == "head" and parent is not tree]
 
 
-def _examine_meta(tree: Any) -> Any:
-    """trafilatura's `examine_meta` (OpenGraph, then the other `<meta>` tags) for the fields we keep and the
+def _examine_meta(elements: list[Any]) -> Any:
+    """trafilatura's `examine_meta` (OpenGraph, then the other tags of `elements`, the `<head>`'s `<meta>`
+    elements) for the fields we keep and the
     page type its JSON-LD reading checks: without the tags and image it also collects, the debug string it
     builds for each unknown tag even with debug logging off, its queries compiled on each call and the two
     metadata objects (four lxml elements) it creates; its two queries over the whole page are one here."""
     meta = Fields.__new__(Fields)
     for slot in Fields.__slots__:
         setattr(meta, slot, None)
-    elements = _HEAD_META(tree)
     for element in elements:
         if not (name := element.get("property")) or not name.startswith("og:"):
             continue
