@@ -332,15 +332,23 @@ def _above(node: Any, memo: dict[Any, _Above]) -> _Above:
 
 def _context(element: Any, memo: dict[Any, _Above]) -> dict[str, Any]:
     """Tag of the nearest block, furniture zones above it, boilerplate class/id tokens up to the article."""
+    tag = element.tag
     block = element
-    while block is not None and block.tag not in _CONTEXT_BLOCKS:
+    while tag not in _CONTEXT_BLOCKS:
         block = block.getparent()
+        if block is None:
+            tag = element.tag
+            break
+        tag = block.tag
     zones, tokens = _above(element, memo)
-    return {"tag": (block if block is not None else element).tag, "zones": list(zones), "tokens": list(tokens)}
+    return {"tag": tag, "zones": list(zones), "tokens": list(tokens)}
 
 
 def _locate(stream: str, key: str, cursor: int) -> tuple[int, int]:
     """Span of `key` in the stream: next occurrence after `cursor`, else anywhere, else by its first 40 chars."""
+    at = stream.find(key, cursor) if key else -1
+    if at >= 0:   # most paragraphs
+        return at, at + len(key)
     for probe in (key, key[:40]):
         if not probe:
             break
@@ -399,6 +407,6 @@ def _block_info(nodes: list[Any], owners: list[Any], text: str) -> tuple[list[fl
         first = bisect.bisect_right(starts, start) - 1
         last = bisect.bisect_right(starts, end - 1, first) - 1
         linked = _linked_chars(stream, start, end, first, last)
-        densities.append(round(min(1.0, linked / (end - start)), 3))
+        densities.append(round(min(1.0, linked / (end - start)), 3) if linked else 0.0)
         contexts.append(_context(owners[first], memo))
     return densities, contexts

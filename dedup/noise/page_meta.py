@@ -157,8 +157,17 @@ _JSON_TOKEN = re.compile(r'("(?:[^"\\]++|\\.)*+")|\s+')   # a JSON string (kept)
 
 
 def _minify(text: str) -> str:
-    """`JSON_MINIFY.sub(r"\1", text)`: the same strings matched, whitespace outside them dropped."""
-    return "".join(filter(None, _JSON_TOKEN.split(text)))
+    """`JSON_MINIFY.sub(r"\1", text)`: the same strings matched, whitespace outside them dropped. Without a
+    backslash every quote opens or closes a string (an unclosed one is no string: the regex drops its
+    whitespace too), so the text is cut at the quotes instead of scanned by the regex character by character."""
+    if "\\" in text:
+        return "".join(filter(None, _JSON_TOKEN.split(text)))
+    parts = text.split('"')
+    for index in range(0, len(parts), 2):   # outside the strings
+        parts[index] = "".join(parts[index].split())
+    if len(parts) % 2 == 0:   # an odd number of quotes: the text after the last one is outside
+        parts[-1] = "".join(parts[-1].split())
+    return '"'.join(parts)
 
 
 def _meta_json(tree: Any, meta: Any) -> Any:

@@ -129,3 +129,10 @@ SPACES = "".join(chr(code) for code in range(0x110000) if chr(code).isspace())
                                   "zażółć\u2028gęślą \U0001f600 jaźń\x00next", "lone \ud800 surrogate", ""])
 def test_no_space_is_split_and_join(text: str) -> None:
     assert module._no_space(text) == "".join(text.split())
+
+
+@pytest.mark.parametrize("text", ['{"@type": "NewsArticle", "headline": "Two  words", "a" : [1, 2]}',
+                                  '{"name": "unclosed string  here', '" a " b " c " d ', '"x y"\n"z"\t',
+                                  '{"k\\"q": "v \\\\ w", "u": "\\u00e9 x"}', 'x\u3000y "\u3000" z\xa0', '', '"'])
+def test_minify_is_trafilaturas(text: str) -> None:
+    assert page_meta._minify(text) == JSON_MINIFY.sub(r"\1", text)
