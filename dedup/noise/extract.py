@@ -22,9 +22,10 @@ camelCase: "shareBar" → share) up to the article container — and `metadata["
 characters inside `<a>`; `None` where the paragraph was not found in the page. trafilatura's output tree has
 neither (its text must stay that of `trafilatura.extract`), so we read the original tree: all body text nodes in
 one XPath call, laid out as one whitespace-free string, each output paragraph found in it at or after the
-previous match (96 % of the paragraphs on 200 dev pages; a per-element index matched ~70 %). The walk costs
-~11 % of bare `trafilatura.extract` on those pages, and it is the HTML evidence the classifier's furniture and
-link-list features need (`scripts/evaluate.py`).
+previous match (96 % of the paragraphs on 200 dev pages; a per-element index matched ~70 %). The walk, with the
+text-node query and the glue evidence, costs ~4.5 % of bare `trafilatura.extract` on 80 dev pages (~7 % on the
+small fixture pages), and it is the HTML evidence the classifier's furniture and link-list features need
+(`scripts/evaluate.py`).
 """
 
 from __future__ import annotations
@@ -163,23 +164,12 @@ _CONTENT_TOKENS = frozenset({"content", "article", "entry", "story", "post", "bo
 _TOKEN_SPLIT = re.compile(r"[^a-zA-Z]+|(?<=[a-z])(?=[A-Z])")
 
 
-def _squash(text: str) -> str:
-    return " ".join(text.split())
-
-
 def _tokens(element: Any) -> list[str]:
     classes, ident = element.get("class"), element.get("id")
     if not classes and not ident:
         return []
     attrs = f"{classes or ''} {ident or ''}"
     return [t.lower() for t in _TOKEN_SPLIT.split(attrs) if t]
-
-
-def _key(text: str) -> str:
-    """One paragraph's matching key (see `_keys`) on its own."""
-    if not text.isascii():
-        text = _ZERO_WIDTH.sub("", normalize_unicode(text))
-    return "".join(text.split())
 
 
 def _has_zero_width(text: str) -> bool:
@@ -249,6 +239,16 @@ def _no_space(text: str) -> str:
     return squeezed if squeezed.isascii() else "".join(squeezed.split())
 
 
+def _clean(text: str) -> str:
+    """The matching form of a text: NFC, without zero-width characters and whitespace (trafilatura drops and
+    rewraps both)."""
+    if not text.isascii():
+        text = normalize_unicode(text)
+        if _has_zero_width(text):
+            text = _ZERO_WIDTH.sub("", text)
+    return _no_space(text)
+
+
 @dataclass(slots=True)
 class _Stream:
     """The page's body text in document order with whitespace removed, as chunks (lxml text/tail nodes)."""
@@ -279,12 +279,7 @@ def _inside_link(element: Any) -> bool:
 def _stream(nodes: list[Any], owners: list[Any]) -> _Stream:
     """All text nodes of the body cleaned in one pass (NUL joins them: it is no whitespace and survives as the
     separator); chunk offsets from the lengths."""
-    joined = "\x00".join(nodes)
-    if not joined.isascii():
-        joined = normalize_unicode(joined)
-        if _has_zero_width(joined):
-            joined = _ZERO_WIDTH.sub("", joined)
-    parts = _no_space(joined).split("\x00")
+    parts = _clean("\x00".join(nodes)).split("\x00")
     sizes = list(map(len, parts))
     starts = list(itertools.accumulate(sizes, initial=0))[:-1] if parts else []
     return _Stream("".join(parts), starts, owners, sizes)
@@ -374,13 +369,8 @@ def _keys(text: str) -> list[str]:
     heads = [(line[len(_LIST_MARKER):] if line.startswith(_LIST_MARKER) else line).partition(" | ")[0]
              for line in _paragraphs(text)]
     if not heads or "\x00" in text:
-        return [_key(head) for head in heads]
-    joined = "\x00".join(heads)
-    if not joined.isascii():
-        joined = normalize_unicode(joined)
-        if _has_zero_width(joined):
-            joined = _ZERO_WIDTH.sub("", joined)
-    return _no_space(joined).split("\x00")
+        return [_clean(head) for head in heads]
+    return _clean("\x00".join(heads)).split("\x00")
 
 
 def _block_info(nodes: list[Any], owners: list[Any], text: str) -> tuple[list[float | None],
