@@ -22,9 +22,10 @@ camelCase: "shareBar" → share) up to the article container — and `metadata["
 characters inside `<a>`; `None` where the paragraph was not found in the page. trafilatura's output tree has
 neither (its text must stay that of `trafilatura.extract`), so we read the original tree: all body text nodes in
 one XPath call, laid out as one whitespace-free string, each output paragraph found in it at or after the
-previous match (96 % of the paragraphs on 200 dev pages; a per-element index matched ~70 %). The walk costs
-~11 % of bare `trafilatura.extract` on those pages, and it is the HTML evidence the classifier's furniture and
-link-list features need (`scripts/evaluate.py`).
+previous match (96 % of the paragraphs on 200 dev pages; a per-element index matched ~70 %). The walk, with the
+text-node query and the glue evidence, costs ~4.5 % of bare `trafilatura.extract` on 80 dev pages (~7 % on the
+small fixture pages), and it is the HTML evidence the classifier's furniture and link-list features need
+(`scripts/evaluate.py`).
 """
 
 from __future__ import annotations
@@ -112,10 +113,10 @@ def extract(doc: Document, config: ExtractConfig = ExtractConfig()) -> Document 
     if config.metadata != "off":
         known_url = doc.metadata.get("url") if isinstance(doc.metadata.get("url"), str) else None
         found_meta, date_params = page_metadata(tree, known_url, thorough=config.metadata == "full")
-    nodes = _TEXT_NODES(tree)
+    nodes, owners = body_text(tree)
     evidence: dict[str, Any] = {"_glue": tag_boundaries(nodes)}
     if config.link_density or config.block_context:
-        evidence["_link_density"], evidence["_block_context"] = _block_info(nodes, text)
+        evidence["_link_density"], evidence["_block_context"] = _block_info(nodes, owners, text)
     if comments_at is not None and comments_at < len(text):   # a comment block with text: on what kind of page
         url = doc.metadata.get("url") or found_meta.get("url")
         evidence[PAGE_KIND] = page_kind(tree, url if isinstance(url, str) else None)
@@ -167,26 +168,12 @@ _CONTENT_TOKENS = frozenset({"content", "article", "entry", "story", "post", "bo
 _TOKEN_SPLIT = re.compile(r"[^a-zA-Z]+|(?<=[a-z])(?=[A-Z])")
 
 
-def _squash(text: str) -> str:
-    return " ".join(text.split())
-
-
 def _tokens(element: Any) -> list[str]:
     classes, ident = element.get("class"), element.get("id")
     if not classes and not ident:
         return []
     attrs = f"{classes or ''} {ident or ''}"
     return [t.lower() for t in _TOKEN_SPLIT.split(attrs) if t]
-
-
-def _key(text: str, zero_width: bool = True) -> str:
-    """Matching key: NFC, no whitespace, no zero-width characters (trafilatura drops and rewraps both);
-    `zero_width=False` when the caller knows the text has none (the regex scan is most of the cost)."""
-    if not text.isascii():
-        text = normalize_unicode(text)
-        if zero_width:
-            text = _ZERO_WIDTH.sub("", text)
-    return "".join(text.split())
 
 
 def _has_zero_width(text: str) -> bool:
@@ -225,9 +212,45 @@ def tag_boundaries(nodes: list[Any]) -> list[str]:
 
 
 # `/descendant::body/descendant::text()` is `//body//text()` without the abbreviation's intermediate node-sets
-# of every node (descendant-or-self::node() at each step)
-_TEXT_NODES = etree.XPath("/descendant::body/descendant::text()[normalize-space()][not(parent::script or "
-                          "parent::style or parent::noscript or parent::template or parent::title)]")
+# of every node (descendant-or-self::node() at each step); the text of script, style… is left out in Python
+# (`body_text`): the same test as an XPath predicate on every text node costs twice the query
+_BODY_TEXT = etree.XPath("/descendant::body/descendant::text()[normalize-space()]")
+_NOT_TEXT = frozenset({"script", "style", "noscript", "template", "title"})
+_ASCII_SPACE = b" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"   # the characters below 128 str.split() splits on
+
+
+def body_text(tree: Any) -> tuple[list[Any], list[Any]]:
+    """The body's non-blank text nodes outside script/style/noscript/template/title, in document order, and
+    the element each sits in (its parent in XPath terms: the element of a tail is the one the tail follows's
+    parent)."""
+    nodes: list[Any] = []
+    owners: list[Any] = []
+    for node in _BODY_TEXT(tree):
+        owner = node.getparent()
+        if node.is_tail:
+            owner = owner.getparent()
+        if owner.tag not in _NOT_TEXT:
+            nodes.append(node)
+            owners.append(owner)
+    return nodes, owners
+
+
+def _no_space(text: str) -> str:
+    """`"".join(text.split())` without a list of the page's words: the ASCII whitespace is deleted from the
+    UTF-8 bytes in C (a multi-byte character has no byte below 128), the split then finds what other
+    whitespace there is (rarely any: it scans in C and makes one or a few parts)."""
+    squeezed = text.encode("utf-8", "surrogatepass").translate(None, _ASCII_SPACE).decode("utf-8", "surrogatepass")
+    return squeezed if squeezed.isascii() else "".join(squeezed.split())
+
+
+def _clean(text: str) -> str:
+    """The matching form of a text: NFC, without zero-width characters and whitespace (trafilatura drops and
+    rewraps both)."""
+    if not text.isascii():
+        text = normalize_unicode(text)
+        if _has_zero_width(text):
+            text = _ZERO_WIDTH.sub("", text)
+    return _no_space(text)
 
 
 @dataclass(slots=True)
@@ -236,18 +259,11 @@ class _Stream:
 
     text: str
     starts: list[int]
-    nodes: list[Any]       # lxml "smart strings": `.getparent()`, `.is_tail`
+    owners: list[Any]      # the element each chunk's text sits in
     sizes: list[int]
-
-    def owner(self, chunk: int) -> Any:
-        node = self.nodes[chunk]
-        parent = node.getparent()
-        return parent.getparent() if node.is_tail and parent.getparent() is not None else parent
-
     memo: dict[Any, bool] = field(default_factory=dict)   # element -> inside an `<a>` (chunks share owners)
 
-    def linked(self, chunk: int) -> bool:
-        owner = self.owner(chunk)
+    def linked(self, owner: Any) -> bool:
         found = self.memo.get(owner)
         if found is None:
             found = self.memo[owner] = _inside_link(owner)
@@ -264,25 +280,21 @@ def _inside_link(element: Any) -> bool:
     return False
 
 
-def _stream(nodes: list[Any]) -> _Stream:
-    """All text nodes of the body (one XPath call, in C), cleaned in one pass; chunk offsets from the lengths."""
-    joined = "\x00".join(nodes)
-    if not joined.isascii():
-        joined = normalize_unicode(joined)
-        if _has_zero_width(joined):
-            joined = _ZERO_WIDTH.sub("", joined)
-    parts = "".join(joined.split()).split("\x00")   # NUL is not whitespace: it survives as the separator
+def _stream(nodes: list[Any], owners: list[Any]) -> _Stream:
+    """All text nodes of the body cleaned in one pass (NUL joins them: it is no whitespace and survives as the
+    separator); chunk offsets from the lengths."""
+    parts = _clean("\x00".join(nodes)).split("\x00")
     sizes = list(map(len, parts))
     starts = list(itertools.accumulate(sizes, initial=0))[:-1] if parts else []
-    return _Stream("".join(parts), starts, nodes, sizes)
+    return _Stream("".join(parts), starts, owners, sizes)
 
 
 def _linked_chars(stream: _Stream, start: int, end: int, first: int, last: int) -> int:
     if first == last:   # the span lies inside one chunk (most paragraphs)
-        return end - start if stream.sizes[first] and stream.linked(first) else 0
+        return end - start if stream.sizes[first] and stream.linked(stream.owners[first]) else 0
     total = 0
     for chunk in range(first, last + 1):
-        if stream.sizes[chunk] and stream.linked(chunk):
+        if stream.sizes[chunk] and stream.linked(stream.owners[chunk]):
             lo = max(start, stream.starts[chunk])
             hi = min(end, stream.starts[chunk] + stream.sizes[chunk])
             total += max(0, hi - lo)
@@ -319,21 +331,29 @@ def _above(node: Any, memo: dict[Any, _Above]) -> _Above:
 
 def _context(element: Any, memo: dict[Any, _Above]) -> dict[str, Any]:
     """Tag of the nearest block, furniture zones above it, boilerplate class/id tokens up to the article."""
+    tag = element.tag
     block = element
-    while block is not None and block.tag not in _CONTEXT_BLOCKS:
+    while tag not in _CONTEXT_BLOCKS:
         block = block.getparent()
+        if block is None:
+            tag = element.tag
+            break
+        tag = block.tag
     zones, tokens = _above(element, memo)
-    return {"tag": (block if block is not None else element).tag, "zones": list(zones), "tokens": list(tokens)}
+    return {"tag": tag, "zones": list(zones), "tokens": list(tokens)}
 
 
-def _locate(stream: _Stream, key: str, cursor: int) -> tuple[int, int]:
+def _locate(stream: str, key: str, cursor: int) -> tuple[int, int]:
     """Span of `key` in the stream: next occurrence after `cursor`, else anywhere, else by its first 40 chars."""
+    at = stream.find(key, cursor) if key else -1
+    if at >= 0:   # most paragraphs
+        return at, at + len(key)
     for probe in (key, key[:40]):
         if not probe:
             break
-        at = stream.text.find(probe, cursor)
+        at = stream.find(probe, cursor)
         if at < 0:
-            at = stream.text.find(probe)
+            at = stream.find(probe)
         if at >= 0:
             return at, at + len(probe)
     return -1, -1
@@ -346,32 +366,41 @@ def _paragraphs(text: str) -> list[str]:
     return lines if all(lines) else [paragraph.text for paragraph in segment(text, "")]
 
 
-def _block_info(nodes: list[Any], text: str) -> tuple[list[float | None], list[dict[str, Any] | None]]:
+def _keys(text: str) -> list[str]:
+    """Each paragraph's matching key: its text without the list marker, up to its first table cell separator,
+    NFC, without whitespace and zero-width characters (trafilatura drops and rewraps both). The paragraphs are
+    cleaned at once, joined by NUL as the stream is (a text with a NUL of its own, line by line)."""
+    heads = [(line[len(_LIST_MARKER):] if line.startswith(_LIST_MARKER) else line).partition(" | ")[0]
+             for line in _paragraphs(text)]
+    if not heads or "\x00" in text:
+        return [_clean(head) for head in heads]
+    return _clean("\x00".join(heads)).split("\x00")
+
+
+def _block_info(nodes: list[Any], owners: list[Any], text: str) -> tuple[list[float | None],
+                                                                          list[dict[str, Any] | None]]:
     """Link density and block context of each output paragraph, in one walk of the page.
 
     The page text is laid out as one whitespace-free stream in document order; each paragraph of `text` is
     found in it at or after the previous paragraph's match (trafilatura keeps document order), so a line
     from a `<br>`-split block, a list item or a table cell is matched to the element its text starts in.
     """
-    stream = _stream(nodes)
+    stream = _stream(nodes, owners)
+    starts = stream.starts
     densities: list[float | None] = []
     contexts: list[dict[str, Any] | None] = []
     cursor = 0
     memo: dict[Any, _Above] = {}
-    zero_width = _has_zero_width(text)
-    for line in _paragraphs(text):
-        if line.startswith(_LIST_MARKER):
-            line = line[len(_LIST_MARKER):]
-        key = _key(line.split(" | ")[0] if " | " in line else line, zero_width)
-        start, end = _locate(stream, key, cursor)
+    for key in _keys(text):
+        start, end = _locate(stream.text, key, cursor)
         if start < 0:
             densities.append(None)
             contexts.append(None)
             continue
         cursor = end
-        first = bisect.bisect_right(stream.starts, start) - 1
-        last = bisect.bisect_right(stream.starts, end - 1) - 1
+        first = bisect.bisect_right(starts, start) - 1
+        last = bisect.bisect_right(starts, end - 1, first) - 1
         linked = _linked_chars(stream, start, end, first, last)
-        densities.append(round(min(1.0, linked / (end - start)), 3))
-        contexts.append(_context(stream.owner(first), memo))
+        densities.append(round(min(1.0, linked / (end - start)), 3) if linked else 0.0)
+        contexts.append(_context(owners[first], memo))
     return densities, contexts

@@ -10,15 +10,22 @@ and setting.
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime
 from typing import Any
 
 from htmldate.core import (
     CLEANING_LIST,
+    DATE_ATTRIBUTES,
     FREE_TEXT_EXPRESSIONS,
+    ITEMPROP_ATTRS,
+    ITEMPROP_ATTRS_MODIFIED,
+    ITEMPROP_ATTRS_ORIGINAL,
     LOGGER,
     MAX_SEGMENT_LEN,
     MIN_SEGMENT_LEN,
+    NAME_MODIFIED,
+    PROPERTY_MODIFIED,
     TIMESTAMP_LOOSE_PATTERN,
     TIMESTAMP_PATTERN,
     check_extracted_reference,
@@ -28,34 +35,39 @@ from htmldate.core import (
     discard_unwanted,
     examine_abbr_elements,
     examine_elements,
-    examine_header,
     examine_time_elements,
     extract_url_date,
     get_max_date,
     get_min_date,
     idiosyncrasies_search,
     img_search,
+    is_valid_date,
     is_valid_format,
     pattern_search,
     search_page,
     serialize,
+    try_date_expr_opts,
 )
 from htmldate.extractors import JSON_MODIFIED, JSON_PUBLISHED
 from htmldate.utils import Extractor
 from lxml import etree
 
-__all__ = ["find_date_pruning"]
+__all__ = ["META_TAGS", "find_date_pruning"]
+
+# htmldate's `.//meta` (every `<meta>` of the page), compiled once; `dedup.noise.page_meta` reads the same list
+META_TAGS = etree.XPath("descendant::meta")
 
 
 def find_date_pruning(tree: Any, extensive_search: bool = True, original_date: bool = False,
                       outputformat: str = "%Y-%m-%d", url: str | None = None, min_date: Any = None,
-                      max_date: Any = None, deferred_url_extractor: bool = False) -> str | None:
+                      max_date: Any = None, deferred_url_extractor: bool = False,
+                      metas: list[Any] | None = None) -> str | None:
     """`htmldate.find_date(tree, …)` (same parameters but `verbose`), pruning `tree` itself: script, style,
-    iframe… elements and discarded sections may be gone from it afterwards."""
+    iframe… elements and discarded sections may be gone from it afterwards. `metas`: `META_TAGS(tree)`, when
+    the caller has it."""
     if outputformat != "%Y-%m-%d" and not is_valid_format(outputformat):
         return None
-    options = Extractor(extensive_search, get_max_date(max_date), get_min_date(min_date), original_date,
-                        outputformat)
+    options = Extractor(extensive_search, _max_date(max_date), get_min_date(min_date), original_date, outputformat)
     if url is None:   # probe for a canonical link
         element = tree.find('.//link[@rel="canonical"]')
         if element is not None:
@@ -63,7 +75,8 @@ def find_date_pruning(tree: Any, extensive_search: bool = True, original_date: b
     url_result = extract_url_date(url, options)
     if url_result is not None and not deferred_url_extractor:
         return url_result
-    result: str | None = examine_header(tree, options) or _json_search(tree, options)
+    result: str | None = (_examine_header(META_TAGS(tree) if metas is None else metas, options)
+                          or _json_search(tree, options))
     if result is not None:
         return result
     if deferred_url_extractor and url_result is not None:
@@ -72,6 +85,79 @@ def find_date_pruning(tree: Any, extensive_search: bool = True, original_date: b
     if result is not None:
         return result
     return _search_pruned(tree, options)
+
+
+def _max_date(value: Any) -> datetime:
+    """htmldate's `get_max_date`, with an ISO date string (what trafilatura's date parameters give) read first:
+    `get_max_date` builds its end-of-today default before it looks at the string."""
+    if isinstance(value, str):
+        with contextlib.suppress(ValueError):
+            return datetime.fromisoformat(value)
+    return get_max_date(value)
+
+
+def _examine_header(metas: list[Any], options: Any) -> str | None:
+    """htmldate's `examine_header` over the page's `<meta>` elements, without the string of each date tag it
+    serialises for a debug message also when debug logging is off (~0.2 % of a bare `trafilatura.extract`)."""
+    headerdate, reserve = None, None
+    for element in metas:
+        content = element.get("content")
+        if content is None and element.get("datetime") is None:
+            continue
+        if (name := element.get("name")) is not None:
+            headerdate, reserve = _named_date(name.lower(), content, options, reserve)
+        elif (name := element.get("property")) is not None:
+            name = name.lower()
+            if name in DATE_ATTRIBUTES or name in PROPERTY_MODIFIED:
+                attempt = try_date_expr_opts(content, options)
+                if attempt is not None:
+                    if name in (DATE_ATTRIBUTES if options.original else PROPERTY_MODIFIED):
+                        headerdate = attempt
+                    else:   # hurts precision
+                        reserve = attempt
+        elif (name := element.get("itemprop")) is not None:
+            headerdate, reserve = _itemprop_date(name.lower(), element, content, options, reserve)
+        elif (name := element.get("pubdate")) is not None:
+            if name.lower() == "pubdate":
+                headerdate = try_date_expr_opts(content, options)
+        elif (name := element.get("http-equiv")) is not None:
+            name = name.lower()
+            if name in ("date", "last-modified"):
+                attempt = try_date_expr_opts(content, options)
+                if (name == "date") == options.original:
+                    headerdate = attempt
+                else:
+                    reserve = attempt or reserve
+        if headerdate is not None:
+            return headerdate
+    return reserve   # lower granularity (so far: the copyright year)
+
+
+def _named_date(name: str, content: str | None, options: Any, reserve: str | None) -> tuple[str | None, str | None]:
+    """One `<meta name=…>` tag read as `examine_header` reads it: (date found, reserve date)."""
+    if name == "og:url":
+        return None, extract_url_date(content, options) or reserve
+    if name in DATE_ATTRIBUTES:
+        return try_date_expr_opts(content, options), reserve
+    if name in NAME_MODIFIED:
+        if not options.original:
+            return try_date_expr_opts(content, options), reserve
+        return None, try_date_expr_opts(content, options) or reserve
+    return None, reserve
+
+
+def _itemprop_date(name: str, element: Any, content: str | None, options: Any,
+                   reserve: str | None) -> tuple[str | None, str | None]:
+    """One `<meta itemprop=…>` tag read as `examine_header` reads it: (date found, reserve date)."""
+    if name in ITEMPROP_ATTRS:
+        attempt = try_date_expr_opts(element.get("datetime") or content, options)
+        if attempt is not None and name in (ITEMPROP_ATTRS_ORIGINAL if options.original else ITEMPROP_ATTRS_MODIFIED):
+            return attempt, reserve
+    elif name == "copyrightyear" and content is not None:
+        attempt = "-".join([content, "01", "01"])
+        if is_valid_date(attempt, "%Y-%m-%d", earliest=options.min, latest=options.max):
+            return None, datetime(int(attempt[:4]), 1, 1).strftime(options.format)
+    return None, reserve
 
 
 # htmldate's `json_search` query, compiled once (it compiles it on each call) and as `descendant::script`: its

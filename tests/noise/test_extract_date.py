@@ -5,15 +5,21 @@ every 10th dev page of each source in the slow run."""
 from __future__ import annotations
 
 from copy import deepcopy
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from htmldate import find_date
+from htmldate.core import examine_header
+from htmldate.utils import Extractor
+from htmldate.validators import MIN_DATE, get_max_date
 from lxml import etree
+from trafilatura.settings import set_date_params
 
 from dedup.noise.html_tree import load_html
-from dedup.noise.page_date import find_date_pruning
+from dedup.noise.page_date import META_TAGS, _examine_header, _max_date, find_date_pruning
+from dedup.noise.page_meta import date_params_of
 from tests.helpers_io import HTML_PAGES, dev_html_pages
 
 BODY = "<p>" + "Plain words of the story without any date in them at all. " * 4 + "</p>"
@@ -46,6 +52,50 @@ def test_hand_made_and_fixture_pages(extensive: bool) -> None:
     pages = PAGES + [path.read_text(encoding="utf-8") for path in HTML_PAGES]
     found = [same_date(load_html(page), extensive_search=extensive, original_date=True) for page in pages]
     assert len({date for date in found if date}) >= 8   # the pages do reach the different steps
+
+
+@pytest.mark.parametrize("extensive", [False, True])
+def test_with_the_date_parameters_of_the_html_path(extensive: bool) -> None:
+    """The HTML path's parameters are trafilatura's (`set_date_params`: today as the latest date, a string)."""
+    params = date_params_of(extensive)
+    assert params == set_date_params(extensive)
+    pages = PAGES + [path.read_text(encoding="utf-8") for path in HTML_PAGES]
+    assert sum(same_date(load_html(page), **params) is not None for page in pages) >= 8
+
+
+@pytest.mark.parametrize("value", ["2024-05-06", "2024-05-06T10:11:12", "not a date", "", None,
+                                   datetime(2020, 1, 2, 3, 4)])
+def test_latest_date_is_htmldates(value: object) -> None:
+    assert _max_date(value) == get_max_date(value)
+
+
+HEADS = [   # each kind of date tag examine_header reads, some of them twice (the first date wins)
+    '<meta name="og:url" content="https://x.example/2019/02/03/a"><meta name="description" content="x">',
+    '<meta name="date" content="2021-03-04"><meta name="pubdate" content="2020-01-01">',
+    '<meta name="last-modified" content="2022-05-06"><meta name="DC.date.issued" content="2018-07-08">',
+    '<meta property="article:published_time" content="2017-09-10"><meta property="og:title" content="t">',
+    '<meta property="article:modified_time" content="2023-11-12"><meta property="og:updated_time" '
+    'content="2023-11-13">',
+    '<meta itemprop="datePublished" datetime="2016-01-02" content="2015-01-02">',
+    '<meta itemprop="dateModified" content="2024-02-03"><meta itemprop="dateCreated" content="2014-03-04">',
+    '<meta itemprop="copyrightYear" content="2013"><meta itemprop="name" content="n">',
+    '<meta pubdate="pubdate" content="2012-04-05">',
+    '<meta http-equiv="date" content="2011-05-06"><meta http-equiv="last-modified" content="2010-06-07">',
+    '<meta http-equiv="Last-Modified" content="2009-07-08"><meta http-equiv="date" content="no date">',
+    '<meta name="date"><meta datetime="2008-08-09" itemprop="datePublished"><meta content="2007-01-01">',
+]
+
+
+@pytest.mark.parametrize("original", [False, True])
+def test_header_dates_are_examine_headers(original: bool) -> None:
+    options = Extractor(False, get_max_date(None), MIN_DATE, original, "%Y-%m-%d")
+    found = set()
+    for head in HEADS + [path.read_text(encoding="utf-8") for path in HTML_PAGES]:
+        tree = load_html(head if "<html" in head else f"<html><head>{head}</head>{BODY}</html>")
+        expected = examine_header(tree, options)
+        assert _examine_header(META_TAGS(tree), options) == expected
+        found.add(expected)
+    assert len(found) >= 10   # the heads do reach the branches
 
 
 def test_the_search_prunes_the_tree() -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from lxml import etree
 from trafilatura.core import bare_extraction
 from trafilatura.metadata import JSON_MINIFY, examine_meta, extract_meta_json
 from trafilatura.settings import Document as TrafilaturaDocument
@@ -61,20 +62,37 @@ def general_stream(nodes: list[Any]) -> tuple[str, list[int]]:
     return "".join(parts), [len(part) for part in parts]
 
 
+def general_keys(text: str) -> list[str]:
+    """Paragraph by paragraph: marker and table cells cut off, NFC, zero-width characters and whitespace out."""
+    keys = []
+    for line in [paragraph.text for paragraph in segment(text, "")]:
+        line = line.removeprefix(module._LIST_MARKER)
+        line = line.split(" | ")[0] if " | " in line else line
+        keys.append("".join(module._ZERO_WIDTH.sub("", normalize_unicode(line)).split()))
+    return keys
+
+
+def general_owners(tree: Any) -> list[Any]:
+    """The parent (in XPath terms) of each text node of the abbreviated query with the exclusion in XPath."""
+    nodes = etree.XPath("//body//text()[normalize-space()][not(parent::script or parent::style or "
+                               "parent::noscript or parent::template or parent::title)]")(tree)
+    return [node.getparent().getparent() if node.is_tail else node.getparent() for node in nodes]
+
+
 def check_page(tree: Any) -> int:
     """Assert every fast form against its general form on one page; the number of glue pairs seen."""
-    nodes = module._TEXT_NODES(tree)
+    nodes, owners = module.body_text(tree)
+    assert owners == general_owners(tree)
     glue = module.tag_boundaries(nodes)
     assert glue == general_tag_boundaries(nodes)
-    stream = module._stream(nodes)
+    stream = module._stream(nodes, owners)
     assert (stream.text, stream.sizes) == general_stream(nodes)
     for node in nodes:
         assert module._has_zero_width(node) == bool(module._ZERO_WIDTH.search(node))
     found = bare_extraction(tree, options=module.ExtractConfig().extractor())
     text = module._text(found, module.ExtractConfig().extractor())[0] if found is not None else ""
     assert module._paragraphs(text) == [paragraph.text for paragraph in segment(text, "")]
-    if not module._has_zero_width(text):
-        assert all(module._key(line, zero_width=False) == module._key(line) for line in text.split("\n"))
+    assert module._keys(text) == general_keys(text)
     for element in page_meta._JSON_LD(tree):
         if element.text:
             assert page_meta._minify(element.text) == JSON_MINIFY.sub(r"\1", element.text)
@@ -97,6 +115,24 @@ def test_fast_forms_on_dev_pages(dev_trees: list[Any]) -> None:
 
 @pytest.mark.parametrize("text", ["One line.\nTwo lines.", "  Padded  \n\tTabbed\r\nEnd",
                                   "Block one\n\nBlock two\ncont.", "Lead\n   \nAfter a blank-ish line",
-                                  "\nLeading newline", "Trailing newline\n", ""])
+                                  "\nLeading newline", "Trailing newline\n", "",
+                                  "- Listed | cell\nA\x00B line | x\n-  x"])
 def test_paragraphs_are_segments(text: str) -> None:
     assert module._paragraphs(text) == [paragraph.text for paragraph in segment(text, "")]
+    assert module._keys(text) == general_keys(text)
+
+
+SPACES = "".join(chr(code) for code in range(0x110000) if chr(code).isspace())
+
+
+@pytest.mark.parametrize("text", ["plain ascii\twords\n", f"every{SPACES}space", SPACES, "Straße\xa0und\u3000Weg",
+                                  "zażółć\u2028gęślą \U0001f600 jaźń\x00next", "lone \ud800 surrogate", ""])
+def test_no_space_is_split_and_join(text: str) -> None:
+    assert module._no_space(text) == "".join(text.split())
+
+
+@pytest.mark.parametrize("text", ['{"@type": "NewsArticle", "headline": "Two  words", "a" : [1, 2]}',
+                                  '{"name": "unclosed string  here', '" a " b " c " d ', '"x y"\n"z"\t',
+                                  '{"k\\"q": "v \\\\ w", "u": "\\u00e9 x"}', 'x\u3000y "\u3000" z\xa0', '', '"'])
+def test_minify_is_trafilaturas(text: str) -> None:
+    assert page_meta._minify(text) == JSON_MINIFY.sub(r"\1", text)

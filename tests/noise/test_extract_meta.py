@@ -10,7 +10,8 @@ import pytest
 from trafilatura.metadata import examine_meta
 
 from dedup.noise.html_tree import load_html
-from dedup.noise.page_meta import _examine_meta
+from dedup.noise.page_date import META_TAGS
+from dedup.noise.page_meta import _examine_meta, _head_tags
 from tests.helpers_io import HTML_PAGES, dev_html_pages
 
 FIELDS = ("title", "author", "url", "description", "sitename", "pagetype", "categories")
@@ -39,7 +40,9 @@ def same_fields(page: str) -> dict[str, object]:
     tree = load_html(page)
     assert tree is not None
     expected = examine_meta(tree)
-    found = _examine_meta(tree)
+    heads = _head_tags(tree, META_TAGS(tree))
+    assert heads == tree.xpath(".//head/meta")
+    found = _examine_meta(heads)
     values = {key: getattr(found, key) for key in FIELDS}
     assert values == {key: getattr(expected, key) for key in FIELDS}
     return values
