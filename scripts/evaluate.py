@@ -85,10 +85,13 @@ def _outcome(page: dict[str, Any], cleaned: Any) -> Outcome:
     return out
 
 
-def _options() -> Any:
-    from dedup.run.local import CleanOptions
+READER_COMMENTS = "keep"   # `dedup clean --reader-comments`: set by --reader-comments before the pool forks
 
-    return CleanOptions()
+
+def _options() -> Any:
+    from dedup.api import make_options
+
+    return make_options(reader_comments=READER_COMMENTS)
 
 
 def clean_page(page: dict[str, Any]) -> Outcome:
@@ -292,7 +295,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-batch", action="store_true", help="skip the batch protocol")
     parser.add_argument("--min-removals", type=int, default=5, help="rule rows with fewer removals are hidden")
     parser.add_argument("--json", type=Path, default=None, help="write the figures as JSON here")
+    parser.add_argument("--reader-comments", choices=("keep", "drop"), default="keep",
+                        help="as `dedup clean --reader-comments` (drop: the comment block under articles goes)")
     args = parser.parse_args(argv)
+    global READER_COMMENTS
+    READER_COMMENTS = args.reader_comments
     _pages, result = run(args.source or dp.SOURCES, args.limit, args.workers, not args.no_batch,
                         args.split or ("tune", "test"))
     print(markdown(result, args.min_removals))
