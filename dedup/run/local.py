@@ -80,11 +80,10 @@ def plan_local(pairs: np.ndarray, refs: np.ndarray, batches: Iterable[tuple[byte
     texts = TextSpill(options.tmp_dir)
     sets = ShingleTable()
     docs: list[str] = []
-    for batch_docs, encoded, lengths, values, offsets in pool.map(passes.unit_shingles_packed,
-                                                                  _unit_jobs(batches, keys.rows)):
+    for batch_docs, encoded, lengths, *chunk in pool.map(passes.unit_shingles_packed, _unit_jobs(batches, keys.rows)):
         docs.extend(batch_docs)
         texts.extend(encoded, lengths)
-        sets.add(values, offsets)
+        sets.add(*chunk)
     fan_out = _forked(options.workers) if options.workers > 1 else in_process
     links = verify_links(pairs, sets, options.minhash, fan_out=fan_out)
     del pairs

@@ -20,7 +20,7 @@ import numpy as np
 from dedup.io.spill import TextSpill, from_frame, to_frame
 from dedup.near.bands import band_keys
 from dedup.near.plan import DedupPlan
-from dedup.near.shingle import flat_shingle_sets
+from dedup.near.shingle import counted_shingle_sets
 from dedup.near.sign import Signer
 from dedup.noise.classify import Classifier
 from dedup.noise.corpus_stats import LineStats
@@ -211,18 +211,19 @@ def assemble_packed(stages: Stages, job: PackedAssembleJob) -> list[CleanedDocum
 # the candidate units of one classified batch: the batch's frame, the run ordinal of its first document, and the
 # sorted (document ordinal, index) rows wanted from it
 PackedUnitJob = tuple[bytes, int, np.ndarray]
-# document ids; the texts as `TextSpill.encode` gives them (joined bytes, lengths); their flat shingle sets
-UnitChunk = tuple[list[str], bytes, list[int], np.ndarray, np.ndarray]
+# document ids; the texts as `TextSpill.encode` gives them (joined bytes, lengths); their flat shingle sets and
+# token counts
+UnitChunk = tuple[list[str], bytes, list[int], np.ndarray, np.ndarray, np.ndarray]
 
 
 def unit_shingles_packed(stages: Stages, job: PackedUnitJob) -> UnitChunk:
     """The merge's inputs from one batch, in a worker: the wanted units' document ids and texts (encoded, for
-    `TextSpill.extend`), and their shingle sets as a `ShingleTable` chunk (`flat_shingle_sets`) — so the driver
+    `TextSpill.extend`), and their shingle sets as a `ShingleTable` chunk (`counted_shingle_sets`) — so the driver
     neither unpickles whole batches, nor shingles the candidates, nor holds a string per text."""
     frame, first, rows = job
     texts: list[str] = []
     docs = unit_texts([(first, from_frame(frame))], rows, texts.append)
-    return docs, *TextSpill.encode(texts), *flat_shingle_sets(texts, stages.signer.config.ngram)
+    return docs, *TextSpill.encode(texts), *counted_shingle_sets(texts, stages.signer.config.ngram)
 
 
 def unit_texts(batches: Iterable[tuple[int, list[Classified]]], rows: np.ndarray,
