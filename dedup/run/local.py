@@ -13,8 +13,10 @@ and batch size.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import pickle
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from typing import Any
@@ -104,6 +106,20 @@ def _unit_jobs(batches: Iterable[tuple[bytes, int]], rows: np.ndarray) -> Iterat
             return
 
 
+def _warm_in_background(stages: Stages) -> threading.Thread:
+    """Build what pass 2's processes inherit (`Stages.warm_classify`, ~0.4 CPU-s) in a thread of this process
+    while pass 1's processes work, which leaves this one mostly waiting: built when pass 2 forks its processes,
+    it kept both cores idle. Started once pass 1's processes run (no fork while it runs); an error is left for
+    pass 2's own `warm` to raise."""
+    def run() -> None:
+        with contextlib.suppress(Exception):
+            stages.warm_classify()
+
+    thread = threading.Thread(target=run, name="dedup-warm", daemon=True)
+    thread.start()
+    return thread
+
+
 def _forked(workers: int) -> FanOut:
     """The merge's fan-out: jobs run in `workers` processes forked for each step (verifying the pairs, testing
     the stars), so they inherit the step's tables (shingle sets, links, the text spill's descriptor) instead
@@ -181,9 +197,12 @@ class CleanRun:
         self._batch_sizes: list[int] = []   # documents per classified batch, in spill order
         self._pool: Pool | None = None
         self._stages = Stages.build(options)
+        self._warming: threading.Thread | None = None
         try:
             with Pool(self._stages, options.workers) as pool:
                 corpus = self._pass_prepare(unique_ids(records), pool)
+            if self._warming is not None:
+                self._warming.join()
             self._stages = self._stages.with_corpus(corpus.without_rare(options.classify.template_min_count))
             del corpus
             with Pool(self._stages, options.workers) as pool:
@@ -217,6 +236,8 @@ class CleanRun:
         batches = pool.map(passes.prepare_packed, _batches(self._count_in(records), self.options.batch_size))
         for frame, kept, rejects, stats in self.passes.bar(batches, "prepare",
                                                            size=lambda done: done[1] + len(done[2])):
+            if self._warming is None and pool.processes:
+                self._warming = _warm_in_background(self._stages)
             corpus.merge(stats)
             for reject in rejects:
                 self._reject(reject)

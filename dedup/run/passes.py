@@ -84,10 +84,14 @@ class Stages:
 
     def warm(self) -> None:
         """Build now, in the process that is about to fork the pool, what each classifying worker would build
-        for itself: every rule regex, the stop-list table and (with repair) the English word list. Workers
-        inherit them from the fork. Pass 1 (no corpus statistics yet) needs none of them."""
-        if self.classifier.stats is None:
-            return
+        for itself (`warm_classify`). Workers inherit them from the fork. Pass 1 (no corpus statistics yet)
+        needs none of them."""
+        if self.classifier.stats is not None:
+            self.warm_classify()
+
+    def warm_classify(self) -> None:
+        """Build what classifying needs: every rule regex, the stop-list table and (with repair) the English
+        word list. Each is built once per process (a second call costs nothing)."""
         self.classifier.rules.compile_all()
         stop_word_table()
         if self.repair:

@@ -277,3 +277,16 @@ def test_a_merge_fanned_out_in_small_jobs_gives_the_same_plan(tmp_path: Path, mo
     monkeypatch.setattr(plan, "VERIFY_CHUNK", 16)
     assert sum(len(d[3]) for d in reference) > 10
     assert render(2) == reference
+
+
+def test_pass_2_stages_are_built_while_pass_1_processes_work(seed_paths: list[Path]) -> None:
+    """With processes, pass 1's driver builds what pass 2's processes inherit (every rule regex) in a thread,
+    done before pass 2 forks them; the output is that of one process."""
+    options = make_options(workers=2, batch_size=1, dedup="off")
+    with CleanRun(read_sources([str(p) for p in seed_paths], options.read), options) as run:
+        warming = run._warming
+        assert warming is not None and not warming.is_alive()
+        rules = run._stages.classifier.rules
+        assert all(pattern is not None for index in (rules._noise, rules._keep) for pattern in index.compiled)
+        texts = [doc.text for doc in run.documents()]
+    assert texts == [doc.text for doc in run_seeds(seed_paths, dedup="off")]
