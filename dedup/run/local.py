@@ -69,10 +69,10 @@ def _batches(records: Iterable[Any], size: int) -> Iterator[list[Any]]:
 def plan_local(pairs: np.ndarray, refs: np.ndarray, batches: Iterable[tuple[bytes, int]], pool: Pool,
                options: CleanOptions, records: bool = True) -> DedupPlan:
     """The local cross-document step: the texts and shingle sets of the candidate rows (`pairs` index the rows
-    of `refs`), fetched by `pool` from the classified `batches` (spill frames, with their sizes), then
-    `plan_from_pairs` — the step the Dask engine runs on pairs its workers found. The texts go to a `TextSpill`
-    on disk, the keys stay one array, and the pairs are freed once verified (pass the only reference: the
-    caller's would keep them through the clustering)."""
+    of `refs`), fetched by `pool` from the `batches` of signed units (`passes.UnitTexts` frames, with their
+    batches' sizes in documents), then `plan_from_pairs` — the step the Dask engine runs on pairs its workers
+    found. The texts go to a `TextSpill` on disk, the keys stay one array, and the pairs are freed once verified
+    (pass the only reference: the caller's would keep them through the clustering)."""
     if len(pairs) == 0:
         return DedupPlan({}, [])
     wanted = np.unique(pairs)
@@ -107,13 +107,13 @@ def _unit_jobs(batches: Iterable[tuple[bytes, int]], rows: np.ndarray) -> Iterat
 
 
 def _warm_in_background(stages: Stages) -> threading.Thread:
-    """Build what pass 2's processes inherit (`Stages.warm_classify`, ~0.4 CPU-s) in a thread of this process
-    while pass 1's processes work, which leaves this one mostly waiting: built when pass 2 forks its processes,
-    it kept both cores idle. Started once pass 1's processes run (no fork while it runs); an error is left for
-    pass 2's own `warm` to raise."""
+    """Build rules and stop lists pass 2's processes inherit (`Stages.warm_rules`, ~0.3 CPU-s) in a thread of
+    this process while pass 1's processes work, which leaves this one mostly waiting: built when pass 2 forks its
+    processes, they kept both cores idle. Started once pass 1's processes run (no fork while it runs); an error
+    is left for pass 2's own `warm` to raise."""
     def run() -> None:
         with contextlib.suppress(Exception):
-            stages.warm_classify()
+            stages.warm_rules()
 
     thread = threading.Thread(target=run, name="dedup-warm", daemon=True)
     thread.start()
@@ -190,6 +190,7 @@ class CleanRun:
         self.rejects = self._rejects.kept
         self._prepared = Spill(options.tmp_dir)
         self._classified = Spill(options.tmp_dir)
+        self._units = Spill(options.tmp_dir)   # per classified batch, its signed units' texts (`passes.UnitTexts`)
         self._keys = BandKeys(options.minhash.bands, options.tmp_dir)
         self.plan: DedupPlan | None = None
         self.passes = Passes(options.progress, self.summary.seconds)   # wall time per pass, for --stats
@@ -216,9 +217,10 @@ class CleanRun:
                 with self.passes.timed("plan"):
                     # the pairs are banded one block of bands at a time, and held by `plan_local` alone
                     self.plan = plan_local(pairs_of_blocks(self._keys.blocks(), self._keys.rows), refs,
-                                           zip(self._classified.frames(), self._batch_sizes, strict=True),
+                                           zip(self._units.frames(), self._batch_sizes, strict=True),
                                            self._pool, options, cluster_records)
                 self.summary.clusters = self.plan.found
+            self._units.close()
         except BaseException:
             self.close(interrupted=True)
             raise
@@ -262,7 +264,7 @@ class CleanRun:
         ref_chunks: list[np.ndarray] = []
         doc_base = 0
         results = pool.map(passes.classify_packed, self._prepared.frames())
-        for frame, documents, paragraphs, repairs, band_rows, refs in self.passes.bar(
+        for frame, documents, paragraphs, repairs, band_rows, refs, units in self.passes.bar(
                 results, "classify", self._documents, size=lambda done: done[1]):
             self.summary.paragraphs += paragraphs
             self.summary.repairs += repairs
@@ -272,6 +274,8 @@ class CleanRun:
             doc_base += documents
             self._batch_sizes.append(documents)
             self._classified.append_frame(frame)
+            if units:
+                self._units.append_frame(units)
         return np.vstack(ref_chunks) if ref_chunks else np.zeros((0, 2), dtype=np.int64)
 
     # -- pass 3 -------------------------------------------------------------------------------------------
@@ -333,6 +337,7 @@ class CleanRun:
             self._pool = None
         self._prepared.close()
         self._classified.close()
+        self._units.close()
         self._keys.close()
 
     def __enter__(self) -> CleanRun:
