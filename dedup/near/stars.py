@@ -69,6 +69,9 @@ class Cluster:
     canonical_reason: str
     similarity: dict[int, float]
 
+    def __reduce__(self) -> tuple[Any, ...]:   # the star processes' results, unpickled by the waiting driver
+        return Cluster, (self.id, self.members, self.canonical, self.canonical_reason, self.similarity)
+
 
 @dataclass(slots=True)
 class ClusterResult:
