@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import itertools
 import os
 import pickle
 import re
@@ -24,7 +23,6 @@ import tempfile
 import weakref
 from array import array
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, overload
 
@@ -104,14 +102,6 @@ class Spill:
                 raise RuntimeError("spill is closed")
             yield _read_range(self._fd, self._ends[k], self._ends[k + 1])
 
-    def handle(self) -> SpillHandle:
-        """The batches written so far, readable by a process forked after this call (it inherits the
-        descriptor) without this object: a small picklable job for a pool worker."""
-        self.finish()
-        if self._fd < 0:
-            raise RuntimeError("spill is closed")
-        return SpillHandle(self._fd, self._ends.tolist())
-
     def close(self) -> None:
         self.finish()
         if self._fd >= 0:
@@ -123,18 +113,6 @@ class Spill:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-@dataclass(frozen=True, slots=True)
-class SpillHandle:
-    """A finished spill's descriptor and frame ends (`Spill.handle`)."""
-
-    fd: int
-    ends: list[int]
-
-    def __iter__(self) -> Iterator[Any]:
-        for start, end in itertools.pairwise(self.ends):
-            yield from_frame(_read_range(self.fd, start, end))
 
 
 class TextSpill(Sequence[str]):

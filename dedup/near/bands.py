@@ -83,28 +83,6 @@ def pairs_of_blocks(blocks: Iterable[np.ndarray], rows: int, max_bucket: int = M
         parts = [codes, *_band_pair_codes(block, max_bucket)]
         del codes
         codes = _sorted_unique_of(parts)
-    return pairs_of_codes(codes, rows)
-
-
-def block_codes(block: np.ndarray, max_bucket: int = MAX_BUCKET) -> np.ndarray:
-    """The sorted unique pair codes (i * rows + j) of one block of band columns: a block banded on its own (in
-    another process), for `merge_codes`."""
-    parts = list(_band_pair_codes(block, max_bucket)) if len(block) > 1 else []
-    return _sorted_unique_of(parts) if parts else np.zeros(0, dtype=np.int64)
-
-
-def merge_codes(blocks: Iterable[np.ndarray], rows: int) -> np.ndarray:
-    """`pairs_of_blocks` from each block's `block_codes`, merged as they come (one block's codes held at once)."""
-    codes = np.zeros(0, dtype=np.int64)
-    for part in blocks:
-        parts = [codes, part]
-        del codes, part
-        codes = _sorted_unique_of(parts)
-    return pairs_of_codes(codes, rows)
-
-
-def pairs_of_codes(codes: np.ndarray, rows: int) -> np.ndarray:
-    """(m, 2) pairs (i, j) of sorted pair codes i * rows + j."""
     pairs = np.empty((len(codes), 2), dtype=np.int64)
     np.divmod(codes, rows, out=(pairs[:, 0], pairs[:, 1]))
     return pairs

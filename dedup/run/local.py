@@ -25,9 +25,9 @@ import numpy as np
 
 from dedup.io.read import read_sources
 from dedup.io.shape import from_records
-from dedup.io.spill import Spill, SpillHandle, TextSpill
+from dedup.io.spill import Spill, TextSpill
 from dedup.io.unique_ids import unique_ids
-from dedup.near.bands import CHUNK_BANDS, merge_codes
+from dedup.near.bands import CHUNK_BANDS, pairs_of_blocks
 from dedup.near.plan import (
     Canonical,
     ClusterRecord,
@@ -160,10 +160,6 @@ class BandKeys:
             spill.append(np.ascontiguousarray(keys[:, number * CHUNK_BANDS:(number + 1) * CHUNK_BANDS]))
         self.rows += len(keys)
 
-    def handles(self) -> list[SpillHandle]:
-        """Each block's spill as a handle a process forked after this call reads (`passes.band_block`)."""
-        return [spill.handle() for spill in self._spills]
-
     def blocks(self) -> Iterator[np.ndarray]:
         """Each block of columns for all rows, in band order; each spill is freed once read."""
         for spill in self._spills:
@@ -219,8 +215,8 @@ class CleanRun:
                 self._pool.start()
             if options.dedup != "off":
                 with self.passes.timed("plan"):
-                    # the pairs are held by `plan_local` alone
-                    self.plan = plan_local(self._banded(), refs,
+                    # the pairs are banded one block of bands at a time, and held by `plan_local` alone
+                    self.plan = plan_local(pairs_of_blocks(self._keys.blocks(), self._keys.rows), refs,
                                            zip(self._units.frames(), self._batch_sizes, strict=True),
                                            self._pool, options, cluster_records)
                 self.summary.clusters = self.plan.found
@@ -281,18 +277,6 @@ class CleanRun:
             if units:
                 self._units.append_frame(units)
         return np.vstack(ref_chunks) if ref_chunks else np.zeros((0, 2), dtype=np.int64)
-
-    def _banded(self) -> np.ndarray:
-        """The candidate pairs: the blocks of bands banded in `workers` processes forked for it, each merging the
-        codes of every `workers`-th block (`passes.band_blocks`: processes that exit, so their sorts' memory
-        goes with them), their codes merged here; the band keys' spills are freed then."""
-        blocks = self._keys.handles()
-        workers = self.options.workers
-        fan_out = _forked(workers) if workers > 1 and len(blocks) > 1 else in_process
-        jobs = [blocks[k::workers] for k in range(min(workers, len(blocks)))]
-        pairs = merge_codes(fan_out(passes.band_blocks, None, jobs), self._keys.rows)
-        self._keys.close()
-        return pairs
 
     # -- pass 3 -------------------------------------------------------------------------------------------
     def classified(self) -> Iterator[Classified]:

@@ -17,8 +17,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from dedup.io.spill import SpillHandle, TextSpill, from_frame, to_frame
-from dedup.near.bands import band_keys, block_codes, sorted_unique
+from dedup.io.spill import TextSpill, from_frame, to_frame
+from dedup.near.bands import band_keys
 from dedup.near.plan import DedupPlan
 from dedup.near.shingle import counted_shingle_sets
 from dedup.near.sign import Signer
@@ -221,17 +221,6 @@ def classify_packed(stages: Stages, frame: bytes) -> PackedClassified:
     repairs = sum(len(item.repairs) for item in out)
     units = to_frame(([item.doc.id for item in out], refs, texts)) if stages.dedup != "off" else b""
     return to_frame(out), len(out), paragraphs, repairs, band_keys(signatures, stages.signer.config), refs, units
-
-
-def band_blocks(_: object, blocks: list[SpillHandle]) -> np.ndarray:
-    """The merge's banding of some blocks of band columns (spills of a process this one was forked from): their
-    sorted unique pair codes (`dedup.near.bands.block_codes`), merged."""
-    codes = np.zeros(0, dtype=np.int64)
-    for block in blocks:
-        parts = list(block)
-        if parts:
-            codes = sorted_unique(np.concatenate([codes, block_codes(np.concatenate(parts))]), in_place=True)
-    return codes
 
 
 def assemble_packed(stages: Stages, job: PackedAssembleJob) -> list[CleanedDocument]:

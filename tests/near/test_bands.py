@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from dedup.config import MinHashConfig
-from dedup.near.bands import band_keys, block_codes, bucket_stats, candidate_pairs, merge_codes, pairs_of_blocks
+from dedup.near.bands import band_keys, bucket_stats, candidate_pairs, pairs_of_blocks
 from dedup.near.sign import Signer
 
 
@@ -38,8 +38,6 @@ def test_any_split_into_blocks_of_bands_finds_the_same_pairs(keys: np.ndarray, w
     if cuts[-1] < keys.shape[1]:
         blocks.append(keys[:, cuts[-1]:])
     assert np.array_equal(pairs_of_blocks(iter(blocks), len(keys), max_bucket=3), candidate_pairs(keys, max_bucket=3))
-    banded_apart = (block_codes(block, max_bucket=3) for block in blocks)   # as processes of their own band them
-    assert np.array_equal(merge_codes(banded_apart, len(keys)), candidate_pairs(keys, max_bucket=3))
 
 
 def test_big_bucket_is_windowed_but_connected() -> None:
