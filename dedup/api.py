@@ -112,7 +112,7 @@ def clean_to(sources: Sequence[str], output: str, fmt: str, options: CleanOption
 
         return clean_with_index(sources, output, fmt, options, index, on_reject)
     with clean_sources(sources, options, on_reject, cluster_records=False) as run, \
-            atomic_output(output, "wb" if fmt == "parquet" else "w") as stream:
+            atomic_output(output, "wb" if fmt in ("jsonl", "parquet") else "w") as stream:   # JSONL: orjson bytes
         docs = run.documents()
         if attributes_dir is not None:
             docs = write_attributes(docs, attributes_dir)

@@ -92,6 +92,9 @@ class Removal:
     start: int
     end: int
 
+    def __reduce__(self) -> tuple[Any, ...]:   # a constructor call: unpickles ~4x faster than a slotted state
+        return Removal, (self.index, self.text, self.category, self.reason, self.start, self.end)
+
 
 @dataclass(slots=True, frozen=True)
 class DuplicateRef:
@@ -104,6 +107,10 @@ class DuplicateRef:
     similarity: float
     start: int = -1  # the paragraph's span in the document's text (-1: not known)
     end: int = -1
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return DuplicateRef, (self.index, self.text, self.cluster, self.canonical, self.similarity, self.start,
+                              self.end)
 
 
 @dataclass(slots=True, frozen=True)
@@ -140,6 +147,10 @@ class CleanedDocument:
     indexes: list[int] = field(default_factory=list)
     fields: dict[str, Any] | None = None
     site: str | None = None
+
+    def __reduce__(self) -> tuple[Any, ...]:   # pool workers send these back to the driver by the thousand
+        return CleanedDocument, (self.id, self.text, self.metadata, self.paragraphs, self.removed, self.duplicates,
+                                 self.source, self.line, self.indexes, self.fields, self.site)
 
 @dataclass(slots=True)
 class Prepared:

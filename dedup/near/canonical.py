@@ -52,37 +52,43 @@ def has_glued_words(text: str, repairer: Repairer) -> bool:
     return bool(_GLUED_PUNCT.search(text)) or bool(repairer.repair(text)[1])
 
 
-def choose_canonical(texts: Sequence[str], order: Sequence[Any], lang: str = "en") -> tuple[int, str]:
+def choose_canonical(texts: Sequence[str], order: Sequence[Any], lang: str = "en", *,
+                     tokens: Sequence[int] | None = None, explain: bool = True) -> tuple[int, str]:
     """Index of the best-formed text and a readable reason (see the module docstring).
 
-    The glued-word test (by far the costliest check) runs in rank order of the other qualities only until two
-    texts without glued words are found: those two lead the full ranking, and the reason names only them."""
+    `tokens` are the texts' `token_count`s when the caller has them. The glued-word test (by far the costliest
+    check) runs in rank order of the other qualities only until two texts without glued words are found: those
+    two lead the full ranking, and the reason names only them. Without `explain` the reason is "" and the test
+    stops at the first text without glued words, the winner (a plan that keeps no cluster records shows none)."""
     if not texts:
         raise ValueError("choose_canonical needs at least one text")
     if len(order) != len(texts):
         raise ValueError(f"order has {len(order)} keys for {len(texts)} texts")
     shape = [(balanced_quotes(t), complete_sentence(t)) for t in texts]
-    size = [(token_count(t), len(t)) for t in texts]
+    counts = [token_count(t) for t in texts] if tokens is None else tokens
+    size = [(n, len(t)) for n, t in zip(counts, texts, strict=True)]
 
     def rank(i: int) -> tuple[Any, ...]:   # the ranking apart from glued words, which come before all of it
         return ((not shape[i][0], not shape[i][1]), (-size[i][0], -size[i][1]), order[i], texts[i])
 
     ranked = sorted(range(len(texts)), key=rank)
-    glued = _glued_until_two_clean(ranked, texts, Repairer(lang))
+    glued = _glued_until_clean(ranked, texts, Repairer(lang), 2 if explain else 1)
     leaders = [i for i in ranked if not glued.get(i, True)]
     leaders += [i for i in ranked if glued.get(i, False)]
+    if not explain:
+        return leaders[0], ""
     quality = {i: (not glued[i], *shape[i]) for i in leaders[:2]}
     return leaders[0], _reason(leaders[:2], len(texts), quality, size)
 
 
-def _glued_until_two_clean(ranked: list[int], texts: Sequence[str], repairer: Repairer) -> dict[int, bool]:
-    """`has_glued_words` of the texts in `ranked` order, up to and including the second without glued words."""
+def _glued_until_clean(ranked: list[int], texts: Sequence[str], repairer: Repairer, wanted: int) -> dict[int, bool]:
+    """`has_glued_words` of the texts in `ranked` order, up to and including the `wanted`-th without glued words."""
     glued: dict[int, bool] = {}
     clean = 0
     for i in ranked:
         glued[i] = has_glued_words(texts[i], repairer)
         clean += not glued[i]
-        if clean == 2:
+        if clean == wanted:
             break
     return glued
 

@@ -37,6 +37,9 @@ class Decision:
     similarity: float
     first: bool
 
+    def __reduce__(self) -> tuple[Any, ...]:   # a constructor call: pickles and unpickles ~2x faster
+        return Decision, (self.cluster, self.canonical, self.canonical_text, self.similarity, self.first)
+
 
 class DecisionTable(Mapping[Key, Decision]):
     """Decisions of units 0..n-1 (`keys[k]` unit k's order key, strictly increasing; `texts[k]` its text). Filled
@@ -112,6 +115,21 @@ class DecisionTable(Mapping[Key, Decision]):
         for size in sizes:
             end += size
             hi = bisect_left(range(len(self)), end, lo, key=lambda row: self._key(row)[0])
-            texts: dict[int, str] = {}
-            yield {self._key(row): self._decision(row, texts) for row in range(lo, hi)}
+            yield self._share(lo, hi)
             lo = hi
+
+    def _share(self, lo: int, hi: int) -> dict[Key, Decision]:
+        """The decisions of rows lo..hi-1, their columns read as Python values a slice at a time (each driver
+        look-up of a numpy scalar cost more than the `Decision` made of it)."""
+        keys, ids, kept = self._keys, self._ids, self._kept
+        texts: dict[int, str] = {}
+        out: dict[Key, Decision] = {}
+        for unit, cluster, similarity, first in zip(self._units[lo:hi].tolist(), self._clusters[lo:hi].tolist(),
+                                                    self._similarity[lo:hi].tolist(), self._first[lo:hi].tolist(),
+                                                    strict=True):
+            if self._texts is None:
+                text = ""
+            elif (text := texts.get(cluster)) is None:   # type: ignore[assignment]
+                text = texts[cluster] = self._texts[self._canonical[cluster]]
+            out[keys[unit]] = Decision(ids[cluster], kept[cluster], text, similarity, bool(first))
+        return out

@@ -19,6 +19,7 @@ decisions are keyed by it, so an engine looks a paragraph up by the key it gave.
 from __future__ import annotations
 
 import itertools
+from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -29,7 +30,7 @@ import numpy as np
 from dedup.config import MinHashConfig
 from dedup.near.decisions import Decision as Decision
 from dedup.near.decisions import DecisionTable
-from dedup.near.shingle import flat_shingle_sets
+from dedup.near.shingle import counted_shingle_sets
 from dedup.near.stars import FanOut, LinkTable, build_clusters, in_process
 from dedup.near.verify import in_copied_section, in_page_copy, verify_pairs
 
@@ -107,7 +108,8 @@ class ShingleTable(Sequence[np.ndarray]):
     """The sorted unique shingle hashes of many texts (`shingle_sets`), a chunk of texts to one flat array plus
     offsets instead of an array object per text: text i's set is `table[i]`, a view. Built a chunk at a time
     (`CHUNK` texts, or as given to `add`: the local engine's workers shingle their batch's candidates) and never
-    concatenated, so building holds one chunk's intermediates on top of the table."""
+    concatenated, so building holds one chunk's intermediates on top of the table. `tokens[i]` is text i's
+    `token_count`, counted by the same pass (the canonical choice reads it for every cluster member)."""
 
     CHUNK = 1 << 11
 
@@ -116,15 +118,18 @@ class ShingleTable(Sequence[np.ndarray]):
         self.offsets: list[np.ndarray] = []
         self._firsts: list[int] = []   # the number of each chunk's first text
         self._size = 0
+        self.tokens = array("i")
         for start in range(0, len(texts), self.CHUNK):
-            self.add(*flat_shingle_sets(texts[start:start + self.CHUNK], ngram))
+            self.add(*counted_shingle_sets(texts[start:start + self.CHUNK], ngram))
 
-    def add(self, values: np.ndarray, offsets: np.ndarray) -> None:
-        """Append a chunk of texts' sets: text k of the chunk is `values[offsets[k]:offsets[k + 1]]`."""
+    def add(self, values: np.ndarray, offsets: np.ndarray, tokens: np.ndarray) -> None:
+        """Append a chunk of texts' sets (`counted_shingle_sets`): text k of the chunk is
+        `values[offsets[k]:offsets[k + 1]]` and has `tokens[k]` tokens."""
         if len(offsets) > 1:
             self._firsts.append(self._size)
             self.values.append(values)
             self.offsets.append(offsets)
+            self.tokens.frombytes(np.ascontiguousarray(tokens, dtype=np.int32).tobytes())
             self._size += len(offsets) - 1
 
     def __len__(self) -> int:
@@ -133,6 +138,7 @@ class ShingleTable(Sequence[np.ndarray]):
     def clear(self) -> None:
         """Free the sets (the largest table of the merge) once clustering no longer needs them."""
         self.values, self.offsets, self._firsts, self._size = [], [], [], 0
+        self.tokens = array("i")
 
     def __getitem__(self, i: Any) -> Any:
         if not isinstance(i, int | np.integer):
@@ -232,7 +238,8 @@ def plan_from_links(links: LinkTable, sets: ShingleTable, docs: Sequence[str], k
     `fan_out` spreads the star tests of the clusters' components (`build_clusters`)."""
     ranks = key_ranks(keys)
     result = build_clusters(len(texts), links, texts, ranks, shingles=sets, config=config,
-                            include_singletons=include_singletons, lang=lang, fan_out=fan_out)
+                            include_singletons=include_singletons, lang=lang, fan_out=fan_out, tokens=sets.tokens,
+                            explain=records)
     sets.clear()
     links_of: dict[int, list[int]] = {}   # member -> its part-of links, so each cluster finds its own directly
     for number, link in enumerate(result.part_of if records else ()):

@@ -256,9 +256,16 @@ def shingle_sets(texts: Sequence[str], ngram: int) -> list[np.ndarray]:
 def flat_shingle_sets(texts: Sequence[str], ngram: int) -> tuple[np.ndarray, np.ndarray]:
     """`shingle_sets` as one array and the offsets of each text's set in it: text k's set is
     `grams[offsets[k]:offsets[k + 1]]` (how a `dedup.near.plan.ShingleTable` holds a chunk of texts)."""
+    grams, offsets, _ = counted_shingle_sets(texts, ngram)
+    return grams, offsets
+
+
+def counted_shingle_sets(texts: Sequence[str], ngram: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`flat_shingle_sets` and each text's `token_count` (int32), which the pass that hashes the tokens counts:
+    choosing a cluster's canonical reads the token counts of its members."""
     if not texts:
-        return np.zeros(0, dtype=np.uint64), np.zeros(1, dtype=np.int64)
-    grams, offsets = batch_shingles(texts, ngram)
+        return np.zeros(0, dtype=np.uint64), np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int32)
+    grams, offsets, _, counts = _long_shingles(texts, ngram, 0)
     bounds = offsets.tolist()
     for lo, hi in itertools.pairwise(bounds):   # each text's slice sorted in place: ~10x faster than a lexsort
         grams[lo:hi].sort()
@@ -266,7 +273,7 @@ def flat_shingle_sets(texts: Sequence[str], ngram: int) -> tuple[np.ndarray, np.
     keep = np.ones(len(grams), dtype=bool)
     keep[1:] = (grams[1:] != grams[:-1]) | (owner[1:] != owner[:-1])
     grams, owner = grams[keep], owner[keep]
-    return grams, np.searchsorted(owner, np.arange(len(texts) + 1)).astype(np.int64)
+    return grams, np.searchsorted(owner, np.arange(len(texts) + 1)).astype(np.int64), counts
 
 
 def batch_shingles(texts: Sequence[str], ngram: int) -> tuple[np.ndarray, np.ndarray]:
@@ -285,15 +292,24 @@ def long_batch_shingles(texts: Sequence[str], ngram: int,
     """`batch_shingles` of the texts with at least `min_tokens` tokens (`len(tokens(text)) >= min_tokens`),
     and their positions in `texts`: the token count comes from the same vectorised pass that hashes the
     tokens, instead of a `tokens` call per text."""
+    flat, offsets, positions, _ = _long_shingles(texts, ngram, min_tokens)
+    return flat, offsets, positions
+
+
+def _long_shingles(texts: Sequence[str], ngram: int,
+                   min_tokens: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """`long_batch_shingles` and the token counts (int32) of the texts it keeps."""
     if ngram < 1:
         raise ValueError(f"ngram must be >= 1, got {ngram}")
     pieces: list[np.ndarray] = []
     counts: list[np.ndarray] = []
     positions: list[np.ndarray] = []
+    sizes: list[np.ndarray] = []
     for lo in range(0, len(texts), _BATCH):
         part = texts[lo:lo + _BATCH]
         token_hash, owner = token_hashes(part)
-        long = np.bincount(owner, minlength=len(part)) >= min_tokens
+        size = np.bincount(owner, minlength=len(part))
+        long = size >= min_tokens
         kept = np.flatnonzero(long)
         if len(kept) < len(part):   # drop the short texts' tokens and renumber the owners of the rest
             mine = np.flatnonzero(long[owner])
@@ -302,12 +318,15 @@ def long_batch_shingles(texts: Sequence[str], ngram: int,
         pieces.append(grams)
         counts.append(np.bincount(gram_owner, minlength=len(kept)))
         positions.append(kept + lo)
+        sizes.append(size[kept])
     total = sum(len(k) for k in positions)
     offsets = np.zeros(total + 1, dtype=np.int64)
     if counts:
         np.cumsum(np.concatenate(counts), out=offsets[1:])
     flat = np.concatenate(pieces) if pieces else np.empty(0, dtype=np.uint64)
-    return flat, offsets, np.concatenate(positions) if positions else np.empty(0, dtype=np.int64)
+    if not positions:
+        return flat, offsets, np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int32)
+    return flat, offsets, np.concatenate(positions), np.concatenate(sizes).astype(np.int32)
 
 
 def _batch_ngrams(token_hash: np.ndarray, owner: np.ndarray, n_texts: int,

@@ -69,6 +69,9 @@ class Cluster:
     canonical_reason: str
     similarity: dict[int, float]
 
+    def __reduce__(self) -> tuple[Any, ...]:   # the star processes' results, unpickled by the waiting driver
+        return Cluster, (self.id, self.members, self.canonical, self.canonical_reason, self.similarity)
+
 
 @dataclass(slots=True)
 class ClusterResult:
@@ -226,11 +229,13 @@ class _UnionFind:
 
 def build_clusters(n: int, links: Sequence[Link] | LinkTable, texts: Sequence[str], order: Sequence[Any], *,
                    shingles: Sequence[np.ndarray] | None = None, config: MinHashConfig | None = None,
-                   include_singletons: bool = False, lang: str = "en", fan_out: FanOut = in_process) -> ClusterResult:
+                   include_singletons: bool = False, lang: str = "en", fan_out: FanOut = in_process,
+                   tokens: Sequence[int] | None = None, explain: bool = True) -> ClusterResult:
     """Star-verified clusters over texts 0..n-1 from verified links (see the module docstring).
 
     `order[i]` is text i's source order key (earlier wins ties); `shingles` are the sorted unique shingle
-    hashes of `texts` (computed with `config.ngram` when not given). Singletons are left out unless asked.
+    hashes of `texts` (computed with `config.ngram` when not given), `tokens` their token counts (counted when
+    not given). Singletons are left out unless asked; without `explain` the clusters carry no canonical reason.
     Components are independent, so `fan_out` may test them in other processes (`StarWork`); the clusters are
     sorted at the end, so the result is the same however they were spread.
     """
@@ -242,7 +247,7 @@ def build_clusters(n: int, links: Sequence[Link] | LinkTable, texts: Sequence[st
     neighbours = _Adjacency(n, table.duplicates)
     sets = _shingles_of(neighbours.linked().tolist() if shingles is None else [], texts, shingles, config)
     clusters: list[Cluster] = []
-    work = StarWork(texts, order, sets, neighbours, config, lang)
+    work = StarWork(texts, order, sets, neighbours, config, lang, tokens, explain)
     for found in fan_out(stars_of, work, _jobs(neighbours.components())):
         clusters.extend(found)
     clustered = {m for c in clusters for m in c.members}
@@ -264,12 +269,13 @@ class StarWork:
     neighbours: _Adjacency
     config: MinHashConfig
     lang: str
+    tokens: Sequence[int] | None = None   # token counts of the texts (`choose_canonical`)
+    explain: bool = True                  # the canonical reasons (only cluster records show them)
 
 
 def stars_of(work: StarWork, components: list[list[int]]) -> list[Cluster]:
     """The star clusters of some components (one job of `build_clusters`' fan-out)."""
-    return [cluster for component in components for cluster in
-            _stars(component, work.texts, work.order, work.sets, work.neighbours, work.config, work.lang)]
+    return [cluster for component in components for cluster in _stars(component, work)]
 
 
 def _jobs(components: Iterator[list[int]]) -> Iterator[list[list[int]]]:
@@ -287,9 +293,7 @@ def _jobs(components: Iterator[list[int]]) -> Iterator[list[list[int]]]:
         yield job
 
 
-def _stars(component: list[int], texts: Sequence[str], order: Sequence[Any],
-           sets: Sequence[np.ndarray] | dict[int, np.ndarray], neighbours: _Adjacency, config: MinHashConfig,
-           lang: str) -> list[Cluster]:
+def _stars(component: list[int], work: StarWork) -> list[Cluster]:
     """The star clusters of one connected component: its star (`_star`), then the same for each connected part
     of the members left out, until none is left."""
     clusters: list[Cluster] = []
@@ -298,11 +302,11 @@ def _stars(component: list[int], texts: Sequence[str], order: Sequence[Any],
         for part in pending.pop():
             if len(part) == 1:
                 continue
-            cluster, rest = _star(part, texts, order, sets, neighbours, config, lang)
+            cluster, rest = _star(part, work)
             if cluster is not None:
                 clusters.append(cluster)
             if len(rest) > 1:
-                pending.append(_components_of(rest, neighbours))
+                pending.append(_components_of(rest, work.neighbours))
     return clusters
 
 
@@ -324,16 +328,15 @@ def _shingles_of(involved: list[int], texts: Sequence[str], shingles: Sequence[n
     return dict(zip(involved, shingle_sets([texts[i] for i in involved], config.ngram), strict=True))
 
 
-def _star(component: list[int], texts: Sequence[str], order: Sequence[Any],
-          sets: Sequence[np.ndarray] | dict[int, np.ndarray], adjacency: _Adjacency, config: MinHashConfig,
-          lang: str) -> tuple[Cluster | None, list[int]]:
+def _star(component: list[int], work: StarWork) -> tuple[Cluster | None, list[int]]:
     """The cluster around the component's centre, and the members that are not duplicates of the centre.
 
     The centre is the member with the most duplicate links inside the component (ties: highest summed
     link count of its neighbours, then source order) -- the source paragraph that copies were made from,
     in practice. The canonical is then the best-formed member of the cluster.
     """
-    degree, around = adjacency.degrees(component)
+    texts, order, sets, config = work.texts, work.order, work.sets, work.config
+    degree, around = work.neighbours.degrees(component)
     rank = [(-d, -a, order[i]) for d, a, i in zip(degree, around, component, strict=True)]
     best = min(range(len(component)), key=rank.__getitem__)
     if rank.count(rank[best]) > 1:   # only equal order keys reach the text (read only then: texts may be on disk)
@@ -355,7 +358,9 @@ def _star(component: list[int], texts: Sequence[str], order: Sequence[Any],
         return None, rest
     keep.sort(key=lambda i: order[i])
     kept_texts = [texts[i] for i in keep]   # each read once: texts may be on disk
-    pick, reason = choose_canonical(kept_texts, [order[i] for i in keep], lang)
+    tokens = None if work.tokens is None else [work.tokens[i] for i in keep]
+    pick, reason = choose_canonical(kept_texts, [order[i] for i in keep], work.lang, tokens=tokens,
+                                    explain=work.explain)
     canonical = keep[pick]
     if canonical != centre:   # Jaccard is symmetric: the centre's with the canonical is known too
         canonical_set = sets[canonical]

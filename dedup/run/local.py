@@ -13,8 +13,10 @@ and batch size.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import pickle
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from typing import Any
@@ -67,10 +69,10 @@ def _batches(records: Iterable[Any], size: int) -> Iterator[list[Any]]:
 def plan_local(pairs: np.ndarray, refs: np.ndarray, batches: Iterable[tuple[bytes, int]], pool: Pool,
                options: CleanOptions, records: bool = True) -> DedupPlan:
     """The local cross-document step: the texts and shingle sets of the candidate rows (`pairs` index the rows
-    of `refs`), fetched by `pool` from the classified `batches` (spill frames, with their sizes), then
-    `plan_from_pairs` — the step the Dask engine runs on pairs its workers found. The texts go to a `TextSpill`
-    on disk, the keys stay one array, and the pairs are freed once verified (pass the only reference: the
-    caller's would keep them through the clustering)."""
+    of `refs`), fetched by `pool` from the `batches` of signed units (`passes.UnitTexts` frames, with their
+    batches' sizes in documents), then `plan_from_pairs` — the step the Dask engine runs on pairs its workers
+    found. The texts go to a `TextSpill` on disk, the keys stay one array, and the pairs are freed once verified
+    (pass the only reference: the caller's would keep them through the clustering)."""
     if len(pairs) == 0:
         return DedupPlan({}, [])
     wanted = np.unique(pairs)
@@ -80,11 +82,10 @@ def plan_local(pairs: np.ndarray, refs: np.ndarray, batches: Iterable[tuple[byte
     texts = TextSpill(options.tmp_dir)
     sets = ShingleTable()
     docs: list[str] = []
-    for batch_docs, encoded, lengths, values, offsets in pool.map(passes.unit_shingles_packed,
-                                                                  _unit_jobs(batches, keys.rows)):
+    for batch_docs, encoded, lengths, *chunk in pool.map(passes.unit_shingles_packed, _unit_jobs(batches, keys.rows)):
         docs.extend(batch_docs)
         texts.extend(encoded, lengths)
-        sets.add(values, offsets)
+        sets.add(*chunk)
     fan_out = _forked(options.workers) if options.workers > 1 else in_process
     links = verify_links(pairs, sets, options.minhash, fan_out=fan_out)
     del pairs
@@ -103,6 +104,20 @@ def _unit_jobs(batches: Iterable[tuple[bytes, int]], rows: np.ndarray) -> Iterat
         first, lo = first + size, hi
         if lo == len(rows):
             return
+
+
+def _warm_in_background(stages: Stages) -> threading.Thread:
+    """Build rules and stop lists pass 2's processes inherit (`Stages.warm_rules`, ~0.3 CPU-s) in a thread of
+    this process while pass 1's processes work, which leaves this one mostly waiting: built when pass 2 forks its
+    processes, they kept both cores idle. Started once pass 1's processes run (no fork while it runs); an error
+    is left for pass 2's own `warm` to raise."""
+    def run() -> None:
+        with contextlib.suppress(Exception):
+            stages.warm_rules()
+
+    thread = threading.Thread(target=run, name="dedup-warm", daemon=True)
+    thread.start()
+    return thread
 
 
 def _forked(workers: int) -> FanOut:
@@ -175,6 +190,7 @@ class CleanRun:
         self.rejects = self._rejects.kept
         self._prepared = Spill(options.tmp_dir)
         self._classified = Spill(options.tmp_dir)
+        self._units = Spill(options.tmp_dir)   # per classified batch, its signed units' texts (`passes.UnitTexts`)
         self._keys = BandKeys(options.minhash.bands, options.tmp_dir)
         self.plan: DedupPlan | None = None
         self.passes = Passes(options.progress, self.summary.seconds)   # wall time per pass, for --stats
@@ -182,9 +198,12 @@ class CleanRun:
         self._batch_sizes: list[int] = []   # documents per classified batch, in spill order
         self._pool: Pool | None = None
         self._stages = Stages.build(options)
+        self._warming: threading.Thread | None = None
         try:
             with Pool(self._stages, options.workers) as pool:
                 corpus = self._pass_prepare(unique_ids(records), pool)
+            if self._warming is not None:
+                self._warming.join()
             self._stages = self._stages.with_corpus(corpus.without_rare(options.classify.template_min_count))
             del corpus
             with Pool(self._stages, options.workers) as pool:
@@ -198,9 +217,10 @@ class CleanRun:
                 with self.passes.timed("plan"):
                     # the pairs are banded one block of bands at a time, and held by `plan_local` alone
                     self.plan = plan_local(pairs_of_blocks(self._keys.blocks(), self._keys.rows), refs,
-                                           zip(self._classified.frames(), self._batch_sizes, strict=True),
+                                           zip(self._units.frames(), self._batch_sizes, strict=True),
                                            self._pool, options, cluster_records)
                 self.summary.clusters = self.plan.found
+            self._units.close()
         except BaseException:
             self.close(interrupted=True)
             raise
@@ -218,6 +238,8 @@ class CleanRun:
         batches = pool.map(passes.prepare_packed, _batches(self._count_in(records), self.options.batch_size))
         for frame, kept, rejects, stats in self.passes.bar(batches, "prepare",
                                                            size=lambda done: done[1] + len(done[2])):
+            if self._warming is None and pool.processes:
+                self._warming = _warm_in_background(self._stages)
             corpus.merge(stats)
             for reject in rejects:
                 self._reject(reject)
@@ -242,7 +264,7 @@ class CleanRun:
         ref_chunks: list[np.ndarray] = []
         doc_base = 0
         results = pool.map(passes.classify_packed, self._prepared.frames())
-        for frame, documents, paragraphs, repairs, band_rows, refs in self.passes.bar(
+        for frame, documents, paragraphs, repairs, band_rows, refs, units in self.passes.bar(
                 results, "classify", self._documents, size=lambda done: done[1]):
             self.summary.paragraphs += paragraphs
             self.summary.repairs += repairs
@@ -252,6 +274,8 @@ class CleanRun:
             doc_base += documents
             self._batch_sizes.append(documents)
             self._classified.append_frame(frame)
+            if units:
+                self._units.append_frame(units)
         return np.vstack(ref_chunks) if ref_chunks else np.zeros((0, 2), dtype=np.int64)
 
     # -- pass 3 -------------------------------------------------------------------------------------------
@@ -313,6 +337,7 @@ class CleanRun:
             self._pool = None
         self._prepared.close()
         self._classified.close()
+        self._units.close()
         self._keys.close()
 
     def __enter__(self) -> CleanRun:

@@ -20,7 +20,7 @@ import numpy as np
 from dedup.io.spill import TextSpill, from_frame, to_frame
 from dedup.near.bands import band_keys
 from dedup.near.plan import DedupPlan
-from dedup.near.shingle import flat_shingle_sets
+from dedup.near.shingle import counted_shingle_sets
 from dedup.near.sign import Signer
 from dedup.noise.classify import Classifier
 from dedup.noise.corpus_stats import LineStats
@@ -84,14 +84,21 @@ class Stages:
 
     def warm(self) -> None:
         """Build now, in the process that is about to fork the pool, what each classifying worker would build
-        for itself: every rule regex, the stop-list table and (with repair) the English word list. Workers
+        for itself: the rules and stop lists (`warm_rules`) and, with repair, the English word list. Workers
         inherit them from the fork. Pass 1 (no corpus statistics yet) needs none of them."""
         if self.classifier.stats is None:
             return
-        self.classifier.rules.compile_all()
-        stop_word_table()
+        self.warm_rules()
         if self.repair:
             preload_word_list("en")
+
+    def warm_rules(self) -> None:
+        """Compile every rule regex and build the stop-list table, once per process (a second call costs
+        nothing): what a driver can build ahead of time, while pass 1's processes work. Not the word list: built
+        then, amid pass 1's objects, its dictionary made pass 2's lookups cost ~1 CPU-s more (measured at 120k
+        paragraphs); built at the fork it costs nothing more there."""
+        self.classifier.rules.compile_all()
+        stop_word_table()
 
     def with_corpus(self, stats: LineStats) -> Stages:
         """The stages for pass 2: the classifier reads the whole corpus's line statistics."""
@@ -150,6 +157,13 @@ def repair_kept(item: Prepared, verdicts: Sequence[Verdict], kept: list[str | No
 
 def classify(stages: Stages, batch: list[Prepared]) -> ClassifyResult:
     """Pass 2: verdicts, repaired kept text, and signatures of the units that can be duplicates."""
+    out, signatures, refs, _ = classify_signed(stages, batch)
+    return out, signatures, refs
+
+
+def classify_signed(stages: Stages, batch: list[Prepared]) -> tuple[list[Classified], np.ndarray, np.ndarray,
+                                                                       list[str]]:
+    """`classify`, and the texts of the signed units (one per signature)."""
     out: list[Classified] = []
     texts: list[str] = []
     refs: list[tuple[int, int]] = []
@@ -170,11 +184,11 @@ def classify(stages: Stages, batch: list[Prepared]) -> ClassifyResult:
                 refs.append((position, paragraph.index))
     rows = np.array(refs, dtype=np.int64).reshape(-1, 2)
     if not texts:
-        return out, np.zeros((0, stages.signer.config.num_perm), dtype=np.uint32), rows
+        return out, np.zeros((0, stages.signer.config.num_perm), dtype=np.uint32), rows, []
     if stages.level == "document":
-        return out, stages.signer.sign_texts(texts), rows
+        return out, stages.signer.sign_texts(texts), rows, texts
     signatures, long = stages.signer.sign_long_texts(texts)   # paragraphs of at least `min_tokens` tokens
-    return out, signatures, rows[long]
+    return out, signatures, rows[long], [texts[k] for k in long.tolist()]
 
 
 def assemble(stages: Stages, job: AssembleJob) -> list[CleanedDocument]:
@@ -189,7 +203,11 @@ def assemble(stages: Stages, job: AssembleJob) -> list[CleanedDocument]:
 # moves them, counts and merges statistics — it never pickles, compresses or unpickles a batch on the core the
 # workers share, and the pipes carry compressed bytes.
 PackedPrepared = tuple[bytes, int, list[Reject], LineStats]   # kept documents' frame, their number, rejects, stats
-PackedClassified = tuple[bytes, int, int, int, np.ndarray, np.ndarray]   # + paragraphs, repairs; band keys, refs
+# the documents' frame, their number, paragraphs and repairs; band keys, refs; the units' frame (`UnitTexts`)
+PackedClassified = tuple[bytes, int, int, int, np.ndarray, np.ndarray, bytes]
+# the signed units of a batch, as the merge fetches its candidates from them: the batch's document ids, and per
+# signature its `(document position in the batch, index)` and text
+UnitTexts = tuple[list[str], np.ndarray, list[str]]
 PackedAssembleJob = tuple[bytes, int, DedupPlan | None]
 
 
@@ -203,11 +221,14 @@ def prepare_packed(stages: Stages, batch: list[Document]) -> PackedPrepared:
 
 def classify_packed(stages: Stages, frame: bytes) -> PackedClassified:
     """`classify` of a framed batch of `Prepared`, its documents returned as a frame with the counts the driver
-    keeps (documents, paragraphs, repairs), and the band keys of its signatures (all that banding needs)."""
-    out, signatures, refs = classify(stages, from_frame(frame))
+    keeps (documents, paragraphs, repairs), the band keys of its signatures (all that banding needs), and the
+    signed units' texts as a frame of their own (`UnitTexts`; empty without dedup): the merge reads its candidates
+    from those instead of unpickling whole batches of documents again."""
+    out, signatures, refs, texts = classify_signed(stages, from_frame(frame))
     paragraphs = sum(len(item.paragraphs) for item in out)
     repairs = sum(len(item.repairs) for item in out)
-    return to_frame(out), len(out), paragraphs, repairs, band_keys(signatures, stages.signer.config), refs
+    units = to_frame(([item.doc.id for item in out], refs, texts)) if stages.dedup != "off" else b""
+    return to_frame(out), len(out), paragraphs, repairs, band_keys(signatures, stages.signer.config), refs, units
 
 
 def assemble_packed(stages: Stages, job: PackedAssembleJob) -> list[CleanedDocument]:
@@ -216,21 +237,25 @@ def assemble_packed(stages: Stages, job: PackedAssembleJob) -> list[CleanedDocum
     return assemble(stages, (from_frame(frame), first_ordinal, plan))
 
 
-# the candidate units of one classified batch: the batch's frame, the run ordinal of its first document, and the
-# sorted (document ordinal, index) rows wanted from it
+# the candidate units of one classified batch: the frame of its `UnitTexts`, the run ordinal of its first
+# document, and the sorted (document ordinal, index) rows wanted from it
 PackedUnitJob = tuple[bytes, int, np.ndarray]
-# document ids; the texts as `TextSpill.encode` gives them (joined bytes, lengths); their flat shingle sets
-UnitChunk = tuple[list[str], bytes, list[int], np.ndarray, np.ndarray]
+# document ids; the texts as `TextSpill.encode` gives them (joined bytes, lengths); their flat shingle sets and
+# token counts
+UnitChunk = tuple[list[str], bytes, list[int], np.ndarray, np.ndarray, np.ndarray]
 
 
 def unit_shingles_packed(stages: Stages, job: PackedUnitJob) -> UnitChunk:
     """The merge's inputs from one batch, in a worker: the wanted units' document ids and texts (encoded, for
-    `TextSpill.extend`), and their shingle sets as a `ShingleTable` chunk (`flat_shingle_sets`) — so the driver
+    `TextSpill.extend`), and their shingle sets as a `ShingleTable` chunk (`counted_shingle_sets`) — so the driver
     neither unpickles whole batches, nor shingles the candidates, nor holds a string per text."""
     frame, first, rows = job
-    texts: list[str] = []
-    docs = unit_texts([(first, from_frame(frame))], rows, texts.append)
-    return docs, *TextSpill.encode(texts), *flat_shingle_sets(texts, stages.signer.config.ngram)
+    ids, refs, signed = from_frame(frame)
+    number = {(position, index): k for k, (position, index) in enumerate(refs.tolist())}
+    local = (rows - np.array([first, 0], dtype=np.int64)).tolist()
+    texts = [signed[number[position, index]] for position, index in local]
+    docs = [ids[position] for position, _ in local]
+    return docs, *TextSpill.encode(texts), *counted_shingle_sets(texts, stages.signer.config.ngram)
 
 
 def unit_texts(batches: Iterable[tuple[int, list[Classified]]], rows: np.ndarray,

@@ -75,5 +75,7 @@ def test_choice_is_that_of_the_full_ranking_on_damaged_seed_copies(seed_paths: l
             order = [(rng.randrange(3), rng.randrange(9)) for _ in group]
             got = choose_canonical(group, order)
             assert got == _full_ranking(group, order)
+            counts = [token_count(t) for t in group]
+            assert choose_canonical(group, order, tokens=counts, explain=False) == (got[0], "")
             seen.add(got[1].rsplit(" of ", 1)[0].split(", ")[-1])
     assert seen >= {"best-formed", "longest", "only variant"}

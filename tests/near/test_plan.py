@@ -10,7 +10,7 @@ import pytest
 from dedup.config import MinHashConfig
 from dedup.near.bands import band_keys, candidate_pairs
 from dedup.near.plan import DedupPlan, ShingleTable, plan_from_pairs, verify_links
-from dedup.near.shingle import shingle_sets
+from dedup.near.shingle import shingle_sets, token_count
 from dedup.near.sign import Signer
 from dedup.near.stars import LinkTable, build_clusters
 from dedup.near.verify import verify_pairs
@@ -31,6 +31,7 @@ def test_shingle_table_holds_each_texts_set(seed_paths: list[Path]) -> None:
     assert len(table) == len(texts) > 2 * SmallChunks.CHUNK
     for got, want in zip(table, shingle_sets(texts, 3), strict=True):
         np.testing.assert_array_equal(got, want)
+    assert list(table.tokens) == [token_count(t) for t in texts]
 
 
 def test_chunked_verification_and_clusters_match_link_objects(seed_paths: list[Path]) -> None:

@@ -11,7 +11,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dedup.near import shingle
-from dedup.near.shingle import batch_shingles, normalise, shingle_hashes, shingle_sets, token_hashes, tokens
+from dedup.near.shingle import (
+    batch_shingles,
+    counted_shingle_sets,
+    normalise,
+    shingle_hashes,
+    shingle_sets,
+    token_count,
+    token_hashes,
+    tokens,
+)
 
 SEEDS = Path(__file__).resolve().parents[2] / "fixtures" / "seeds"
 MASK64 = (1 << 64) - 1
@@ -74,10 +83,13 @@ def test_token_hashes_match_regex_tokens(batch: list[str]) -> None:
 def test_batch_equals_single(batch: list[str], ngram: int) -> None:
     flat, offsets = batch_shingles(batch, ngram)
     sets = shingle_sets(batch, ngram)
+    grams, bounds, counts = counted_shingle_sets(batch, ngram)
     for i, text in enumerate(batch):
         single = shingle_hashes(text, ngram)
         assert np.array_equal(np.unique(flat[offsets[i]:offsets[i + 1]]), single)
         assert np.array_equal(sets[i], single)
+        assert np.array_equal(grams[bounds[i]:bounds[i + 1]], single)
+        assert counts[i] == token_count(text) == len(tokens(text))
 
 
 def _reference_hash(token: str) -> int:

@@ -277,3 +277,43 @@ def test_a_merge_fanned_out_in_small_jobs_gives_the_same_plan(tmp_path: Path, mo
     monkeypatch.setattr(plan, "VERIFY_CHUNK", 16)
     assert sum(len(d[3]) for d in reference) > 10
     assert render(2) == reference
+
+
+def test_pass_2_stages_are_built_while_pass_1_processes_work(seed_paths: list[Path]) -> None:
+    """With processes, pass 1's driver builds what pass 2's processes inherit (every rule regex) in a thread,
+    done before pass 2 forks them; the output is that of one process."""
+    options = make_options(workers=2, batch_size=1, dedup="off")
+    with CleanRun(read_sources([str(p) for p in seed_paths], options.read), options) as run:
+        warming = run._warming
+        assert warming is not None and not warming.is_alive()
+        rules = run._stages.classifier.rules
+        assert all(pattern is not None for index in (rules._noise, rules._keep) for pattern in index.compiled)
+        texts = [doc.text for doc in run.documents()]
+    assert texts == [doc.text for doc in run_seeds(seed_paths, dedup="off")]
+
+
+def test_merge_fetches_candidates_from_pass_2_unit_frames(seed_paths: list[Path]) -> None:
+    """The texts and document ids the merge's workers fetch from pass 2's frame of signed units are those of the
+    classified documents (`unit_texts`), for any subset of the signed rows and any batch ordinal."""
+    from dedup.io.spill import from_frame, to_frame
+    from dedup.near.shingle import shingle_sets, token_count
+    from dedup.run import passes
+    from dedup.run.passes import Stages
+
+    options = make_options()
+    stages = Stages.build(options)
+    prepared, stats = passes.prepare(stages, list(read_sources([str(p) for p in seed_paths], options.read)))
+    stages = stages.with_corpus(stats)
+    frame, documents, *_, refs, units = passes.classify_packed(stages, to_frame(prepared))
+    classified = from_frame(frame)
+    assert documents == len(classified) and len(refs) > 10
+    first = 7
+    for rows in (refs, refs[::3], refs[-1:]):
+        wanted = rows + np.array([first, 0])
+        texts: list[str] = []
+        ids = passes.unit_texts([(first, classified)], wanted, texts.append)
+        docs, encoded, lengths, grams, offsets, counts = passes.unit_shingles_packed(stages, (units, first, wanted))
+        assert docs == ids and encoded == "".join(texts).encode("utf-8")
+        assert lengths == [len(t.encode()) for t in texts] and counts.tolist() == [token_count(t) for t in texts]
+        sets = shingle_sets(texts, options.minhash.ngram)
+        assert all(np.array_equal(grams[offsets[k]:offsets[k + 1]], s) for k, s in enumerate(sets))
