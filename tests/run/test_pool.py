@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import signal
 import time
@@ -33,11 +34,27 @@ def die_on_three(stages: int, n: int) -> int:
     return n
 
 
+MET: Any = None   # a Barrier(2) the pool's processes inherit (fork): each waits there once, at its first batch
+ARRIVED = False    # in a pool process: it has passed MET
+
+
+def square_once_both_came(stages: int, n: int) -> tuple[int, int]:
+    """`slow_square`, but a process's first batch waits until the other process has one too, so both take part
+    however slowly the second one starts (a loaded machine would otherwise let the first take all 20)."""
+    global ARRIVED
+    if not ARRIVED:
+        MET.wait(timeout=60)
+        ARRIVED = True
+    return slow_square(stages, n)
+
+
 def test_results_come_back_in_order_from_several_processes() -> None:
+    global MET
+    MET = multiprocessing.get_context("fork").Barrier(2)
     with Pool(100, 2) as pool:
         assert pool.processes == []   # started by the first map with a second batch
         processes: list[Any] = []
-        results = list(pool.map(slow_square, _watched(pool, range(20), processes)))
+        results = list(pool.map(square_once_both_came, _watched(pool, range(20), processes)))
     assert [r for r, _ in results] == [n * n + 100 for n in range(20)]
     assert {pid for _, pid in results} <= {p.pid for p in processes} and len({pid for _, pid in results}) == 2
     assert not any(p.is_alive() for p in processes)
