@@ -6,16 +6,36 @@ speak the same language. They are slotted dataclasses: cheap to create by the mi
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from operator import attrgetter
+from typing import Any, Literal, TypeVar
 from urllib.parse import urlparse
 
 Label = Literal["content", "noise"]
+T = TypeVar("T", bound=type)
 
 CONTENT = "content"
 NOISE = "noise"
 
 
+def pickled_by_constructor(cls: T) -> T:
+    """Pickle a (slotted) dataclass as a call of its constructor with its fields in order: ~2-4x faster to
+    unpickle than the slotted state dataclasses pickle by default, which matters for records that cross the
+    pool's pipes by the thousand. The argument list comes from the fields, so a new field cannot be left out."""
+    fields = dataclasses.fields(cls)
+    if not all(f.init for f in fields) or len(fields) < 2:
+        raise TypeError(f"{cls.__name__}: every field must be a constructor argument, and there must be two")
+    values = attrgetter(*(f.name for f in fields))   # two or more names: a tuple
+
+    def __reduce__(self: Any) -> tuple[Any, ...]:
+        return cls, values(self)
+
+    cls.__reduce__ = __reduce__   # type: ignore[assignment]
+    return cls
+
+
+@pickled_by_constructor
 @dataclass(slots=True)
 class Document:
     """One input record: an article, a page or a JSONL line.
@@ -34,11 +54,8 @@ class Document:
     fields: dict[str, Any] | None = None
     site: str | None = None
 
-    def __reduce__(self) -> tuple[Any, ...]:
-        return Document, (self.id, self.text, self.metadata, self.source, self.line, self.is_html, self.fields,
-                          self.site)
 
-
+@pickled_by_constructor
 @dataclass(slots=True, frozen=True)
 class Paragraph:
     """A block of a document's text; `start`/`end` are character offsets into `Document.text`."""
@@ -49,10 +66,8 @@ class Paragraph:
     start: int
     end: int
 
-    def __reduce__(self) -> tuple[Any, ...]:
-        return Paragraph, (self.doc_id, self.index, self.text, self.start, self.end)
 
-
+@pickled_by_constructor
 @dataclass(slots=True, frozen=True)
 class Verdict:
     """The classifier's decision on one paragraph, with the evidence a person can read.
@@ -77,10 +92,8 @@ class Verdict:
     def is_noise(self) -> bool:
         return self.label == NOISE
 
-    def __reduce__(self) -> tuple[Any, ...]:
-        return Verdict, (self.label, self.category, self.reason, self.keep, self.moved, self.positional, self.cuts)
 
-
+@pickled_by_constructor
 @dataclass(slots=True, frozen=True)
 class Removal:
     """A removed paragraph (or part of one), as recorded in JSONL output and `explain`."""
@@ -92,10 +105,8 @@ class Removal:
     start: int
     end: int
 
-    def __reduce__(self) -> tuple[Any, ...]:   # a constructor call: unpickles ~4x faster than a slotted state
-        return Removal, (self.index, self.text, self.category, self.reason, self.start, self.end)
 
-
+@pickled_by_constructor
 @dataclass(slots=True, frozen=True)
 class DuplicateRef:
     """A paragraph dropped (or replaced) because it belongs to a near-duplicate cluster."""
@@ -107,10 +118,6 @@ class DuplicateRef:
     similarity: float
     start: int = -1  # the paragraph's span in the document's text (-1: not known)
     end: int = -1
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return DuplicateRef, (self.index, self.text, self.cluster, self.canonical, self.similarity, self.start,
-                              self.end)
 
 
 @dataclass(slots=True, frozen=True)
@@ -129,6 +136,7 @@ class Reject:
         return f"{self.location()}: {self.reason}"
 
 
+@pickled_by_constructor
 @dataclass(slots=True)
 class CleanedDocument:
     """A document after cleaning: the kept text plus everything that was taken out and why.
@@ -148,9 +156,6 @@ class CleanedDocument:
     fields: dict[str, Any] | None = None
     site: str | None = None
 
-    def __reduce__(self) -> tuple[Any, ...]:   # pool workers send these back to the driver by the thousand
-        return CleanedDocument, (self.id, self.text, self.metadata, self.paragraphs, self.removed, self.duplicates,
-                                 self.source, self.line, self.indexes, self.fields, self.site)
 
 @dataclass(slots=True)
 class Prepared:
@@ -215,7 +220,6 @@ def _classified(doc: Document, packed: list[PackedParagraph], verdicts: list[Ver
     paragraphs = _unpack(doc, packed)
     texts = [p.text if t == SAME else t for p, t in zip(paragraphs, kept, strict=True)]
     return Classified(doc, paragraphs, verdicts, texts, repairs)  # type: ignore[arg-type]
-
 
 
 def url_host(url: Any) -> str | None:

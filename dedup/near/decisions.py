@@ -23,9 +23,12 @@ from typing import Any
 
 import numpy as np
 
+from dedup.records import pickled_by_constructor
+
 Key = tuple[Any, int]
 
 
+@pickled_by_constructor
 @dataclass(frozen=True, slots=True)
 class Decision:
     """What the assemble pass does with one clustered paragraph: keep it (the first copy) or drop it.
@@ -36,9 +39,6 @@ class Decision:
     canonical_text: str
     similarity: float
     first: bool
-
-    def __reduce__(self) -> tuple[Any, ...]:   # a constructor call: pickles and unpickles ~2x faster
-        return Decision, (self.cluster, self.canonical, self.canonical_text, self.similarity, self.first)
 
 
 class DecisionTable(Mapping[Key, Decision]):

@@ -44,6 +44,7 @@ from dedup.near.bands import spans
 from dedup.near.canonical import choose_canonical
 from dedup.near.shingle import normalise, shingle_sets
 from dedup.near.verify import Link, Links, classify, similarity
+from dedup.records import pickled_by_constructor
 
 DEGREE_CHUNK = 1 << 18   # link ends looked at once by `_Adjacency.degrees` (~10 MB of temporaries)
 SMALL_ENDS = 256   # link ends of a component whose `_Adjacency.degrees` are counted in Python
@@ -58,6 +59,7 @@ def in_process(fn: Callable[[Any, Any], Any], shared: Any, jobs: Iterable[Any]) 
     return (fn(shared, job) for job in jobs)
 
 
+@pickled_by_constructor
 @dataclass(slots=True)
 class Cluster:
     """Members are indexes into the clustered texts, sorted by their order key; `similarity[m]` is member
@@ -68,9 +70,6 @@ class Cluster:
     canonical: int
     canonical_reason: str
     similarity: dict[int, float]
-
-    def __reduce__(self) -> tuple[Any, ...]:   # the star processes' results, unpickled by the waiting driver
-        return Cluster, (self.id, self.members, self.canonical, self.canonical_reason, self.similarity)
 
 
 @dataclass(slots=True)
