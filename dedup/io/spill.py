@@ -140,11 +140,8 @@ class TextSpill(Sequence[str]):
 
     def append(self, text: str) -> None:
         data = text.encode("utf-8", "surrogatepass")   # lone surrogates (JSON allows them) round-trip
-        self._pending.append(data)
-        self._pending_bytes += len(data)
         self._ends.append(self._ends[-1] + len(data))
-        if self._pending_bytes >= self.BUFFER:
-            self._flush()
+        self._buffer(data)
 
     @staticmethod
     def encode(texts: Sequence[str]) -> tuple[bytes, list[int]]:
@@ -161,8 +158,12 @@ class TextSpill(Sequence[str]):
         for length in lengths:
             end += length
             self._ends.append(end)
-        self._pending.append(encoded)
-        self._pending_bytes += len(encoded)
+        self._buffer(encoded)
+
+    def _buffer(self, data: bytes) -> None:
+        """Hold appended bytes until `BUFFER` of them can be written at once."""
+        self._pending.append(data)
+        self._pending_bytes += len(data)
         if self._pending_bytes >= self.BUFFER:
             self._flush()
 

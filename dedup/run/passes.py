@@ -262,8 +262,9 @@ def unit_texts(batches: Iterable[tuple[int, list[Classified]]], rows: np.ndarray
                add_text: Callable[[str], None]) -> list[str]:
     """Pass the text of each wanted unit to `add_text`, in row order, and return each unit's document id: `rows`
     are sorted `(document ordinal, index)` rows (as `classify`'s refs are), fetched in one stream over batches
-    given with the ordinal of their first document. How both engines fetch the texts of their candidate rows
-    (the local one into a `TextSpill` on disk, so they are never all held at once)."""
+    given with the ordinal of their first document. How the Dask engine fetches the texts of its candidate rows;
+    the local one reads them from the frames of signed units pass 2 wrote (`unit_shingles_packed`), which give
+    the same texts (tests/run/test_local.py)."""
     docs: list[str] = []
     ordinals = rows[:, 0]
     lo = 0
