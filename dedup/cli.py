@@ -115,6 +115,10 @@ def input_options(fn: F) -> F:
         click.option("--html-evidence/--no-html-evidence", default=True, show_default=True,
                      help="HTML input: use each paragraph's page block (nav, aside, share bar…) and link density "
                           "as noise evidence; off is ~12% faster."),
+        click.option("--recall-fallback/--no-recall-fallback", default=True, show_default=True,
+                     help="HTML input: where trafilatura's text holds under half of the page's words, also run "
+                          "its recall mode and take that text when it holds every word of the default text and "
+                          "1.2x more (metadata.dedup.extraction says so); off is the bare default extraction."),
         click.option("--repair/--no-repair", default=True, show_default=True,
                      help="Split glued words (\"hasoffered\" → \"has offered\")."),
         click.option("--reader-comments", type=click.Choice(["keep", "drop"]), default="keep", show_default=True,
@@ -143,7 +147,7 @@ def build_options(params: dict[str, Any], **extra: Any) -> CleanOptions:
         threshold=params["threshold"], num_perm=params["num_perm"], ngram=params["ngram"], repair=params["repair"],
         html_evidence=params["html_evidence"], progress=progress and not params["quiet"],
         site_field=params["site_field"], drop_empty=params["drop_empty"],
-        reader_comments=params["reader_comments"], **extra)
+        reader_comments=params["reader_comments"], recall_fallback=params["recall_fallback"], **extra)
 
 
 def _workers(asked: int | None) -> int:

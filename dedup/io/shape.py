@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 __all__ = ["DEDUP_KEY", "OWN_KEYS", "dedup_section", "document_from_record", "from_records", "record_of"]
 
 DEDUP_KEY = "dedup"
-OWN_KEYS = ("byline", "dateline", "title_suffix", "repairs", "empty_reason")  # metadata keys the cleaner itself writes
+# metadata keys the cleaner itself writes
+OWN_KEYS = ("byline", "dateline", "title_suffix", "repairs", "empty_reason", "extraction")
 PRIVATE_PREFIX = "_"
 
 

@@ -3,16 +3,19 @@
 The page is parsed once (`dedup.noise.html_tree`: trafilatura's `load_html` with element classes looked up in
 C, ~10 % less CPU in trafilatura's extraction) and that tree serves trafilatura, the metadata and the block walk.
 
-The text must be the same as plain `trafilatura.extract(html)` (what users and our evaluation compare against),
-with one paragraph per line so `segment` yields paragraphs. Metadata comes from the same parsed tree through a
-lean path (`dedup.noise.page_meta`): trafilatura's `with_metadata=True` also collects categories, tags and the
-licence. By default (`metadata="fast"`) we read title, author, date, url, sitename and description from `<meta>`
-tags, JSON-LD and the title/URL elements, and the date with htmldate's fast search; `metadata="full"` adds
-trafilatura's search for an author in the page body (a pruned copy of the whole tree) and htmldate's extensive
-date search (dateparser). Measured on 391 dev pages (CPU time, warm caches, `python scripts/bench.py` has the
-current figures): full metadata costs ~29 % of bare `trafilatura.extract`, fast ~9 %; the extensive date search
-finds a date on 14 % more pages, the body author search an author on pages whose `<meta>` has none — both are also
-found in the text by the classifier (byline and dateline lines are moved to metadata).
+The text is that of plain `trafilatura.extract(html)` (what users and our evaluation compare against), with one
+paragraph per line so `segment` yields paragraphs; on a page where that text holds under half of the body's words,
+trafilatura's recall mode gets a second look and its text is taken when it holds every word of the default text and
+clearly more (`dedup.noise.recall_fallback`, `metadata["extraction"]` says so; `recall_fallback=False` off).
+Metadata comes from the same parsed tree through a lean path (`dedup.noise.page_meta`): trafilatura's
+`with_metadata=True` also collects categories, tags and the licence. By default (`metadata="fast"`) we read title,
+author, date, url, sitename and description from `<meta>` tags, JSON-LD and the title/URL elements, and the date
+with htmldate's fast search; `metadata="full"` adds trafilatura's search for an author in the page body (a pruned
+copy of the whole tree) and htmldate's extensive date search (dateparser). Measured on 391 dev pages (CPU time, warm
+caches, `python scripts/bench.py` has the current figures): full metadata costs ~29 % of bare `trafilatura.extract`,
+fast ~9 %; the extensive date search finds a date on 14 % more pages, the body author search an author on pages
+whose `<meta>` has none — both are also found in the text by the classifier (byline and dateline lines are moved to
+metadata).
 
 Block context and link density (`ExtractConfig(block_context=True)`, the default, or `link_density=True`, same
 walk): for each paragraph of `segment(doc.text)`, `metadata["_block_context"]` holds `{"tag", "zones",
@@ -48,6 +51,7 @@ from dedup.noise.html_tree import load_html, parser_limit
 from dedup.noise.page_date import find_date_pruning
 from dedup.noise.page_kind import PAGE_KIND, page_kind
 from dedup.noise.page_meta import METADATA_FIELDS, page_metadata
+from dedup.noise.recall_fallback import EXTRACTION, body_words, fallback_reason, worth_a_second_look
 from dedup.noise.segment import segment
 from dedup.records import EMPTY, Document, Reject
 
@@ -60,7 +64,8 @@ GLUE_RUN = 40     # letters kept on each side of a tag boundary (repair leaves l
 
 @dataclass(frozen=True, slots=True)
 class ExtractConfig:
-    """trafilatura switches we expose; the defaults are trafilatura's own, so our text equals its `extract`.
+    """trafilatura switches we expose; the defaults are trafilatura's own, so our text is its `extract`'s (or,
+    with `recall_fallback`, a superset of it from its recall mode where the default missed most of the page).
 
     `metadata`: "fast", "full" or "off" (see the module docstring); `block_context`/`link_density`: the
     per-paragraph HTML evidence for the classifier (one walk computes both).
@@ -72,11 +77,19 @@ class ExtractConfig:
     metadata: Literal["fast", "full", "off"] = "fast"
     link_density: bool = True
     block_context: bool = True
+    recall_fallback: bool = True
 
     def extractor(self) -> Extractor:
         """trafilatura's options for this config, built once: building reads its configparser settings
         (~2 % of a page's extraction), and trafilatura copies the object before changing anything in it."""
         return _extractor(self)
+
+    def fallback_extractor(self) -> Extractor | None:
+        """Recall-mode options for a second look (`dedup.noise.recall_fallback`), or None when this config asks
+        for one mode (favor_precision or favor_recall) or turned the fallback off."""
+        if not self.recall_fallback or self.favor_precision or self.favor_recall:
+            return None
+        return _extractor(replace(self, favor_recall=True))
 
 
 @functools.lru_cache(maxsize=8)
@@ -105,6 +118,11 @@ def extract(doc: Document, config: ExtractConfig = ExtractConfig()) -> Document 
     options = config.extractor()
     found = bare_extraction(tree, options=options)  # works on a copy: `tree` stays intact for metadata/links
     text, comments_at = _text(found, options) if found is not None else ("", None)
+    nodes, owners = body_text(tree)
+    fallback = config.fallback_extractor()
+    evidence: dict[str, Any] = {}
+    if fallback is not None and worth_a_second_look(text, body_words(nodes)):
+        text, comments_at, evidence = _second_look(tree, fallback, text, comments_at)
     if not text.strip():
         reason = NO_CONTENT + (f": {limit}" if limit else "")
         return replace(doc, text="", metadata={**doc.metadata, EMPTY: reason}, is_html=False)
@@ -113,8 +131,7 @@ def extract(doc: Document, config: ExtractConfig = ExtractConfig()) -> Document 
     if config.metadata != "off":
         known_url = doc.metadata.get("url") if isinstance(doc.metadata.get("url"), str) else None
         found_meta, date_params = page_metadata(tree, known_url, thorough=config.metadata == "full")
-    nodes, owners = body_text(tree)
-    evidence: dict[str, Any] = {"_glue": tag_boundaries(nodes)}
+    evidence["_glue"] = tag_boundaries(nodes)
     if config.link_density or config.block_context:
         evidence["_link_density"], evidence["_block_context"] = _block_info(nodes, owners, text)
     if comments_at is not None and comments_at < len(text):   # a comment block with text: on what kind of page
@@ -130,6 +147,18 @@ def extract(doc: Document, config: ExtractConfig = ExtractConfig()) -> Document 
         metadata[COMMENTS_AT] = comments_at
     metadata.update(evidence)
     return replace(doc, text=text, metadata=metadata, is_html=False)
+
+
+def _second_look(tree: Any, options: Extractor, text: str,
+                 comments_at: int | None) -> tuple[str, int | None, dict[str, Any]]:
+    """The recall-mode text when it holds the default text and clearly more (`dedup.noise.recall_fallback`),
+    with the metadata saying so; else the default text as it was."""
+    found = bare_extraction(tree, options=options)
+    wider, wider_comments_at = _text(found, options) if found is not None else ("", None)
+    reason = fallback_reason(text, wider)
+    if reason is None:
+        return text, comments_at, {}
+    return wider, wider_comments_at, {EXTRACTION: reason}
 
 
 def _text(found: Any, options: Extractor) -> tuple[str, int | None]:

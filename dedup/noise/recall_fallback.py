@@ -1,0 +1,52 @@
+"""A second look at pages where trafilatura's default extraction kept little: its recall mode's text, taken only
+when it holds every word of the default text and clearly more.
+
+Why: on some pages the default mode keeps one section of the article, or drops its lists and tables (a legal
+guide whose steps are headings and bullets, a course page whose schedule is a table, a review's pro/con lists).
+trafilatura's `favor_recall` finds them, but on other pages it picks a wrong, smaller block, so it is no default
+either. Taking the recall text only when it is a superset of the default text by words (nothing the default kept
+is lost) and at least `GROWTH` times as long keeps the default's good choices and adds what it missed.
+
+Measured with `scripts/evaluate.py` (domain-grouped folds, chosen on the tune folds): see the README's noise
+table. The second extraction costs ~60 % of a default one (recall mode skips trafilatura's fallback
+comparison), so it is tried only where the default text is under `SHARE` of the words in the page's body.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+
+__all__ = ["EXTRACTION", "GROWTH", "SHARE", "body_words", "fallback_reason", "worth_a_second_look"]
+
+SHARE = 0.5    # try recall mode only when the default text has fewer words than this share of the body's
+GROWTH = 1.2   # take the recall text only when it has at least this many times the default text's words
+EXTRACTION = "extraction"   # metadata: why the text is trafilatura's recall-mode text (absent: the default text)
+_WORD = re.compile(r"\w+")
+
+
+def body_words(nodes: Sequence[str]) -> int:
+    """Whitespace-separated words in the page body's text nodes (`dedup.noise.extract.body_text`)."""
+    return sum(len(node.split()) for node in nodes)
+
+
+def worth_a_second_look(text: str, words_in_body: int) -> bool:
+    """Whether the default text is small next to the page (most body words left out) and so may have missed part
+    of the main content."""
+    return len(text.split()) < SHARE * words_in_body
+
+
+def fallback_reason(default: str, wider: str) -> str | None:
+    """Why the recall text replaces the default text, or None to keep the default: it must hold every word of
+    the default text (counted with repeats, case-folded) and at least GROWTH times as many words."""
+    if not wider:
+        return None
+    held, more = Counter(_WORD.findall(default.lower())), Counter(_WORD.findall(wider.lower()))
+    size, wider_size = sum(held.values()), sum(more.values())
+    if wider_size < GROWTH * max(1, size) or held - more:
+        return None
+    if not size:
+        return f"trafilatura favor_recall: {wider_size} words where the default extraction found no main content"
+    return (f"trafilatura favor_recall: holds all {size} words of the default extraction and "
+            f"{wider_size / size:.1f}x as many")

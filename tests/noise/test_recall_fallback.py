@@ -1,0 +1,118 @@
+"""The recall fallback: trafilatura's recall-mode text replaces the default text only when it holds every word of
+it and clearly more; otherwise the text stays exactly `trafilatura.extract`'s."""
+
+from __future__ import annotations
+
+import gzip
+import re
+from collections import Counter
+
+import orjson
+import pytest
+import trafilatura
+
+from dedup.noise.extract import ExtractConfig, extract
+from dedup.noise.recall_fallback import EXTRACTION, GROWTH, fallback_reason, worth_a_second_look
+from dedup.records import Document
+from tests.conftest import DEV_DIR, SEEDS_DIR
+
+WCXB = DEV_DIR / "wcxb-dev.jsonl.gz"
+needs_dev = pytest.mark.skipif(not WCXB.exists(), reason="dev data not available")
+
+
+def words(text: str) -> Counter[str]:
+    return Counter(re.findall(r"\w+", text.lower()))
+
+
+def seed_paragraphs() -> list[str]:
+    text = sorted(SEEDS_DIR.glob("*.txt"))[0].read_text(encoding="utf-8")
+    return [p for p in text.split("\n") if len(p.split()) > 8]
+
+
+def test_a_superset_with_more_text_is_taken_and_says_why() -> None:
+    story = seed_paragraphs()
+    default, wider = "\n".join(story[:2]), "\n".join(story)
+    reason = fallback_reason(default, wider)
+    assert reason is not None and f"all {sum(words(default).values())} words" in reason
+
+
+def test_a_wider_text_missing_one_default_word_is_refused() -> None:
+    story = seed_paragraphs()
+    default, full = "\n".join(story[:2]), "\n".join(story)
+    word = next(w for w in re.findall(r"\w+", default) if words(full)[w.lower()] == words(default)[w.lower()])
+    wider = re.sub(rf"\b{word}\b", "", full, count=1)
+    assert words(wider)[word.lower()] < words(default)[word.lower()]
+    assert fallback_reason(default, full) is not None and fallback_reason(default, wider) is None
+
+
+def test_a_wider_text_that_is_barely_longer_is_refused() -> None:
+    story = seed_paragraphs()
+    default = "\n".join(story)
+    assert fallback_reason(default, default) is None
+    extra = " ".join(["word"] * int(sum(words(default).values()) * (GROWTH - 1) - 2))
+    assert fallback_reason(default, default + "\n" + extra) is None
+    assert fallback_reason(default, default + "\n" + extra + " word word word word") is not None
+
+
+def test_an_empty_default_takes_any_wider_text() -> None:
+    reason = fallback_reason("", seed_paragraphs()[0])
+    assert reason is not None and "no main content" in reason
+    assert fallback_reason("", "") is None
+
+
+def test_the_second_look_is_only_for_small_extractions() -> None:
+    text = " ".join(["word"] * 100)
+    assert worth_a_second_look(text, 1000)
+    assert not worth_a_second_look(text, 150)
+
+
+def dev_pages(*ids: str) -> dict[str, dict]:
+    with gzip.open(WCXB, "rb") as handle:
+        return {r["id"]: r for r in map(orjson.loads, handle) if r["id"] in ids}
+
+
+@needs_dev
+def test_dev_pages_gain_what_the_default_missed_and_keep_its_good_choices() -> None:
+    """wcxb-dev:4267 (a legal guide: the default keeps only its last section) takes the recall text, which holds
+    all of it; wcxb-dev:0030 (recall mode picks a small wrong block there) keeps the default text."""
+    pages = dev_pages("wcxb-dev:4267", "wcxb-dev:0030")
+    guide = pages["wcxb-dev:4267"]
+    default = trafilatura.extract(guide["html"]) or ""
+    doc = extract(Document("guide", guide["html"], is_html=True))
+    assert isinstance(doc, Document)
+    assert "favor_recall" in doc.metadata[EXTRACTION]
+    assert not words(default) - words(doc.text)               # every default word is still there
+    assert "Protection of personal assets" in doc.text and "Protection of personal assets" not in default
+    gt = words(guide["text"])
+    assert sum((words(doc.text) & gt).values()) > 2 * sum((words(default) & gt).values())
+    off = extract(Document("guide", guide["html"], is_html=True), ExtractConfig(recall_fallback=False))
+    assert isinstance(off, Document) and off.text == default and EXTRACTION not in off.metadata
+
+    other = pages["wcxb-dev:0030"]
+    kept = extract(Document("other", other["html"], is_html=True))
+    assert isinstance(kept, Document)
+    assert kept.text == trafilatura.extract(other["html"]) and EXTRACTION not in kept.metadata
+
+
+@needs_dev
+@pytest.mark.slow
+def test_on_dev_pages_the_text_is_trafilaturas_or_a_superset_of_it() -> None:
+    """Every 25th dev page: without the metadata note the text is exactly `trafilatura.extract`'s; with it, the
+    text holds every word of that."""
+    seen = {"default": 0, "recall": 0}
+    with gzip.open(WCXB, "rb") as handle:
+        for number, row in enumerate(handle):
+            if number % 25:
+                continue
+            page = orjson.loads(row)
+            default = trafilatura.extract(page["html"]) or ""
+            doc = extract(Document(page["id"], page["html"], is_html=True))
+            assert isinstance(doc, Document)
+            if EXTRACTION in doc.metadata:
+                seen["recall"] += 1
+                assert not words(default) - words(doc.text), page["id"]
+                assert sum(words(doc.text).values()) >= GROWTH * sum(words(default).values())
+            else:
+                seen["default"] += 1
+                assert doc.text == default, page["id"]
+    assert seen["recall"] and seen["default"]
