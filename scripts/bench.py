@@ -302,8 +302,9 @@ def section_html(ctx: Context) -> dict[str, Any]:
             f"({dev['ours_ms_per_page']:.2f} vs {dev['bare_ms_per_page']:.2f} ms/page; passes "
             f"{dev['ours_percent_slower_range'][0]:+.1f} % to {dev['ours_percent_slower_range'][1]:+.1f} %) on "
             f"{dev['pages']} real dev pages (every k-th of each source: {dev['every']}), median of {dev['passes']} "
-            f"passes, each page timed bare/ours back to back; text identical on {dev['identical_text']}/"
-            f"{dev['pages']}")
+            f"passes, each page timed bare/ours/ours without the recall fallback back to back; text identical on "
+            f"{dev['identical_text']}/{dev['pages']}, recall-mode text taken on {dev['recall_fallback_pages']}; "
+            f"without the recall fallback {dev['no_fallback_percent_slower']:+.1f} %")
     return out
 
 
@@ -347,25 +348,32 @@ def _html_dev(ctx: Context, config: Any) -> dict[str, Any] | None:
     if not pages:
         return None
     docs = [Document(name, html, source=name, is_html=True) for name, html in pages]
-    calls: list[tuple[Callable[[], Any], Callable[[], Any]]] = [
-        (functools.partial(trafilatura.extract, html), functools.partial(extract, doc, config))
+    plain = dataclasses.replace(config, recall_fallback=False) if hasattr(config, "recall_fallback") else config
+    calls: list[dict[str, Callable[[], Any]]] = [
+        {"bare": functools.partial(trafilatura.extract, html), "ours": functools.partial(extract, doc, config),
+         "plain": functools.partial(extract, doc, plain)}
         for doc, (_, html) in zip(docs, pages, strict=True)]
-    identical = sum(getattr(ours(), "text", None) == (bare() or "") for bare, ours in calls)  # also the warm-up
-    passes = max(3, math.ceil(ctx.args.html_seconds / max(sum(_cpu_time(bare)[0] for bare, _ in calls), 1e-3)))
-    sums: list[tuple[float, float]] = []
+    results = [(call["bare"]() or "", call["ours"]()) for call in calls]   # also the warm-up
+    identical = sum(getattr(ours, "text", None) == bare for bare, ours in results)
+    widened = sum("extraction" in getattr(ours, "metadata", {}) for _, ours in results)
+    passes = max(3, math.ceil(ctx.args.html_seconds / max(sum(_cpu_time(c["bare"])[0] for c in calls), 1e-3)))
+    sums: list[dict[str, float]] = []
     for number in range(passes):
-        totals = {"bare": 0.0, "ours": 0.0}
-        for index, (bare, ours) in enumerate(calls):
-            pair = (("bare", bare), ("ours", ours))
-            for side, fn in pair if (index + number) % 2 == 0 else pair[::-1]:
+        totals = {"bare": 0.0, "ours": 0.0, "plain": 0.0}
+        for index, call in enumerate(calls):
+            sides = list(call.items())
+            for side, fn in sides if (index + number) % 2 == 0 else sides[::-1]:
                 totals[side] += _cpu_time(fn)[0]
-        sums.append((totals["bare"], totals["ours"]))
-    ratios = [ours / bare for bare, ours in sums]
-    return {"pages": len(pages), "every": every, "passes": passes, "identical_text": identical,
-            "bare_ms_per_page": round(1000 * statistics.median(bare for bare, _ in sums) / len(pages), 3),
-            "ours_ms_per_page": round(1000 * statistics.median(ours for _, ours in sums) / len(pages), 3),
-            "ours_percent_slower": round(100 * (statistics.median(ratios) - 1), 1),
-            "ours_percent_slower_range": [round(100 * (min(ratios) - 1), 1), round(100 * (max(ratios) - 1), 1)]}
+        sums.append(totals)
+    out: dict[str, Any] = {"pages": len(pages), "every": every, "passes": passes, "identical_text": identical,
+                           "recall_fallback_pages": widened}
+    for side in ("bare", "ours", "plain"):
+        out[f"{side}_ms_per_page"] = round(1000 * statistics.median(t[side] for t in sums) / len(pages), 3)
+    for side, key in (("ours", "ours"), ("plain", "no_fallback")):
+        ratios = [t[side] / t["bare"] for t in sums]
+        out[f"{key}_percent_slower"] = round(100 * (statistics.median(ratios) - 1), 1)
+        out[f"{key}_percent_slower_range"] = [round(100 * (min(ratios) - 1), 1), round(100 * (max(ratios) - 1), 1)]
+    return out
 
 
 _SUMMARY = re.compile(r"(\d+) documents in, (\d+) out, (\d+) rejected; (\d+) paragraphs, (\d+) noise removed"
