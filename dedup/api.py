@@ -33,7 +33,8 @@ from dedup.io.write import (
 from dedup.near.plan import ClusterRecord
 from dedup.noise.classify import ClassifyConfig
 from dedup.noise.extract import ExtractConfig
-from dedup.records import CleanedDocument, Document, Reject
+from dedup.noise.recall_fallback import EXTRACTION
+from dedup.records import EMPTY, CleanedDocument, Document, Reject
 from dedup.run.local import CleanRun, as_documents, clean_sources
 from dedup.run.options import CleanOptions
 from dedup.run.summary import Summary
@@ -181,6 +182,9 @@ def explain_lines(sources: Sequence[str], options: CleanOptions,
 
     for item in explain(sources=sources, options=options, on_reject=on_reject):
         yield click.style(f"== {item.doc.id}", bold=True)
+        for key in (EXTRACTION, EMPTY):   # where the text came from, when it is not trafilatura's default text
+            if item.doc.metadata.get(key):
+                yield f"     {key}: {item.doc.metadata[key]}"
         for paragraph, verdict, kept in zip(item.paragraphs, item.verdicts, item.kept, strict=True):
             if verdict.is_noise:
                 head = click.style(f"NOISE  {verdict.category:<18}", fg="red")

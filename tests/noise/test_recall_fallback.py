@@ -116,3 +116,25 @@ def test_on_dev_pages_the_text_is_trafilaturas_or_a_superset_of_it() -> None:
                 seen["default"] += 1
                 assert doc.text == default, page["id"]
     assert seen["recall"] and seen["default"]
+
+
+@needs_dev
+def test_the_cli_says_where_the_text_came_from_and_can_turn_the_fallback_off(tmp_path, runner) -> None:
+    """`dedup clean` writes the reason to metadata.dedup.extraction, `dedup explain` prints it, and
+    `--no-recall-fallback` gives the default text back."""
+    from dedup.cli import main
+
+    page = tmp_path / "guide.html"
+    page.write_text(dev_pages("wcxb-dev:4267")["wcxb-dev:4267"]["html"], encoding="utf-8")
+    default = trafilatura.extract(page.read_text(encoding="utf-8")) or ""
+    records = {}
+    for flag in ("--recall-fallback", "--no-recall-fallback"):
+        result = runner.invoke(main, ["clean", str(page), "--format", "jsonl", "--no-dedup", "-q", flag])
+        assert result.exit_code == 0, result.output
+        records[flag] = orjson.loads(result.stdout.splitlines()[0])
+    assert "favor_recall" in records["--recall-fallback"]["metadata"]["dedup"]["extraction"]
+    assert "extraction" not in records["--no-recall-fallback"]["metadata"]["dedup"]
+    assert len(records["--recall-fallback"]["text"]) > 2 * len(records["--no-recall-fallback"]["text"])
+    assert set(re.findall(r"\w+", records["--no-recall-fallback"]["text"])) <= set(re.findall(r"\w+", default))
+    explained = runner.invoke(main, ["explain", str(page)])
+    assert explained.exit_code == 0 and "extraction: trafilatura favor_recall" in explained.stdout

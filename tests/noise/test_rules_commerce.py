@@ -28,6 +28,9 @@ from dedup.noise.rules import RuleSet
     (">>> Jetzt die aktuelle Ausgabe bestellen! <<<", "promo"),
     # shop furniture
     ("Out of stock", "shop"),
+    ("Filter & Sort", "shop"),
+    ("Continue Shopping", "shop"),
+    ("Your cart is empty.", "shop"),
     ("OUT OF STOCK", "shop"),
     ("Verified buyer", "shop"),
     ("Write a Review", "shop"),
@@ -92,6 +95,7 @@ def test_commerce_rules_are_packaged(text: str) -> None:
     "Want to see how it works? Request a demo!",
     "Learn More",
     "Temporarily Out of Stock",
+    "Continue shopping for gifts at the market on Sunday, when stalls reopen at nine.",
     "Sold out",
     "Customer reviews",
     "100k+ 5 Star Reviews",
