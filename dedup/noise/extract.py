@@ -51,7 +51,13 @@ from dedup.noise.html_tree import load_html, parser_limit
 from dedup.noise.page_date import find_date_pruning
 from dedup.noise.page_kind import PAGE_KIND, page_kind
 from dedup.noise.page_meta import METADATA_FIELDS, page_metadata
-from dedup.noise.recall_fallback import EXTRACTION, body_words, fallback_reason, worth_a_second_look
+from dedup.noise.recall_fallback import (
+    EXTRACTION,
+    body_words,
+    fallback_reason,
+    one_line_per_paragraph,
+    worth_a_second_look,
+)
 from dedup.noise.segment import segment
 from dedup.records import EMPTY, Document, Reject
 
@@ -165,6 +171,7 @@ def _second_look(tree: Any, options: Extractor, text: str,
     reason = fallback_reason(text, wider)
     if reason is None:
         return text, comments_at, {}
+    wider, wider_comments_at = one_line_per_paragraph(wider, wider_comments_at)
     return wider, wider_comments_at, {EXTRACTION: reason}
 
 

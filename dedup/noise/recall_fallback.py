@@ -20,7 +20,8 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 
-__all__ = ["EXTRACTION", "GROWTH", "SHARE", "body_words", "fallback_reason", "worth_a_second_look"]
+__all__ = ["EXTRACTION", "GROWTH", "SHARE", "body_words", "fallback_reason", "one_line_per_paragraph",
+           "worth_a_second_look"]
 
 SHARE = 0.4    # try recall mode only when the default text has fewer words than this share of the body's
 GROWTH = 1.2   # take the recall text only when it has at least this many times the default text's words
@@ -52,3 +53,23 @@ def fallback_reason(default: str, wider: str) -> str | None:
         return f"trafilatura favor_recall: {wider_size} words where the default extraction found no main content"
     return (f"trafilatura favor_recall: holds all {size} words of the default extraction and "
             f"{wider_size / size:.1f}x as many")
+
+
+def one_line_per_paragraph(text: str, comments_at: int | None) -> tuple[str, int | None]:
+    """The recall text laid out as the default text is: no blank or whitespace-only lines, and `comments_at`
+    (where trafilatura's comment block starts) moved along. Recall mode keeps the whitespace of loose text nodes,
+    and one blank line makes `segment` read the whole page as blank-line separated blocks: a block of menu lines
+    and a forum post would be one paragraph, which the classifier can only keep or drop whole.
+
+    >>> one_line_per_paragraph("Story.\\n   \\n\\nMore story.\\nA comment.", 24)
+    ('Story.\\nMore story.\\nA comment.', 19)
+    """
+    def lines(part: str) -> str:
+        return "\n".join(line for line in part.split("\n") if line.strip())
+
+    if comments_at is None:
+        return lines(text), None
+    head, tail = lines(text[:comments_at]), lines(text[comments_at:])
+    if not head or not tail:
+        return head or tail, None
+    return f"{head}\n{tail}", len(head) + 1

@@ -12,7 +12,13 @@ import pytest
 import trafilatura
 
 from dedup.noise.extract import ExtractConfig, extract
-from dedup.noise.recall_fallback import EXTRACTION, GROWTH, fallback_reason, worth_a_second_look
+from dedup.noise.recall_fallback import (
+    EXTRACTION,
+    GROWTH,
+    fallback_reason,
+    one_line_per_paragraph,
+    worth_a_second_look,
+)
 from dedup.records import Document
 from tests.conftest import DEV_DIR, SEEDS_DIR
 
@@ -60,6 +66,15 @@ def test_an_empty_default_takes_any_wider_text() -> None:
     assert fallback_reason("", "") is None
 
 
+def test_the_recall_text_keeps_one_paragraph_per_line_and_its_comment_offset() -> None:
+    story = seed_paragraphs()
+    main, comments = f"{story[0]}\n  \n\n{story[1]}\n", f"\n{story[2]}\n \n{story[3]}"
+    text, at = one_line_per_paragraph(main + comments, len(main))
+    assert text.split("\n") == story[:4]
+    assert at is not None and text[at:] == f"{story[2]}\n{story[3]}"
+    assert one_line_per_paragraph(main, None) == (f"{story[0]}\n{story[1]}", None)
+
+
 def test_the_second_look_is_only_for_small_extractions() -> None:
     text = " ".join(["word"] * 100)
     assert worth_a_second_look(text, 1000)
@@ -83,6 +98,7 @@ def test_dev_pages_gain_what_the_default_missed_and_keep_its_good_choices() -> N
     assert "favor_recall" in doc.metadata[EXTRACTION]
     assert not words(default) - words(doc.text)               # every default word is still there
     assert "Protection of personal assets" in doc.text and "Protection of personal assets" not in default
+    assert all(line.strip() for line in doc.text.split("\n"))   # one paragraph per line, as the default text
     gt = words(guide["text"])
     assert sum((words(doc.text) & gt).values()) > 2 * sum((words(default) & gt).values())
     off = extract(Document("guide", guide["html"], is_html=True), ExtractConfig(recall_fallback=False))
@@ -112,6 +128,7 @@ def test_on_dev_pages_the_text_is_trafilaturas_or_a_superset_of_it() -> None:
                 seen["recall"] += 1
                 assert not words(default) - words(doc.text), page["id"]
                 assert sum(words(doc.text).values()) >= GROWTH * sum(words(default).values())
+                assert all(line.strip() for line in doc.text.split("\n")), page["id"]
             else:
                 seen["default"] += 1
                 assert doc.text == default, page["id"]
