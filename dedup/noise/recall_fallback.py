@@ -30,7 +30,7 @@ _WORD = re.compile(r"\w+")
 
 
 def body_words(nodes: Sequence[str]) -> int:
-    """Whitespace-separated words in the page body's text nodes (`dedup.noise.extract.body_text`)."""
+    """Whitespace-separated words in the page body's text nodes (`dedup.noise.block_walk.body_text`)."""
     return sum(len(node.split()) for node in nodes)
 
 

@@ -254,7 +254,7 @@ def test_text_nodes_are_those_of_the_abbreviated_xpath() -> None:
     from lxml import etree
     from trafilatura.utils import load_html
 
-    from dedup.noise import extract as module
+    from dedup.noise import block_walk as module
 
     abbreviated = etree.XPath("//body//text()[normalize-space()][not(parent::script or parent::style "
                               "or parent::noscript or parent::template or parent::title)]")

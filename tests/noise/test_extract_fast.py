@@ -14,6 +14,7 @@ from trafilatura.metadata import JSON_MINIFY, examine_meta, extract_meta_json
 from trafilatura.settings import Document as TrafilaturaDocument
 from trafilatura.utils import load_html, normalize_unicode
 
+from dedup.noise import block_walk as walk
 from dedup.noise import extract as module
 from dedup.noise import page_meta
 from dedup.noise.segment import segment
@@ -43,22 +44,22 @@ def general_tag_boundaries(nodes: list[Any]) -> list[str]:
     left: str | None = None
     for node in nodes:
         if "\xa0" in node or "\u2007" in node or "\u202f" in node:
-            found.update(f"{a}|{b}" for a, b in module._NO_BREAK.findall(node) if (a + b).islower())
+            found.update(f"{a}|{b}" for a, b in walk._NO_BREAK.findall(node) if (a + b).islower())
         stripped = node.strip()
         if not stripped:
             continue
         if left is not None and stripped[0].isalnum():
-            head = module._HEAD_LETTERS.match(stripped)
+            head = walk._HEAD_LETTERS.match(stripped)
             if head is not None and (left + head.group(0)).islower():
                 found.add(f"{left}|{head.group(0)}")
-        tail = module._TAIL_LETTERS.search(stripped[-module.GLUE_RUN:]) if stripped[-1].isalnum() else None
+        tail = walk._TAIL_LETTERS.search(stripped[-walk.GLUE_RUN:]) if stripped[-1].isalnum() else None
         left = tail.group(0) if tail is not None else None
     return sorted(normalize_unicode(pair) if not pair.isascii() else pair for pair in found)
 
 
 def general_stream(nodes: list[Any]) -> tuple[str, list[int]]:
     """The whitespace-free page text with zero-width characters removed by the regex on every page."""
-    parts = "".join(module._ZERO_WIDTH.sub("", normalize_unicode("\x00".join(nodes))).split()).split("\x00")
+    parts = "".join(walk._ZERO_WIDTH.sub("", normalize_unicode("\x00".join(nodes))).split()).split("\x00")
     return "".join(parts), [len(part) for part in parts]
 
 
@@ -66,9 +67,9 @@ def general_keys(text: str) -> list[str]:
     """Paragraph by paragraph: marker and table cells cut off, NFC, zero-width characters and whitespace out."""
     keys = []
     for line in [paragraph.text for paragraph in segment(text, "")]:
-        line = line.removeprefix(module._LIST_MARKER)
+        line = line.removeprefix(walk._LIST_MARKER)
         line = line.split(" | ")[0] if " | " in line else line
-        keys.append("".join(module._ZERO_WIDTH.sub("", normalize_unicode(line)).split()))
+        keys.append("".join(walk._ZERO_WIDTH.sub("", normalize_unicode(line)).split()))
     return keys
 
 
@@ -81,18 +82,18 @@ def general_owners(tree: Any) -> list[Any]:
 
 def check_page(tree: Any) -> int:
     """Assert every fast form against its general form on one page; the number of glue pairs seen."""
-    nodes, owners = module.body_text(tree)
+    nodes, owners = walk.body_text(tree)
     assert owners == general_owners(tree)
-    glue = module.tag_boundaries(nodes)
+    glue = walk.tag_boundaries(nodes)
     assert glue == general_tag_boundaries(nodes)
-    stream = module._stream(nodes, owners)
+    stream = walk._stream(nodes, owners)
     assert (stream.text, stream.sizes) == general_stream(nodes)
     for node in nodes:
-        assert module._has_zero_width(node) == bool(module._ZERO_WIDTH.search(node))
+        assert walk._has_zero_width(node) == bool(walk._ZERO_WIDTH.search(node))
     found = bare_extraction(tree, options=module.ExtractConfig().extractor())
     text = module._text(found, module.ExtractConfig().extractor())[0] if found is not None else ""
-    assert module._paragraphs(text) == [paragraph.text for paragraph in segment(text, "")]
-    assert module._keys(text) == general_keys(text)
+    assert walk._paragraphs(text) == [paragraph.text for paragraph in segment(text, "")]
+    assert walk._keys(text) == general_keys(text)
     for element in page_meta._JSON_LD(tree):
         if element.text:
             assert page_meta._minify(element.text) == JSON_MINIFY.sub(r"\1", element.text)
@@ -118,8 +119,8 @@ def test_fast_forms_on_dev_pages(dev_trees: list[Any]) -> None:
                                   "\nLeading newline", "Trailing newline\n", "",
                                   "- Listed | cell\nA\x00B line | x\n-  x"])
 def test_paragraphs_are_segments(text: str) -> None:
-    assert module._paragraphs(text) == [paragraph.text for paragraph in segment(text, "")]
-    assert module._keys(text) == general_keys(text)
+    assert walk._paragraphs(text) == [paragraph.text for paragraph in segment(text, "")]
+    assert walk._keys(text) == general_keys(text)
 
 
 SPACES = "".join(chr(code) for code in range(0x110000) if chr(code).isspace())
@@ -128,7 +129,7 @@ SPACES = "".join(chr(code) for code in range(0x110000) if chr(code).isspace())
 @pytest.mark.parametrize("text", ["plain ascii\twords\n", f"every{SPACES}space", SPACES, "Straße\xa0und\u3000Weg",
                                   "zażółć\u2028gęślą \U0001f600 jaźń\x00next", "lone \ud800 surrogate", ""])
 def test_no_space_is_split_and_join(text: str) -> None:
-    assert module._no_space(text) == "".join(text.split())
+    assert walk._no_space(text) == "".join(text.split())
 
 
 @pytest.mark.parametrize("text", ['{"@type": "NewsArticle", "headline": "Two  words", "a" : [1, 2]}',
