@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
 from dedup.errors import InputError
+from dedup.noise.recall_fallback import EXTRACTION
 from dedup.records import CleanedDocument, Reject, is_empty
 
 if TYPE_CHECKING:
@@ -55,6 +56,7 @@ class Summary:
     repairs: int = 0
     empty: int = 0            # documents without main content (in the output empty, or dropped: `dropped_empty`)
     dropped_empty: int = 0
+    recall_text: int = 0      # HTML pages whose text is trafilatura's recall mode's (`dedup.noise.recall_fallback`)
     rules: dict[str, int] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict, compare=False)   # wall time per pass
 
@@ -69,6 +71,7 @@ class Summary:
             _bump(self.noise, removal.category)
             _bump(self.rules, rule_of(removal.reason))
         self.duplicates += len(doc.duplicates)
+        self.recall_text += EXTRACTION in doc.metadata
         if is_empty(doc):
             self.empty += 1
             if drop_empty:
@@ -102,7 +105,8 @@ class Summary:
                 f"{self.paragraphs} paragraphs, {noise} noise removed" + (f" ({by_cat})" if by_cat else "")
                 + f", {self.duplicates} duplicates dropped in {self.clusters} clusters, {self.repairs} words repaired"
                 + (f", {self.empty} without main content" + (" (dropped)" if self.dropped_empty else "")
-                   if self.empty else ""))
+                   if self.empty else "")
+                + (f", {self.recall_text} with trafilatura's recall-mode text" if self.recall_text else ""))
 
 
 @dataclass(slots=True)
@@ -127,7 +131,7 @@ STAGE_COUNTS = {
     "prepare": ("documents_in", "rejected"),
     "classify": ("paragraphs", "repairs"),
     "plan": ("clusters",),
-    "assemble": ("documents_out", "duplicates", "empty", "dropped_empty"),
+    "assemble": ("documents_out", "duplicates", "empty", "dropped_empty", "recall_text"),
 }
 
 

@@ -146,9 +146,10 @@ def test_the_cli_says_where_the_text_came_from_and_can_turn_the_fallback_off(tmp
     default = trafilatura.extract(page.read_text(encoding="utf-8")) or ""
     records = {}
     for flag in ("--recall-fallback", "--no-recall-fallback"):
-        result = runner.invoke(main, ["clean", str(page), "--format", "jsonl", "--no-dedup", "-q", flag])
+        result = runner.invoke(main, ["clean", str(page), "--format", "jsonl", "--no-dedup", "--no-progress", flag])
         assert result.exit_code == 0, result.output
         records[flag] = orjson.loads(result.stdout.splitlines()[0])
+        assert ("1 with trafilatura's recall-mode text" in result.stderr) == (flag == "--recall-fallback")
     assert "favor_recall" in records["--recall-fallback"]["metadata"]["dedup"]["extraction"]
     assert "extraction" not in records["--no-recall-fallback"]["metadata"]["dedup"]
     assert len(records["--recall-fallback"]["text"]) > 2 * len(records["--no-recall-fallback"]["text"])
