@@ -70,10 +70,15 @@ def _read_dev(source: str) -> Iterator[dict[str, Any]]:
             yield orjson.loads(line)
 
 
+RECALL_FALLBACK = True   # `dedup clean --no-recall-fallback` when False (set before `load`; cached separately)
+
+
 def _extract_config() -> Any:
+    import dataclasses
+
     from dedup.run.local import CleanOptions
 
-    return CleanOptions().extract
+    return dataclasses.replace(CleanOptions().extract, recall_fallback=RECALL_FALLBACK)
 
 
 def _extract_one(record: dict[str, Any]) -> dict[str, Any]:

@@ -297,9 +297,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, default=None, help="write the figures as JSON here")
     parser.add_argument("--reader-comments", choices=("keep", "drop"), default="keep",
                         help="as `dedup clean --reader-comments` (drop: the comment block under articles goes)")
+    parser.add_argument("--no-recall-fallback", action="store_true",
+                        help="as `dedup clean --no-recall-fallback`: trafilatura's default text on every page")
     args = parser.parse_args(argv)
     global READER_COMMENTS
     READER_COMMENTS = args.reader_comments
+    dp.RECALL_FALLBACK = not args.no_recall_fallback
     _pages, result = run(args.source or dp.SOURCES, args.limit, args.workers, not args.no_batch,
                         args.split or ("tune", "test"))
     print(markdown(result, args.min_removals))

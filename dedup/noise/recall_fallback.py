@@ -7,8 +7,10 @@ trafilatura's `favor_recall` finds them, but on other pages it picks a wrong, sm
 either. Taking the recall text only when it is a superset of the default text by words (nothing the default kept
 is lost) and at least `GROWTH` times as long keeps the default's good choices and adds what it missed.
 
-Chosen on the tune folds of `scripts/evaluate.py` (domain-grouped): wcxb-dev test folds F1 +0.48 pt and recall
-+0.97 pt over the default text alone, every word of the default text kept (README, Development). The second look
+SHARE and GROWTH were chosen on the dev tune folds (`scripts/tune_recall_fallback.py`: before noise removal, +0.76
+pt F1 and +1.34 pt recall on the tune folds' pages, a second look on 28 % of the pages); with the whole pipeline
+(`scripts/evaluate.py`, `--no-recall-fallback` for the comparison) the wcxb-dev test folds gain +0.48 pt F1 and
++0.97 pt recall over the default text alone, every word of the default text kept (README, Development). The second look
 is costly (recall mode runs without trafilatura's own fallback comparison, and is tried only where the default text
 holds under `SHARE` of the body's words): `scripts/bench.py --sections html` on 80 dev pages, the HTML path is +40 %
 CPU over bare `trafilatura.extract` with it and +11 % without (`--no-recall-fallback`).
@@ -34,20 +36,20 @@ def body_words(nodes: Sequence[str]) -> int:
     return sum(len(node.split()) for node in nodes)
 
 
-def worth_a_second_look(text: str, words_in_body: int) -> bool:
+def worth_a_second_look(text: str, words_in_body: int, share: float = SHARE) -> bool:
     """Whether the default text is small next to the page (most body words left out) and so may have missed part
     of the main content."""
-    return len(text.split()) < SHARE * words_in_body
+    return len(text.split()) < share * words_in_body
 
 
-def fallback_reason(default: str, wider: str) -> str | None:
+def fallback_reason(default: str, wider: str, growth: float = GROWTH) -> str | None:
     """Why the recall text replaces the default text, or None to keep the default: it must hold every word of
-    the default text (counted with repeats, case-folded) and at least GROWTH times as many words."""
+    the default text (counted with repeats, case-folded) and at least `growth` times as many words."""
     if not wider:
         return None
     held, more = Counter(_WORD.findall(default.lower())), Counter(_WORD.findall(wider.lower()))
     size, wider_size = sum(held.values()), sum(more.values())
-    if wider_size < GROWTH * max(1, size) or held - more:
+    if wider_size < growth * max(1, size) or held - more:
         return None
     if not size:
         return f"trafilatura favor_recall: {wider_size} words where the default extraction found no main content"
