@@ -10,6 +10,8 @@ from collections import Counter
 import orjson
 import pytest
 import trafilatura
+from hypothesis import given
+from hypothesis import strategies as st
 
 from dedup.noise.extract import ExtractConfig, extract
 from dedup.noise.recall_fallback import (
@@ -156,3 +158,20 @@ def test_the_cli_says_where_the_text_came_from_and_can_turn_the_fallback_off(tmp
     assert set(re.findall(r"\w+", records["--no-recall-fallback"]["text"])) <= set(re.findall(r"\w+", default))
     explained = runner.invoke(main, ["explain", str(page)])
     assert explained.exit_code == 0 and "extraction: trafilatura favor_recall" in explained.stdout
+
+
+@given(st.lists(st.sampled_from(["Story line.", "", "   ", "\t", "- an item", "A comment."]), max_size=12),
+       st.integers(min_value=0, max_value=12))
+def test_the_layout_keeps_every_line_in_order_and_the_comment_block(lines: list[str], cut: int) -> None:
+    """Dropping blank lines never drops or reorders text, and the comment offset still points at the first line
+    of the comment block."""
+    main, comments = lines[:cut], lines[cut:]
+    text = "\n".join(main) + "\n" + "\n".join(comments)
+    at = len("\n".join(main)) + 1
+    laid, new_at = one_line_per_paragraph(text, at)
+    assert (laid.split("\n") if laid else []) == [ln for ln in lines if ln.strip()]
+    kept_comments = [ln for ln in comments if ln.strip()]
+    if new_at is not None:
+        assert laid[new_at:].split("\n") == kept_comments
+    else:
+        assert not kept_comments or not any(ln.strip() for ln in main)
