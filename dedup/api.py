@@ -33,8 +33,7 @@ from dedup.io.write import (
 from dedup.near.plan import ClusterRecord
 from dedup.noise.classify import ClassifyConfig
 from dedup.noise.extract import ExtractConfig
-from dedup.noise.recall_fallback import EXTRACTION
-from dedup.records import EMPTY, CleanedDocument, Document, Reject
+from dedup.records import EMPTY, EXTRACTION, CleanedDocument, Document, Reject
 from dedup.run.local import CleanRun, as_documents, clean_sources
 from dedup.run.options import CleanOptions
 from dedup.run.summary import Summary

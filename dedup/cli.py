@@ -116,7 +116,7 @@ def input_options(fn: F) -> F:
                      help="HTML input: use each paragraph's page block (nav, aside, share bar…) and link density "
                           "as noise evidence; off is ~12% faster."),
         click.option("--recall-fallback/--no-recall-fallback", default=True, show_default=True,
-                     help="HTML input: where trafilatura's text holds under half of the page's words, also run "
+                     help="HTML input: where trafilatura's text holds under 40% of the page's words, also run "
                           "its recall mode and take that text when it holds every word of the default text and "
                           "1.2x more (metadata.dedup.extraction says so); off is the bare default extraction."),
         click.option("--repair/--no-repair", default=True, show_default=True,

@@ -262,6 +262,7 @@ def field_value(record: dict[str, Any], name: str) -> str | None:
 
 
 EMPTY = "empty_reason"   # metadata key of a page without main content: the reason it is empty
+EXTRACTION = "extraction"   # metadata key of a page whose text is trafilatura's recall mode's: why
 
 
 def is_empty(doc: Document | CleanedDocument) -> bool:

@@ -22,12 +22,13 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 
+from dedup.records import EXTRACTION
+
 __all__ = ["EXTRACTION", "GROWTH", "SHARE", "body_words", "fallback_reason", "one_line_per_paragraph",
            "worth_a_second_look"]
 
 SHARE = 0.4    # try recall mode only when the default text has fewer words than this share of the body's
 GROWTH = 1.2   # take the recall text only when it has at least this many times the default text's words
-EXTRACTION = "extraction"   # metadata: why the text is trafilatura's recall-mode text (absent: the default text)
 _WORD = re.compile(r"\w+")
 
 

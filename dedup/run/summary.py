@@ -21,8 +21,7 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
 from dedup.errors import InputError
-from dedup.noise.recall_fallback import EXTRACTION
-from dedup.records import CleanedDocument, Reject, is_empty
+from dedup.records import EXTRACTION, CleanedDocument, Reject, is_empty
 
 if TYPE_CHECKING:
     from dedup.run.passes import Classified
