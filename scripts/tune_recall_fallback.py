@@ -44,15 +44,19 @@ def _records(split: str) -> Iterator[dict[str, Any]]:
 def _measure(record: dict[str, Any]) -> dict[str, Any]:
     """Both texts of one page and what the scoring needs."""
     import trafilatura
+    from trafilatura.core import bare_extraction
 
     from dedup.noise.block_walk import body_text
+    from dedup.noise.extract import ExtractConfig, _text
     from dedup.noise.html_tree import load_html
     from dedup.noise.recall_fallback import body_words
 
     html = record["html"]
     default = trafilatura.extract(html) or ""
-    recall = trafilatura.extract(html, favor_recall=True, fast=True) or ""
     tree = load_html(html)
+    options = ExtractConfig().fallback_extractor()   # the second look's own options, whatever they become
+    found = bare_extraction(tree, options=options) if tree is not None and options is not None else None
+    recall = _text(found, options)[0] if found is not None and options is not None else ""
     truth = record.get("text")
 
     def score(text: str) -> dict[str, Any]:
