@@ -335,8 +335,9 @@ def _dev_pages(per_source: int) -> tuple[list[tuple[str, str]], dict[str, int]]:
 def _html_dev(ctx: Context, config: Any) -> dict[str, Any] | None:
     """Bare `trafilatura.extract` vs our HTML path on real dev pages, when the dev data is beside the project.
 
-    The pages are ~10x the fixtures' size, so the pairing is per page: bare and ours back to back (order
-    alternating), summed over the sample into one ratio per pass; the figure is the median pass."""
+    The pages are ~10x the fixtures' size, so the pairing is per page: bare, ours and ours without the recall
+    fallback back to back (order alternating), summed over the sample into one ratio per pass; the figure is the
+    median pass."""
     import functools
 
     import trafilatura
