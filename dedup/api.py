@@ -33,7 +33,7 @@ from dedup.io.write import (
 from dedup.near.plan import ClusterRecord
 from dedup.noise.classify import ClassifyConfig
 from dedup.noise.extract import ExtractConfig
-from dedup.records import EMPTY, EXTRACTION, CleanedDocument, Document, Reject
+from dedup.records import EMPTY, EXTRACTION, SPLIT_LINES, CleanedDocument, Document, Reject
 from dedup.run.local import CleanRun, as_documents, clean_sources
 from dedup.run.options import CleanOptions
 from dedup.run.summary import Summary
@@ -181,7 +181,7 @@ def explain_lines(sources: Sequence[str], options: CleanOptions,
 
     for item in explain(sources=sources, options=options, on_reject=on_reject):
         yield click.style(f"== {item.doc.id}", bold=True)
-        for key in (EXTRACTION, EMPTY):   # where the text came from, when it is not trafilatura's default text
+        for key in (EXTRACTION, SPLIT_LINES, EMPTY):   # where the text and its lines differ from trafilatura's
             if item.doc.metadata.get(key):
                 yield f"     {key}: {item.doc.metadata[key]}"
         for paragraph, verdict, kept in zip(item.paragraphs, item.verdicts, item.kept, strict=True):

@@ -263,6 +263,7 @@ def field_value(record: dict[str, Any], name: str) -> str | None:
 
 EMPTY = "empty_reason"   # metadata key of a page without main content: the reason it is empty
 EXTRACTION = "extraction"   # metadata key of a page whose text is trafilatura's recall mode's: why
+SPLIT_LINES = "split_lines"   # metadata key: line breaks added where a long line ran across the page's blocks
 
 
 def is_empty(doc: Document | CleanedDocument) -> bool:

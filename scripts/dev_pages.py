@@ -32,8 +32,8 @@ SOURCES = ("trafilatura-eval", "wcxb-dev")
 CACHE = Path(tempfile.gettempdir()) / "dedup-dev-cache"
 FOLDS = 5
 # in dedup/noise
-EXTRACT_MODULES = ("extract.py", "block_walk.py", "html_tree.py", "page_meta.py", "page_date.py", "page_kind.py",
-                   "recall_fallback.py")
+EXTRACT_MODULES = ("extract.py", "block_walk.py", "flat_lines.py", "html_tree.py", "page_meta.py", "page_date.py",
+                   "page_kind.py", "recall_fallback.py")
 TEST_FOLDS = frozenset({3, 4})   # never looked at while tuning rules; the shipped model is trained on 0-2 only
 _TOKEN = re.compile(r"\w+")
 

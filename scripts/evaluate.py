@@ -65,6 +65,7 @@ def rule_key(category: str, reason: str) -> str:
              ("call to action next to noise", "cta next to noise"), ("linked call to action", "linked cta"),
              ("above the title", "above the title"), ("linked line", "list under related heading"),
              ("dateline prefix", "dateline prefix"), ("title suffix", "title suffix"), ("duplicate", "duplicate"),
+             ("site menu", "site menu in <header>"),
              ("in the page's comment block", "comment block"), ("the lines from the page's comment", "comment block"))
     return category + ": " + next((name for start, name in kinds if reason.startswith(start)), reason[:30])
 

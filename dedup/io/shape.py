@@ -13,7 +13,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from dedup.records import EMPTY, EXTRACTION, CleanedDocument, Document, DuplicateRef, Removal, field_value
+from dedup.records import (
+    EMPTY,
+    EXTRACTION,
+    SPLIT_LINES,
+    CleanedDocument,
+    Document,
+    DuplicateRef,
+    Removal,
+    field_value,
+)
 
 if TYPE_CHECKING:
     from dedup.io.options import ReadOptions
@@ -22,7 +31,7 @@ __all__ = ["DEDUP_KEY", "OWN_KEYS", "dedup_section", "document_from_record", "fr
 
 DEDUP_KEY = "dedup"
 # metadata keys the cleaner itself writes
-OWN_KEYS = ("byline", "dateline", "title_suffix", "repairs", EMPTY, EXTRACTION)
+OWN_KEYS = ("byline", "dateline", "title_suffix", "repairs", EMPTY, EXTRACTION, SPLIT_LINES)
 PRIVATE_PREFIX = "_"
 
 

@@ -27,7 +27,8 @@ from trafilatura.utils import normalize_unicode
 
 from dedup.noise.segment import segment
 
-__all__ = ["BOILERPLATE_TOKENS", "GLUE_RUN", "ZONE_TAGS", "block_info", "body_text", "tag_boundaries"]
+__all__ = ["BOILERPLATE_TOKENS", "GLUE_RUN", "ZONE_TAGS", "TextStream", "block_info", "body_text", "clean",
+           "tag_boundaries", "text_stream"]
 
 _LIST_MARKER = "- "
 GLUE_RUN = 40     # letters kept on each side of a tag boundary (repair leaves longer words alone)
@@ -130,7 +131,7 @@ def _no_space(text: str) -> str:
     return squeezed if squeezed.isascii() else "".join(squeezed.split())
 
 
-def _clean(text: str) -> str:
+def clean(text: str) -> str:
     """The matching form of a text: NFC, without zero-width characters and whitespace (trafilatura drops and
     rewraps both)."""
     if not text.isascii():
@@ -141,7 +142,7 @@ def _clean(text: str) -> str:
 
 
 @dataclass(slots=True)
-class _Stream:
+class TextStream:
     """The page's body text in document order with whitespace removed, as chunks (lxml text/tail nodes)."""
 
     text: str
@@ -167,16 +168,16 @@ def _inside_link(element: Any) -> bool:
     return False
 
 
-def _stream(nodes: list[Any], owners: list[Any]) -> _Stream:
+def text_stream(nodes: list[Any], owners: list[Any]) -> TextStream:
     """All text nodes of the body cleaned in one pass (NUL joins them: it is no whitespace and survives as the
     separator); chunk offsets from the lengths."""
-    parts = _clean("\x00".join(nodes)).split("\x00")
+    parts = clean("\x00".join(nodes)).split("\x00")
     sizes = list(map(len, parts))
     starts = list(itertools.accumulate(sizes, initial=0))[:-1] if parts else []
-    return _Stream("".join(parts), starts, owners, sizes)
+    return TextStream("".join(parts), starts, owners, sizes)
 
 
-def _linked_chars(stream: _Stream, start: int, end: int, first: int, last: int) -> int:
+def _linked_chars(stream: TextStream, start: int, end: int, first: int, last: int) -> int:
     if first == last:   # the span lies inside one chunk (most paragraphs)
         return end - start if stream.sizes[first] and stream.linked(stream.owners[first]) else 0
     total = 0
@@ -260,20 +261,18 @@ def _keys(text: str) -> list[str]:
     heads = [(line[len(_LIST_MARKER):] if line.startswith(_LIST_MARKER) else line).partition(" | ")[0]
              for line in _paragraphs(text)]
     if not heads or "\x00" in text:
-        return [_clean(head) for head in heads]
-    return _clean("\x00".join(heads)).split("\x00")
+        return [clean(head) for head in heads]
+    return clean("\x00".join(heads)).split("\x00")
 
 
-def block_info(nodes: list[Any], owners: list[Any], text: str) -> tuple[list[float | None],
-                                                                          list[dict[str, Any] | None]]:
+def block_info(stream: TextStream, text: str) -> tuple[list[float | None], list[dict[str, Any] | None]]:
     """Link density and block context of each output paragraph, in one walk of the page.
 
     The page text is laid out as one whitespace-free stream in document order; each paragraph of `text` is
     found in it at or after the previous paragraph's match (trafilatura keeps document order), so a line
     from a `<br>`-split block, a list item or a table cell is matched to the element its text starts in.
     """
-    stream = _stream(nodes, owners)
-    starts = stream.starts
+    starts, owners = stream.starts, stream.owners
     densities: list[float | None] = []
     contexts: list[dict[str, Any] | None] = []
     cursor = 0

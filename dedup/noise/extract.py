@@ -32,8 +32,9 @@ from trafilatura.settings import Extractor
 from trafilatura.utils import normalize_unicode
 from trafilatura.xml import xmltotxt
 
-from dedup.noise.block_walk import block_info, body_text, tag_boundaries
+from dedup.noise.block_walk import block_info, body_text, tag_boundaries, text_stream
 from dedup.noise.classify import COMMENTS_AT
+from dedup.noise.flat_lines import split_flat_lines
 from dedup.noise.html_tree import load_html, parser_limit
 from dedup.noise.page_date import find_date_pruning
 from dedup.noise.page_kind import PAGE_KIND, page_kind
@@ -45,7 +46,7 @@ from dedup.noise.recall_fallback import (
     one_line_per_paragraph,
     worth_a_second_look,
 )
-from dedup.records import EMPTY, Document, Reject
+from dedup.records import EMPTY, SPLIT_LINES, Document, Reject
 
 __all__ = ["METADATA_FIELDS", "NO_CONTENT", "ExtractConfig", "extract"]
 
@@ -58,7 +59,8 @@ class ExtractConfig:
     with `recall_fallback`, a superset of it from its recall mode where the default missed most of the page).
 
     `metadata`: "fast", "full" or "off" (see the module docstring); `block_context`/`link_density`: the
-    per-paragraph HTML evidence for the classifier (one walk computes both).
+    per-paragraph HTML evidence for the classifier (one walk computes both); `split_flat`: a line of many
+    blocks of the page is split at their boundaries (`dedup.noise.flat_lines`).
     """
 
     favor_precision: bool = False
@@ -68,6 +70,7 @@ class ExtractConfig:
     link_density: bool = True
     block_context: bool = True
     recall_fallback: bool = True
+    split_flat: bool = True
 
     def extractor(self) -> Extractor:
         """trafilatura's options for this config, built once: building reads its configparser settings
@@ -129,8 +132,13 @@ def extract(doc: Document, config: ExtractConfig = ExtractConfig()) -> Document 
         known_url = doc.metadata.get("url") if isinstance(doc.metadata.get("url"), str) else None
         found_meta, date_params = page_metadata(tree, known_url, thorough=config.metadata == "full")
     evidence["_glue"] = tag_boundaries(nodes)
-    if config.link_density or config.block_context:
-        evidence["_link_density"], evidence["_block_context"] = block_info(nodes, owners, text)
+    stream = text_stream(nodes, owners) if config.split_flat or config.link_density or config.block_context else None
+    if config.split_flat and stream is not None:
+        text, breaks = split_flat_lines(text, stream)
+        if breaks:
+            evidence[SPLIT_LINES] = breaks
+    if stream is not None and (config.link_density or config.block_context):
+        evidence["_link_density"], evidence["_block_context"] = block_info(stream, text)
     if comments_at is not None and comments_at < len(text):   # a comment block with text: on what kind of page
         url = doc.metadata.get("url") or found_meta.get("url")
         evidence[PAGE_KIND] = page_kind(tree, url if isinstance(url, str) else None)

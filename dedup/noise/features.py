@@ -210,6 +210,11 @@ class Context:
                 return _ZONE_CATEGORY[zone], False, f"<{self.tag}> inside <{zone}>"
         return None
 
+    def in_header_menu(self) -> bool:
+        """Inside a `<nav>` that is inside the page's `<header>` (or the other way round): the site menu, not a
+        table of contents or a list of related searches, which sit in a `<nav>` of the article."""
+        return "nav" in self.zones and "header" in self.zones
+
     def _where(self) -> str:
         return f"inside <{self.zones[0]}>, " if self.zones else ""
 

@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
 from dedup.errors import InputError
-from dedup.records import EXTRACTION, CleanedDocument, Reject, is_empty
+from dedup.records import EXTRACTION, SPLIT_LINES, CleanedDocument, Reject, is_empty
 
 if TYPE_CHECKING:
     from dedup.run.passes import Classified
@@ -56,6 +56,7 @@ class Summary:
     empty: int = 0            # documents without main content (in the output empty, or dropped: `dropped_empty`)
     dropped_empty: int = 0
     recall_text: int = 0      # HTML pages whose text is trafilatura's recall mode's (`dedup.noise.recall_fallback`)
+    split_pages: int = 0      # HTML pages with a long line split at the page's blocks (`dedup.noise.flat_lines`)
     rules: dict[str, int] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict, compare=False)   # wall time per pass
 
@@ -71,6 +72,7 @@ class Summary:
             _bump(self.rules, rule_of(removal.reason))
         self.duplicates += len(doc.duplicates)
         self.recall_text += EXTRACTION in doc.metadata
+        self.split_pages += SPLIT_LINES in doc.metadata
         if is_empty(doc):
             self.empty += 1
             if drop_empty:
@@ -105,7 +107,8 @@ class Summary:
                 + f", {self.duplicates} duplicates dropped in {self.clusters} clusters, {self.repairs} words repaired"
                 + (f", {self.empty} without main content" + (" (dropped)" if self.dropped_empty else "")
                    if self.empty else "")
-                + (f", {self.recall_text} with trafilatura's recall-mode text" if self.recall_text else ""))
+                + (f", {self.recall_text} with trafilatura's recall-mode text" if self.recall_text else "")
+                + (f", {self.split_pages} with long lines split at the page's blocks" if self.split_pages else ""))
 
 
 @dataclass(slots=True)
@@ -130,7 +133,7 @@ STAGE_COUNTS = {
     "prepare": ("documents_in", "rejected"),
     "classify": ("paragraphs", "repairs"),
     "plan": ("clusters",),
-    "assemble": ("documents_out", "duplicates", "empty", "dropped_empty", "recall_text"),
+    "assemble": ("documents_out", "duplicates", "empty", "dropped_empty", "recall_text", "split_pages"),
 }
 
 

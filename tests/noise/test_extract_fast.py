@@ -86,7 +86,7 @@ def check_page(tree: Any) -> int:
     assert owners == general_owners(tree)
     glue = walk.tag_boundaries(nodes)
     assert glue == general_tag_boundaries(nodes)
-    stream = walk._stream(nodes, owners)
+    stream = walk.text_stream(nodes, owners)
     assert (stream.text, stream.sizes) == general_stream(nodes)
     for node in nodes:
         assert walk._has_zero_width(node) == bool(walk._ZERO_WIDTH.search(node))

@@ -1,0 +1,130 @@
+"""Long lines trafilatura flattened from many blocks are split at the page's block boundaries (only whitespace
+changes), and a fully linked line of the site menu in the page's header is removed with its reason."""
+
+from __future__ import annotations
+
+import gzip
+import re
+
+import orjson
+import pytest
+import trafilatura
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from lxml import html
+
+from dedup.noise.block_walk import body_text, text_stream
+from dedup.noise.extract import ExtractConfig, extract
+from dedup.noise.flat_lines import MIN_WORDS, split_flat_lines
+from dedup.records import SPLIT_LINES, Document
+from tests.conftest import DEV_DIR, SEEDS_DIR
+
+WCXB = DEV_DIR / "wcxb-dev.jsonl.gz"
+needs_dev = pytest.mark.skipif(not WCXB.exists(), reason="dev data not available")
+
+
+def stream_of(page: str):
+    return text_stream(*body_text(html.fromstring(page)))
+
+
+def seed_sentences() -> list[str]:
+    text = sorted(SEEDS_DIR.glob("*.txt"))[0].read_text(encoding="utf-8")
+    return [p for p in text.split("\n") if len(p.split()) > 8]
+
+
+def test_a_line_across_divs_breaks_where_the_divs_end_and_not_at_inline_tags() -> None:
+    story = seed_sentences()[:3]
+    page = ("<html><body><div><div>Home <a href='/news'>News</a></div>"
+            + "".join(f"<div>{s.replace(' ', ' <b>', 1).replace(' ', '</b> ', 2)}</div>" for s in story)
+            + "</div></body></html>")
+    flat = " ".join(["Home News", *story])
+    text, breaks = split_flat_lines(flat, stream_of(page), min_words=5)
+    assert text.split("\n") == ["Home News", *story]
+    assert breaks == 3 and len(text) == len(flat)
+
+
+def test_a_short_line_and_a_line_of_one_block_stay_as_they_are() -> None:
+    story = " ".join(seed_sentences()[:4])
+    page = f"<html><body><p>{story}</p></body></html>"
+    assert split_flat_lines(story, stream_of(page), min_words=5) == (story, 0)
+    two = f"<html><body><div>{story}</div><div>More text.</div></body></html>"
+    assert split_flat_lines(story + " More text.", stream_of(two)) == (story + " More text.", 0)   # < MIN_WORDS
+
+
+def test_a_layout_table_cell_is_split_inside_but_never_at_a_cell_separator() -> None:
+    story = seed_sentences()[:2]
+    page = (f"<html><body><table><tr><td>Menu</td><td><div>{story[0]}</div><div>{story[1]}</div></td></tr>"
+            "</table></body></html>")
+    row = f"| Menu | {story[0]} {story[1]} |"
+    text, breaks = split_flat_lines(row, stream_of(page), min_words=5)
+    assert text == f"| Menu | {story[0]}\n{story[1]} |" and breaks == 1
+
+
+def test_words_the_page_does_not_have_add_no_break() -> None:
+    story = seed_sentences()[:2]
+    page = f"<html><body><div>{story[0]}</div><div>{story[1]}</div></body></html>"
+    line = f"{story[0]} Inserted by someone else {story[1]}"
+    assert split_flat_lines(line, stream_of(page), min_words=5) == (line, 0)   # the boundary is not the page's
+    assert split_flat_lines(f"{story[0]} {story[1]}", stream_of(page), min_words=5)[1] == 1
+
+
+WORD = st.text(alphabet="abcdefghijklmnopqrstuvwxyzäöüß", min_size=1, max_size=8)
+BLOCK = st.lists(WORD, min_size=1, max_size=12).map(" ".join)
+
+
+@settings(max_examples=60, deadline=None)
+@given(blocks=st.lists(st.tuples(st.sampled_from(["div", "p", "li", "span", "b", "h2", "td"]), BLOCK),
+                       min_size=1, max_size=20),
+       nested=st.booleans())
+def test_splitting_changes_only_whitespace_and_is_idempotent(blocks: list[tuple[str, str]], nested: bool) -> None:
+    inner = "".join(f"<{tag}>{words}</{tag}>" for tag, words in blocks)
+    page = f"<html><body>{'<div>' + inner + '</div>' if nested else inner}</body></html>"
+    flat = " ".join(words for _tag, words in blocks)
+    stream = stream_of(page)
+    text, breaks = split_flat_lines(flat, stream, min_words=1)
+    assert len(text) == len(flat) and text.replace("\n", " ") == flat
+    assert breaks == text.count("\n")
+    assert split_flat_lines(text, stream, min_words=1) == (text, 0)
+
+
+def dev_pages(*ids: str) -> dict[str, dict]:
+    with gzip.open(WCXB, "rb") as handle:
+        return {r["id"]: r for r in map(orjson.loads, handle) if r["id"] in ids}
+
+
+@needs_dev
+def test_a_dev_page_trafilatura_gives_as_one_line_is_laid_out_by_its_blocks() -> None:
+    """wcxb-dev:0044 (a tune-fold page): trafilatura's text is one line of ~1,950 words holding the table of
+    contents, the bylines and the article; split at the page's blocks, the same words in the same order."""
+    page = dev_pages("wcxb-dev:0044")["wcxb-dev:0044"]
+    default = trafilatura.extract(page["html"]) or ""
+    assert default.count("\n") == 0 and len(default.split()) > 10 * MIN_WORDS
+    doc = extract(Document("p", page["html"], is_html=True))
+    assert isinstance(doc, Document)
+    assert doc.text.replace("\n", " ") == default and doc.metadata[SPLIT_LINES] == doc.text.count("\n") > 50
+    lines = doc.text.split("\n")
+    assert "Partner Links" in lines and "Key Takeaways" in lines
+    truth = [line.removeprefix("- ") for line in page["text"].split("\n") if len(line.split()) > 20]
+    assert sum(line in lines for line in truth) == len(truth)   # each of the article's paragraphs is a line
+    off = extract(Document("p", page["html"], is_html=True), ExtractConfig(split_flat=False))
+    assert isinstance(off, Document) and off.text == default and SPLIT_LINES not in off.metadata
+
+
+@needs_dev
+def test_the_site_menu_in_the_header_goes_and_an_in_article_table_of_contents_stays(tmp_path, runner) -> None:
+    """wcxb-dev:4532: the links of the `<nav>` in the page's `<header>` go as navigation with their reason;
+    wcxb-dev:0414: the table of contents, in a `<nav>` of the article and as fully linked, stays."""
+    from dedup.cli import main
+
+    pages = dev_pages("wcxb-dev:4532", "wcxb-dev:0414")
+    for name, page in pages.items():
+        (tmp_path / f"{name.split(':')[1]}.html").write_text(page["html"], encoding="utf-8")
+    result = runner.invoke(main, ["clean", str(tmp_path), "--format", "jsonl", "--no-dedup", "--no-progress"])
+    assert result.exit_code == 0, result.output
+    records = {r["id"].rsplit("/", 1)[-1]: r for r in map(orjson.loads, result.stdout.splitlines())}
+    shop, essay = records["4532.html"], records["0414.html"]
+    menu = [r for r in shop["metadata"]["dedup"]["removed"] if r["reason"].startswith("site menu")]
+    assert {"Supplier Discovery", "For Suppliers"} <= {r["text"] for r in menu}
+    assert all(r["category"] == "navigation" and len(r["text"].split()) <= 4 for r in menu)
+    assert not any(r["reason"].startswith("site menu") for r in essay["metadata"]["dedup"]["removed"])
+    assert re.search(r"^The Good$", essay["text"], re.M) and re.search(r"^Language Design$", essay["text"], re.M)
