@@ -48,14 +48,15 @@ def make_options(*, input_format: str = "auto", text_field: str = "text", id_fie
                  dedup: str = "drop", level: str = "paragraph", tmp_dir: str | None = None,
                  html_evidence: bool = True, site_field: str | None = None,
                  drop_empty: bool = False, reader_comments: str = "keep",
-                 recall_fallback: bool = True) -> CleanOptions:
+                 recall_fallback: bool = True, split_long_lines: bool = True) -> CleanOptions:
     """Build `CleanOptions` from flat keyword arguments (the CLI's shape); None keeps a stage default.
 
     `html_evidence=False` skips the per-paragraph block context and link density of HTML pages: ~12 % less
     extraction time, at the cost of the classifier's page-furniture evidence (see scripts/evaluate.py).
     `reader_comments="drop"` removes trafilatura's comment block on pages that declare themselves an article
     (schema.org type, og:type) and show no forum or Q&A evidence; "keep" (default) leaves every comment block.
-    `recall_fallback=False` keeps trafilatura's default text on every page (`dedup.noise.recall_fallback`).
+    `recall_fallback=False` keeps trafilatura's default text on every page (`dedup.noise.recall_fallback`);
+    `split_long_lines=False` keeps its lines as they are (`dedup.noise.flat_lines`).
     """
     minhash = MinHashConfig()
     if threshold is not None:
@@ -68,7 +69,7 @@ def make_options(*, input_format: str = "auto", text_field: str = "text", id_fie
         read=ReadOptions(input_format=input_format, text_field=text_field, id_field=id_field,  # type: ignore[arg-type]
                          glob=glob, site_field=site_field),
         extract=ExtractConfig(block_context=html_evidence, link_density=html_evidence,
-                              recall_fallback=recall_fallback),
+                              recall_fallback=recall_fallback, split_long_lines=split_long_lines),
         classify=ClassifyConfig(comments_page_kind=reader_comments == "drop"),
         minhash=minhash, rules=tuple(rules), keep=tuple(keep),
         dedup=dedup,  # type: ignore[arg-type]

@@ -119,6 +119,9 @@ def input_options(fn: F) -> F:
                      help="HTML input: where trafilatura's text holds under 40% of the page's words, also run "
                           "its recall mode and take that text when it holds every word of the default text and "
                           "1.2x more (metadata.dedup.extraction says so); off is the bare default extraction."),
+        click.option("--split-long-lines/--no-split-long-lines", default=True, show_default=True,
+                     help="HTML input: split a line of 150+ words where the page's own blocks (p, div, li, td…) "
+                          "end; only whitespace changes (metadata.dedup.split_lines counts the breaks)."),
         click.option("--repair/--no-repair", default=True, show_default=True,
                      help="Split glued words (\"hasoffered\" → \"has offered\")."),
         click.option("--reader-comments", type=click.Choice(["keep", "drop"]), default="keep", show_default=True,
@@ -147,7 +150,8 @@ def build_options(params: dict[str, Any], **extra: Any) -> CleanOptions:
         threshold=params["threshold"], num_perm=params["num_perm"], ngram=params["ngram"], repair=params["repair"],
         html_evidence=params["html_evidence"], progress=progress and not params["quiet"],
         site_field=params["site_field"], drop_empty=params["drop_empty"],
-        reader_comments=params["reader_comments"], recall_fallback=params["recall_fallback"], **extra)
+        reader_comments=params["reader_comments"], recall_fallback=params["recall_fallback"],
+        split_long_lines=params["split_long_lines"], **extra)
 
 
 def _workers(asked: int | None) -> int:

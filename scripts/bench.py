@@ -303,7 +303,8 @@ def section_html(ctx: Context) -> dict[str, Any]:
             f"{dev['ours_percent_slower_range'][0]:+.1f} % to {dev['ours_percent_slower_range'][1]:+.1f} %) on "
             f"{dev['pages']} real dev pages (every k-th of each source: {dev['every']}), median of {dev['passes']} "
             f"passes, each page timed bare/ours/ours without the recall fallback back to back; text identical on "
-            f"{dev['identical_text']}/{dev['pages']}, recall-mode text taken on {dev['recall_fallback_pages']}; "
+            f"{dev['identical_text']}/{dev['pages']}, recall-mode text taken on {dev['recall_fallback_pages']}, "
+            f"long lines split on {dev.get('split_pages', 0)}; "
             f"without the recall fallback {dev['no_fallback_percent_slower']:+.1f} %")
     return out
 
@@ -357,6 +358,7 @@ def _html_dev(ctx: Context, config: Any) -> dict[str, Any] | None:
     results = [(call["bare"]() or "", call["ours"]()) for call in calls]   # also the warm-up
     identical = sum(getattr(ours, "text", None) == bare for bare, ours in results)
     widened = sum("extraction" in getattr(ours, "metadata", {}) for _, ours in results)
+    split = sum("split_lines" in getattr(ours, "metadata", {}) for _, ours in results)
     passes = max(3, math.ceil(ctx.args.html_seconds / max(sum(_cpu_time(c["bare"])[0] for c in calls), 1e-3)))
     sums: list[dict[str, float]] = []
     for number in range(passes):
@@ -367,7 +369,7 @@ def _html_dev(ctx: Context, config: Any) -> dict[str, Any] | None:
                 totals[side] += _cpu_time(fn)[0]
         sums.append(totals)
     out: dict[str, Any] = {"pages": len(pages), "every": every, "passes": passes, "identical_text": identical,
-                           "recall_fallback_pages": widened}
+                           "recall_fallback_pages": widened, "split_pages": split}
     for side in ("bare", "ours", "plain"):
         out[f"{side}_ms_per_page"] = round(1000 * statistics.median(t[side] for t in sums) / len(pages), 3)
     for side, key in (("ours", "ours"), ("plain", "no_fallback")):

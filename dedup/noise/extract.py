@@ -6,7 +6,9 @@ C, ~10 % less CPU in trafilatura's extraction) and that tree serves trafilatura,
 The text is that of plain `trafilatura.extract(html)` (what users and our evaluation compare against), with one
 paragraph per line so `segment` yields paragraphs; on a page where that text holds under 40 % of the body's words,
 trafilatura's recall mode gets a second look and its text is taken when it holds every word of the default text and
-clearly more (`dedup.noise.recall_fallback`, `metadata["extraction"]` says so; `recall_fallback=False` off).
+clearly more (`dedup.noise.recall_fallback`, `metadata["extraction"]` says so; `recall_fallback=False` off). A line
+of 150+ words that runs across several block elements of the page gets line breaks where they end
+(`dedup.noise.flat_lines`, `metadata["split_lines"]`; `split_long_lines=False` off).
 Metadata comes from the same parsed tree through a lean path (`dedup.noise.page_meta`): trafilatura's
 `with_metadata=True` also collects categories, tags and the licence. By default (`metadata="fast"`) we read title,
 author, date, url, sitename and description from `<meta>` tags, JSON-LD and the title/URL elements, and the date
@@ -59,7 +61,7 @@ class ExtractConfig:
     with `recall_fallback`, a superset of it from its recall mode where the default missed most of the page).
 
     `metadata`: "fast", "full" or "off" (see the module docstring); `block_context`/`link_density`: the
-    per-paragraph HTML evidence for the classifier (one walk computes both); `split_flat`: a line of many
+    per-paragraph HTML evidence for the classifier (one walk computes both); `split_long_lines`: a line of many
     blocks of the page is split at their boundaries (`dedup.noise.flat_lines`).
     """
 
@@ -70,7 +72,7 @@ class ExtractConfig:
     link_density: bool = True
     block_context: bool = True
     recall_fallback: bool = True
-    split_flat: bool = True
+    split_long_lines: bool = True
 
     def extractor(self) -> Extractor:
         """trafilatura's options for this config, built once: building reads its configparser settings
@@ -132,12 +134,13 @@ def extract(doc: Document, config: ExtractConfig = ExtractConfig()) -> Document 
         known_url = doc.metadata.get("url") if isinstance(doc.metadata.get("url"), str) else None
         found_meta, date_params = page_metadata(tree, known_url, thorough=config.metadata == "full")
     evidence["_glue"] = tag_boundaries(nodes)
-    stream = text_stream(nodes, owners) if config.split_flat or config.link_density or config.block_context else None
-    if config.split_flat and stream is not None:
+    walk = config.link_density or config.block_context
+    stream = text_stream(nodes, owners) if config.split_long_lines or walk else None
+    if config.split_long_lines and stream is not None:
         text, breaks = split_flat_lines(text, stream)
         if breaks:
             evidence[SPLIT_LINES] = breaks
-    if stream is not None and (config.link_density or config.block_context):
+    if walk and stream is not None:
         evidence["_link_density"], evidence["_block_context"] = block_info(stream, text)
     if comments_at is not None and comments_at < len(text):   # a comment block with text: on what kind of page
         url = doc.metadata.get("url") or found_meta.get("url")

@@ -106,7 +106,7 @@ def test_a_dev_page_trafilatura_gives_as_one_line_is_laid_out_by_its_blocks() ->
     assert "Partner Links" in lines and "Key Takeaways" in lines
     truth = [line.removeprefix("- ") for line in page["text"].split("\n") if len(line.split()) > 20]
     assert sum(line in lines for line in truth) == len(truth)   # each of the article's paragraphs is a line
-    off = extract(Document("p", page["html"], is_html=True), ExtractConfig(split_flat=False))
+    off = extract(Document("p", page["html"], is_html=True), ExtractConfig(split_long_lines=False))
     assert isinstance(off, Document) and off.text == default and SPLIT_LINES not in off.metadata
 
 
@@ -128,3 +128,24 @@ def test_the_site_menu_in_the_header_goes_and_an_in_article_table_of_contents_st
     assert all(r["category"] == "navigation" and len(r["text"].split()) <= 4 for r in menu)
     assert not any(r["reason"].startswith("site menu") for r in essay["metadata"]["dedup"]["removed"])
     assert re.search(r"^The Good$", essay["text"], re.M) and re.search(r"^Language Design$", essay["text"], re.M)
+
+
+@needs_dev
+def test_the_cli_counts_the_split_pages_and_can_keep_trafilaturas_lines(tmp_path, runner) -> None:
+    """`dedup clean` writes metadata.dedup.split_lines and counts the page in its summary line, `dedup explain`
+    prints the count, and `--no-split-long-lines` gives trafilatura's one line back."""
+    from dedup.cli import main
+
+    page = tmp_path / "0044.html"
+    page.write_text(dev_pages("wcxb-dev:0044")["wcxb-dev:0044"]["html"], encoding="utf-8")
+    records = {}
+    for flag in ("--split-long-lines", "--no-split-long-lines"):
+        result = runner.invoke(main, ["clean", str(page), "--format", "jsonl", "--no-progress", flag])
+        assert result.exit_code == 0, result.output
+        records[flag] = orjson.loads(result.stdout.splitlines()[0])
+        assert ("1 with long lines split at the page's blocks" in result.stderr) == (flag == "--split-long-lines")
+    split, whole = records["--split-long-lines"], records["--no-split-long-lines"]
+    assert split["metadata"]["dedup"]["split_lines"] > 50 and "split_lines" not in whole["metadata"]["dedup"]
+    assert split["text"].count("\n") > 10 * max(1, whole["text"].count("\n"))
+    explained = runner.invoke(main, ["explain", str(page)])
+    assert explained.exit_code == 0 and re.search(r"^\s+split_lines: \d+$", explained.stdout, re.M)
