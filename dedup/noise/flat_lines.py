@@ -28,7 +28,8 @@ BLOCK_TAGS = frozenset({"p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "t
                         "address", "center", "fieldset", "legend", "body"})
 _WORD = re.compile(r"\S+")
 _ANCHOR_CHARS = 16   # a re-found run of words is at least this long (in characters without whitespace)...
-_ANCHOR_WORDS = 6    # ...or this many words
+_ANCHOR_WORDS = 6    # ...made of at most this many words
+_GIVE_UP = 32        # words in a row not found in the page: the rest of the line stays as it is
 
 
 def split_flat_lines(text: str, stream: TextStream, min_words: int = MIN_WORDS) -> tuple[str, int]:
@@ -61,9 +62,11 @@ def _split_line(chars: list[str], words: list[tuple[int, str]], table_row: bool,
 
     Each word is found in the stream where the previous one ended; where it is not (trafilatura left part of
     the page out, or wrote a table's cell separator), the next few words are searched for together further on.
-    A word found nowhere has no block and adds no break; in a table row no break goes next to a separator.
+    A word found nowhere has no block and adds no break; in a table row no break goes next to a separator. A line
+    whose words stop matching the page (`_GIVE_UP` misses in a row) is left alone from there: each miss searches
+    the rest of the page.
     """
-    breaks = 0
+    breaks = misses = 0
     previous: Any = None
     for index, (start, piece) in enumerate(words):
         if not piece:
@@ -71,11 +74,15 @@ def _split_line(chars: list[str], words: list[tuple[int, str]], table_row: bool,
         at = cursor if stream.text.startswith(piece, cursor) else _anchor(stream.text, words, index, cursor)
         if at < 0:
             previous = None
+            misses += 1
+            if misses >= _GIVE_UP:
+                break
             continue
+        misses = 0
         cursor = at + len(piece)
         block = _block(stream, at, blocks)
-        at_separator = table_row and (piece == "|" or words[index - 1][1] == "|")
-        if previous is not None and block is not previous and chars[start - 1].isspace() and not at_separator:
+        if previous is not None and block is not previous and chars[start - 1].isspace() \
+                and not (table_row and "|" in (piece, words[index - 1][1])):
             chars[start - 1] = "\n"
             breaks += 1
         previous = block
@@ -84,15 +91,14 @@ def _split_line(chars: list[str], words: list[tuple[int, str]], table_row: bool,
 
 def _anchor(stream: str, words: list[tuple[int, str]], index: int, cursor: int) -> int:
     """Where word `index` starts in the stream after `cursor`, found with the words after it (a run of at least
-    `_ANCHOR_CHARS` characters, so a short word is not found in a wrong place); -1 if the run is nowhere."""
+    `_ANCHOR_CHARS` characters, so a short word is not found in a wrong place); -1 if the run is nowhere or the
+    line ends before the run is that long."""
     run = ""
     for _start, piece in words[index:index + _ANCHOR_WORDS]:
         run += piece
         if len(run) >= _ANCHOR_CHARS:
-            break
-    if len(run) < _ANCHOR_CHARS and index + _ANCHOR_WORDS < len(words):
-        return -1
-    return stream.find(run, cursor)
+            return stream.find(run, cursor)
+    return -1
 
 
 def _block(stream: TextStream, offset: int, blocks: dict[Any, Any]) -> Any:
