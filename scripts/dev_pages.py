@@ -71,6 +71,7 @@ def _read_dev(source: str) -> Iterator[dict[str, Any]]:
 
 
 RECALL_FALLBACK = True   # `dedup clean --no-recall-fallback` when False (set before `load`; cached separately)
+SPLIT_LONG_LINES = True  # `dedup clean --no-split-long-lines` when False (likewise)
 
 
 def _extract_config() -> Any:
@@ -78,7 +79,8 @@ def _extract_config() -> Any:
 
     from dedup.run.local import CleanOptions
 
-    return dataclasses.replace(CleanOptions().extract, recall_fallback=RECALL_FALLBACK)
+    return dataclasses.replace(CleanOptions().extract, recall_fallback=RECALL_FALLBACK,
+                               split_long_lines=SPLIT_LONG_LINES)
 
 
 def _extract_one(record: dict[str, Any]) -> dict[str, Any]:

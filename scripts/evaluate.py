@@ -300,10 +300,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="as `dedup clean --reader-comments` (drop: the comment block under articles goes)")
     parser.add_argument("--no-recall-fallback", action="store_true",
                         help="as `dedup clean --no-recall-fallback`: trafilatura's default text on every page")
+    parser.add_argument("--no-split-long-lines", action="store_true",
+                        help="as `dedup clean --no-split-long-lines`: trafilatura's lines as they are")
     args = parser.parse_args(argv)
     global READER_COMMENTS
     READER_COMMENTS = args.reader_comments
     dp.RECALL_FALLBACK = not args.no_recall_fallback
+    dp.SPLIT_LONG_LINES = not args.no_split_long_lines
     _pages, result = run(args.source or dp.SOURCES, args.limit, args.workers, not args.no_batch,
                         args.split or ("tune", "test"))
     print(markdown(result, args.min_removals))

@@ -95,8 +95,8 @@ class ClassifyConfig:
     but on 283 of 329 on the test folds (0.86): the length boundary was fitted on three forum pages and does not
     hold on unseen sites, so it is opt-in;
     use_model / model_threshold: the line model (`dedup.noise.model`) on HTML pages; 0 = its shipped threshold;
-    header_menu_max_words: a fully linked line of at most this many words inside a `<nav>` of the page's
-    `<header>` is the site menu (0 = off). On the dev tune folds every such line was furniture (152 of 152 judged
+    header_menu_max_words: a fully linked line of at most this many words inside both a `<nav>` and a `<header>`
+    element is the site menu (0 = off). On the dev tune folds every such line was furniture (152 of 152 judged
     on 10 sites, from 2 to 6 words alike); a `<nav>` alone also holds tables of contents, related searches and
     pagination that annotators keep as text (26 of 200), so both zones are needed;
     html_verdicts, use_shape, use_title_position, link_list_max_items: HTML evidence alone, a call to action
@@ -358,7 +358,7 @@ class Classifier:
                        keep=(spans[lead][0], spans[len(spans) - 1 - trail][1]), cuts=inner)
 
     def _header_menu(self, p: Paragraph, s: Shape, title: str, context: Context | None) -> Verdict | None:
-        """A link of the site menu: fully linked, a few words, in a `<nav>` of the page's `<header>`."""
+        """A link of the site menu: fully linked, a few words, inside both a `<nav>` and a `<header>` element."""
         if context is None or not 0 < s.words <= self.config.header_menu_max_words or s.link_density != 1.0 \
                 or not context.in_header_menu() or (title and normalise(p.text) == title):
             return None

@@ -36,7 +36,7 @@ from trafilatura.xml import xmltotxt
 
 from dedup.noise.block_walk import block_info, body_text, tag_boundaries, text_stream
 from dedup.noise.classify import COMMENTS_AT
-from dedup.noise.flat_lines import split_flat_lines
+from dedup.noise.flat_lines import has_long_line, split_flat_lines
 from dedup.noise.html_tree import load_html, parser_limit
 from dedup.noise.page_date import find_date_pruning
 from dedup.noise.page_kind import PAGE_KIND, page_kind
@@ -135,8 +135,9 @@ def extract(doc: Document, config: ExtractConfig = ExtractConfig()) -> Document 
         found_meta, date_params = page_metadata(tree, known_url, thorough=config.metadata == "full")
     evidence["_glue"] = tag_boundaries(nodes)
     walk = config.link_density or config.block_context
-    stream = text_stream(nodes, owners) if config.split_long_lines or walk else None
-    if config.split_long_lines and stream is not None:
+    split = config.split_long_lines and has_long_line(text)
+    stream = text_stream(nodes, owners) if split or walk else None
+    if split and stream is not None:
         text, breaks = split_flat_lines(text, stream)
         if breaks:
             evidence[SPLIT_LINES] = breaks

@@ -211,8 +211,8 @@ class Context:
         return None
 
     def in_header_menu(self) -> bool:
-        """Inside a `<nav>` that is inside the page's `<header>` (or the other way round): the site menu, not a
-        table of contents or a list of related searches, which sit in a `<nav>` of the article."""
+        """Inside both a `<nav>` and a `<header>` element (below the article container, in either order): the site
+        menu, not a table of contents or a list of related searches, which sit in a `<nav>` alone."""
         return "nav" in self.zones and "header" in self.zones
 
     def _where(self) -> str:
