@@ -27,7 +27,7 @@ from trafilatura.utils import normalize_unicode
 
 from dedup.noise.segment import segment
 
-__all__ = ["BOILERPLATE_TOKENS", "GLUE_RUN", "ZONE_TAGS", "TextStream", "block_info", "body_text", "clean",
+__all__ = ["BOILERPLATE_TOKENS", "GLUE_RUN", "ZONE_TAGS", "TextStream", "block_info", "body_text", "clean_each",
            "tag_boundaries", "text_stream"]
 
 _LIST_MARKER = "- "
@@ -131,7 +131,7 @@ def _no_space(text: str) -> str:
     return squeezed if squeezed.isascii() else "".join(squeezed.split())
 
 
-def clean(text: str) -> str:
+def _clean(text: str) -> str:
     """The matching form of a text: NFC, without zero-width characters and whitespace (trafilatura drops and
     rewraps both)."""
     if not text.isascii():
@@ -168,10 +168,18 @@ def _inside_link(element: Any) -> bool:
     return False
 
 
+def clean_each(texts: list[str]) -> list[str]:
+    """`clean` of each text, in one pass over them joined by NUL (no whitespace, kept by `clean`, and no
+    character NFC composes with); where a text holds a NUL of its own, one by one."""
+    joined = "\x00".join(texts)
+    if not texts or joined.count("\x00") != len(texts) - 1:
+        return [_clean(text) for text in texts]
+    return _clean(joined).split("\x00")
+
+
 def text_stream(nodes: list[Any], owners: list[Any]) -> TextStream:
-    """All text nodes of the body cleaned in one pass (NUL joins them: it is no whitespace and survives as the
-    separator); chunk offsets from the lengths."""
-    parts = clean("\x00".join(nodes)).split("\x00")
+    """All text nodes of the body cleaned in one pass (`clean_each`); chunk offsets from the lengths."""
+    parts = clean_each(nodes)
     sizes = list(map(len, parts))
     starts = list(itertools.accumulate(sizes, initial=0))[:-1] if parts else []
     return TextStream("".join(parts), starts, owners, sizes)
@@ -256,13 +264,10 @@ def _paragraphs(text: str) -> list[str]:
 
 def _keys(text: str) -> list[str]:
     """Each paragraph's matching key: its text without the list marker, up to its first table cell separator,
-    NFC, without whitespace and zero-width characters (trafilatura drops and rewraps both). The paragraphs are
-    cleaned at once, joined by NUL as the stream is (a text with a NUL of its own, line by line)."""
-    heads = [(line[len(_LIST_MARKER):] if line.startswith(_LIST_MARKER) else line).partition(" | ")[0]
-             for line in _paragraphs(text)]
-    if not heads or "\x00" in text:
-        return [clean(head) for head in heads]
-    return clean("\x00".join(heads)).split("\x00")
+    NFC, without whitespace and zero-width characters (trafilatura drops and rewraps both), cleaned at once as
+    the stream is (`clean_each`)."""
+    return clean_each([(line[len(_LIST_MARKER):] if line.startswith(_LIST_MARKER) else line).partition(" | ")[0]
+                       for line in _paragraphs(text)])
 
 
 def block_info(stream: TextStream, text: str) -> tuple[list[float | None], list[dict[str, Any] | None]]:

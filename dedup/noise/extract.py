@@ -136,13 +136,14 @@ def extract(doc: Document, config: ExtractConfig = ExtractConfig()) -> Document 
     evidence["_glue"] = tag_boundaries(nodes)
     walk = config.link_density or config.block_context
     split = config.split_long_lines and has_long_line(text)
-    stream = text_stream(nodes, owners) if split or walk else None
-    if split and stream is not None:
-        text, breaks = split_flat_lines(text, stream)
-        if breaks:
-            evidence[SPLIT_LINES] = breaks
-    if walk and stream is not None:
-        evidence["_link_density"], evidence["_block_context"] = block_info(stream, text)
+    if split or walk:
+        stream = text_stream(nodes, owners)
+        if split:
+            text, breaks = split_flat_lines(text, stream)
+            if breaks:
+                evidence[SPLIT_LINES] = breaks
+        if walk:
+            evidence["_link_density"], evidence["_block_context"] = block_info(stream, text)
     if comments_at is not None and comments_at < len(text):   # a comment block with text: on what kind of page
         url = doc.metadata.get("url") or found_meta.get("url")
         evidence[PAGE_KIND] = page_kind(tree, url if isinstance(url, str) else None)

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from dedup.noise.block_walk import TextStream, clean
+from dedup.noise.block_walk import TextStream, clean_each
 
 __all__ = ["BLOCK_TAGS", "MIN_WORDS", "has_long_line", "split_flat_lines"]
 
@@ -53,7 +53,9 @@ def split_flat_lines(text: str, stream: TextStream, min_words: int = MIN_WORDS) 
     added = offset = 0
     for line in text.split("\n"):
         if len(line.split()) >= min_words and placer.misses < _GIVE_UP:
-            words = [(m.start() + offset, clean(m.group())) for m in _WORD.finditer(line)]
+            found = list(_WORD.finditer(line))
+            pieces = clean_each([m.group() for m in found])
+            words = [(m.start() + offset, piece) for m, piece in zip(found, pieces, strict=True)]
             added += placer.split_line(chars, words, line.lstrip().startswith("|"))
         offset += len(line) + 1
     return ("".join(chars), added) if added else (text, 0)
