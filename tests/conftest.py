@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
 
+import orjson
 import pytest
 from click.testing import CliRunner
 
@@ -14,6 +16,20 @@ SEEDS_DIR = FIXTURES / "seeds"
 SHARED = ROOT.parent / "shared"
 GOLD_PATH = SHARED / "gold-seeds.json"
 DEV_DIR = SHARED / "data" / "dev"
+WCXB = DEV_DIR / "wcxb-dev.jsonl.gz"
+needs_wcxb = pytest.mark.skipif(not WCXB.exists(), reason="dev data not available")
+
+
+def wcxb_pages(*ids: str) -> dict[str, dict]:
+    """The WCXB dev records with these ids (html, text, with/without snippets), by id."""
+    with gzip.open(WCXB, "rb") as handle:
+        return {r["id"]: r for r in map(orjson.loads, handle) if r["id"] in ids}
+
+
+def story_paragraphs() -> list[str]:
+    """The paragraphs of the first seed article longer than eight words: real story text to build pages from."""
+    text = sorted(SEEDS_DIR.glob("*.txt"))[0].read_text(encoding="utf-8")
+    return [p for p in text.split("\n") if len(p.split()) > 8]
 
 
 @pytest.fixture(scope="session")

@@ -3,11 +3,9 @@ changes), and a fully linked line of the site menu in the page's header is remov
 
 from __future__ import annotations
 
-import gzip
 import re
 
 import orjson
-import pytest
 import trafilatura
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -17,23 +15,15 @@ from dedup.noise.block_walk import body_text, text_stream
 from dedup.noise.extract import ExtractConfig, extract
 from dedup.noise.flat_lines import MIN_WORDS, split_flat_lines
 from dedup.records import SPLIT_LINES, Document
-from tests.conftest import DEV_DIR, SEEDS_DIR
-
-WCXB = DEV_DIR / "wcxb-dev.jsonl.gz"
-needs_dev = pytest.mark.skipif(not WCXB.exists(), reason="dev data not available")
+from tests.conftest import needs_wcxb, story_paragraphs, wcxb_pages
 
 
 def stream_of(page: str):
     return text_stream(*body_text(html.fromstring(page)))
 
 
-def seed_sentences() -> list[str]:
-    text = sorted(SEEDS_DIR.glob("*.txt"))[0].read_text(encoding="utf-8")
-    return [p for p in text.split("\n") if len(p.split()) > 8]
-
-
 def test_a_line_across_divs_breaks_where_the_divs_end_and_not_at_inline_tags() -> None:
-    story = seed_sentences()[:3]
+    story = story_paragraphs()[:3]
     page = ("<html><body><div><div>Home <a href='/news'>News</a></div>"
             + "".join(f"<div>{s.replace(' ', ' <b>', 1).replace(' ', '</b> ', 2)}</div>" for s in story)
             + "</div></body></html>")
@@ -44,7 +34,7 @@ def test_a_line_across_divs_breaks_where_the_divs_end_and_not_at_inline_tags() -
 
 
 def test_a_short_line_and_a_line_of_one_block_stay_as_they_are() -> None:
-    story = " ".join(seed_sentences()[:4])
+    story = " ".join(story_paragraphs()[:4])
     page = f"<html><body><p>{story}</p></body></html>"
     assert split_flat_lines(story, stream_of(page), min_words=5) == (story, 0)
     two = f"<html><body><div>{story}</div><div>More text.</div></body></html>"
@@ -52,7 +42,7 @@ def test_a_short_line_and_a_line_of_one_block_stay_as_they_are() -> None:
 
 
 def test_a_layout_table_cell_is_split_inside_but_never_at_a_cell_separator() -> None:
-    story = seed_sentences()[:2]
+    story = story_paragraphs()[:2]
     page = (f"<html><body><table><tr><td>Menu</td><td><div>{story[0]}</div><div>{story[1]}</div></td></tr>"
             "</table></body></html>")
     row = f"| Menu | {story[0]} {story[1]} |"
@@ -61,7 +51,7 @@ def test_a_layout_table_cell_is_split_inside_but_never_at_a_cell_separator() -> 
 
 
 def test_words_the_page_does_not_have_add_no_break() -> None:
-    story = seed_sentences()[:2]
+    story = story_paragraphs()[:2]
     page = f"<html><body><div>{story[0]}</div><div>{story[1]}</div></body></html>"
     line = f"{story[0]} Inserted by someone else {story[1]}"
     assert split_flat_lines(line, stream_of(page), min_words=5) == (line, 0)   # the boundary is not the page's
@@ -71,7 +61,7 @@ def test_words_the_page_does_not_have_add_no_break() -> None:
 def test_a_block_trafilatura_left_out_is_skipped_and_the_blocks_after_it_still_break() -> None:
     """Words right before the gap cannot be placed (their run of words runs across it): no break there, rather
     than a guess; "a" is not placed on "about" of the left-out block."""
-    story = seed_sentences()[:3]
+    story = story_paragraphs()[:3]
     page = ("<html><body><div>Home News a</div><div>about us and our partners</div>"
             + "".join(f"<div>{s}</div>" for s in story) + "</body></html>")
     text, breaks = split_flat_lines(" ".join(["Home News a", *story]), stream_of(page), min_words=5)
@@ -80,7 +70,7 @@ def test_a_block_trafilatura_left_out_is_skipped_and_the_blocks_after_it_still_b
 
 def test_a_short_word_is_not_placed_where_it_is_only_a_prefix() -> None:
     """"The" of a long line must not be placed on "Theme" of a short line the page has before it."""
-    story = seed_sentences()[:2]
+    story = story_paragraphs()[:2]
     page = (f"<html><body><div>Theme settings</div><div>The {story[0]}</div><div>{story[1]}</div>"
             "</body></html>")
     text, breaks = split_flat_lines(f"The {story[0]} {story[1]}", stream_of(page), min_words=5)
@@ -128,16 +118,11 @@ def test_breaks_fall_exactly_between_blocks_and_only_whitespace_changes(blocks: 
     assert split_flat_lines(text, stream, min_words=1) == (text, 0)
 
 
-def dev_pages(*ids: str) -> dict[str, dict]:
-    with gzip.open(WCXB, "rb") as handle:
-        return {r["id"]: r for r in map(orjson.loads, handle) if r["id"] in ids}
-
-
-@needs_dev
+@needs_wcxb
 def test_a_dev_page_trafilatura_gives_as_one_line_is_laid_out_by_its_blocks() -> None:
     """wcxb-dev:0044 (a tune-fold page): trafilatura's text is one line of ~1,950 words holding the table of
     contents, the bylines and the article; split at the page's blocks, the same words in the same order."""
-    page = dev_pages("wcxb-dev:0044")["wcxb-dev:0044"]
+    page = wcxb_pages("wcxb-dev:0044")["wcxb-dev:0044"]
     default = trafilatura.extract(page["html"]) or ""
     assert default.count("\n") == 0 and len(default.split()) > 10 * MIN_WORDS
     doc = extract(Document("p", page["html"], is_html=True))
@@ -151,13 +136,13 @@ def test_a_dev_page_trafilatura_gives_as_one_line_is_laid_out_by_its_blocks() ->
     assert isinstance(off, Document) and off.text == default and SPLIT_LINES not in off.metadata
 
 
-@needs_dev
+@needs_wcxb
 def test_the_site_menu_in_the_header_goes_and_an_in_article_table_of_contents_stays(tmp_path, runner) -> None:
     """wcxb-dev:4532: the links of the `<nav>` in the page's `<header>` go as navigation with their reason;
     wcxb-dev:0414: the table of contents, in a `<nav>` of the article and as fully linked, stays."""
     from dedup.cli import main
 
-    pages = dev_pages("wcxb-dev:4532", "wcxb-dev:0414")
+    pages = wcxb_pages("wcxb-dev:4532", "wcxb-dev:0414")
     for name, page in pages.items():
         (tmp_path / f"{name.split(':')[1]}.html").write_text(page["html"], encoding="utf-8")
     result = runner.invoke(main, ["clean", str(tmp_path), "--format", "jsonl", "--no-dedup", "--no-progress"])
@@ -171,14 +156,14 @@ def test_the_site_menu_in_the_header_goes_and_an_in_article_table_of_contents_st
     assert re.search(r"^The Good$", essay["text"], re.M) and re.search(r"^Language Design$", essay["text"], re.M)
 
 
-@needs_dev
+@needs_wcxb
 def test_the_cli_counts_the_split_pages_and_can_keep_trafilaturas_lines(tmp_path, runner) -> None:
     """`dedup clean` writes metadata.dedup.split_lines and counts the page in its summary line, `dedup explain`
     prints the count, and `--no-split-long-lines` gives trafilatura's one line back."""
     from dedup.cli import main
 
     page = tmp_path / "0044.html"
-    page.write_text(dev_pages("wcxb-dev:0044")["wcxb-dev:0044"]["html"], encoding="utf-8")
+    page.write_text(wcxb_pages("wcxb-dev:0044")["wcxb-dev:0044"]["html"], encoding="utf-8")
     records = {}
     for flag in ("--split-long-lines", "--no-split-long-lines"):
         result = runner.invoke(main, ["clean", str(page), "--format", "jsonl", "--no-progress", flag])

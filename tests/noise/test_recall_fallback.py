@@ -22,30 +22,22 @@ from dedup.noise.recall_fallback import (
     worth_a_second_look,
 )
 from dedup.records import SPLIT_LINES, Document
-from tests.conftest import DEV_DIR, SEEDS_DIR
-
-WCXB = DEV_DIR / "wcxb-dev.jsonl.gz"
-needs_dev = pytest.mark.skipif(not WCXB.exists(), reason="dev data not available")
+from tests.conftest import WCXB, needs_wcxb, story_paragraphs, wcxb_pages
 
 
 def words(text: str) -> Counter[str]:
     return Counter(re.findall(r"\w+", text.lower()))
 
 
-def seed_paragraphs() -> list[str]:
-    text = sorted(SEEDS_DIR.glob("*.txt"))[0].read_text(encoding="utf-8")
-    return [p for p in text.split("\n") if len(p.split()) > 8]
-
-
 def test_a_superset_with_more_text_is_taken_and_says_why() -> None:
-    story = seed_paragraphs()
+    story = story_paragraphs()
     default, wider = "\n".join(story[:2]), "\n".join(story)
     reason = fallback_reason(default, wider)
     assert reason is not None and f"all {sum(words(default).values())} words" in reason
 
 
 def test_a_wider_text_missing_one_default_word_is_refused() -> None:
-    story = seed_paragraphs()
+    story = story_paragraphs()
     default, full = "\n".join(story[:2]), "\n".join(story)
     word = next(w for w in re.findall(r"\w+", default) if words(full)[w.lower()] == words(default)[w.lower()])
     wider = re.sub(rf"\b{word}\b", "", full, count=1)
@@ -54,7 +46,7 @@ def test_a_wider_text_missing_one_default_word_is_refused() -> None:
 
 
 def test_a_wider_text_that_is_barely_longer_is_refused() -> None:
-    story = seed_paragraphs()
+    story = story_paragraphs()
     default = "\n".join(story)
     assert fallback_reason(default, default) is None
     extra = " ".join(["word"] * int(sum(words(default).values()) * (GROWTH - 1) - 2))
@@ -63,13 +55,13 @@ def test_a_wider_text_that_is_barely_longer_is_refused() -> None:
 
 
 def test_an_empty_default_takes_any_wider_text() -> None:
-    reason = fallback_reason("", seed_paragraphs()[0])
+    reason = fallback_reason("", story_paragraphs()[0])
     assert reason is not None and "no main content" in reason
     assert fallback_reason("", "") is None
 
 
 def test_the_recall_text_keeps_one_paragraph_per_line_and_its_comment_offset() -> None:
-    story = seed_paragraphs()
+    story = story_paragraphs()
     main, comments = f"{story[0]}\n  \n\n{story[1]}\n", f"\n{story[2]}\n \n{story[3]}"
     text, at = one_line_per_paragraph(main + comments, len(main))
     assert text.split("\n") == story[:4]
@@ -83,16 +75,11 @@ def test_the_second_look_is_only_for_small_extractions() -> None:
     assert not worth_a_second_look(text, 150)
 
 
-def dev_pages(*ids: str) -> dict[str, dict]:
-    with gzip.open(WCXB, "rb") as handle:
-        return {r["id"]: r for r in map(orjson.loads, handle) if r["id"] in ids}
-
-
-@needs_dev
+@needs_wcxb
 def test_dev_pages_gain_what_the_default_missed_and_keep_its_good_choices() -> None:
     """wcxb-dev:4267 (a legal guide: the default keeps only its last section) takes the recall text, which holds
     all of it; wcxb-dev:0030 (recall mode picks a small wrong block there) keeps the default text."""
-    pages = dev_pages("wcxb-dev:4267", "wcxb-dev:0030")
+    pages = wcxb_pages("wcxb-dev:4267", "wcxb-dev:0030")
     guide = pages["wcxb-dev:4267"]
     default = trafilatura.extract(guide["html"]) or ""
     doc = extract(Document("guide", guide["html"], is_html=True))
@@ -112,7 +99,7 @@ def test_dev_pages_gain_what_the_default_missed_and_keep_its_good_choices() -> N
     assert kept.text == trafilatura.extract(other["html"]) and EXTRACTION not in kept.metadata
 
 
-@needs_dev
+@needs_wcxb
 @pytest.mark.slow
 def test_on_dev_pages_the_text_is_trafilaturas_or_a_superset_of_it() -> None:
     """Every 25th dev page: without the metadata note the text is `trafilatura.extract`'s (line breaks aside,
@@ -141,14 +128,14 @@ def test_on_dev_pages_the_text_is_trafilaturas_or_a_superset_of_it() -> None:
     assert seen["recall"] and seen["default"]
 
 
-@needs_dev
+@needs_wcxb
 def test_the_cli_says_where_the_text_came_from_and_can_turn_the_fallback_off(tmp_path, runner) -> None:
     """`dedup clean` writes the reason to metadata.dedup.extraction, `dedup explain` prints it, and
     `--no-recall-fallback` gives the default text back."""
     from dedup.cli import main
 
     page = tmp_path / "guide.html"
-    page.write_text(dev_pages("wcxb-dev:4267")["wcxb-dev:4267"]["html"], encoding="utf-8")
+    page.write_text(wcxb_pages("wcxb-dev:4267")["wcxb-dev:4267"]["html"], encoding="utf-8")
     default = trafilatura.extract(page.read_text(encoding="utf-8")) or ""
     records = {}
     for flag in ("--recall-fallback", "--no-recall-fallback"):
