@@ -64,7 +64,7 @@ def split(page: dict[str, Any]) -> str:
 
 # --------------------------------------------------------------------------------------------- cache
 
-def _read_dev(source: str) -> Iterator[dict[str, Any]]:
+def read_dev(source: str) -> Iterator[dict[str, Any]]:
     with gzip.open(DATA / f"{source}.jsonl.gz", "rb") as handle:
         for line in handle:
             yield orjson.loads(line)
@@ -121,9 +121,9 @@ def load(source: str, workers: int = 1) -> list[dict[str, Any]]:
     print(f"extracting {source} (cached in {path}) ...", file=sys.stderr)
     if workers > 1:
         with ProcessPoolExecutor(workers) as pool:
-            pages = list(pool.map(_extract_one, _read_dev(source), chunksize=8))
+            pages = list(pool.map(_extract_one, read_dev(source), chunksize=8))
     else:
-        pages = [_extract_one(r) for r in _read_dev(source)]
+        pages = [_extract_one(r) for r in read_dev(source)]
     CACHE.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     tmp.write_bytes(zstandard.ZstdCompressor(level=6).compress(b"\n".join(orjson.dumps(p) for p in pages)))

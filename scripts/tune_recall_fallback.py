@@ -13,14 +13,11 @@ second extraction. The test folds stay out unless `--split test` asks for them (
 from __future__ import annotations
 
 import argparse
-import gzip
 import sys
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
-
-import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import dev_pages as dp
@@ -32,13 +29,11 @@ GROWTHS = (1.1, 1.2, 1.5, 2.0)
 
 def _records(split: str) -> Iterator[dict[str, Any]]:
     for source in dp.SOURCES:
-        with gzip.open(dp.DATA / f"{source}.jsonl.gz", "rb") as handle:
-            for line in handle:
-                record = orjson.loads(line)
-                meta = record.get("meta") or {}
-                page = {"id": record["id"], "url": record.get("url"), "domain": meta.get("domain"), "source": source}
-                if dp.split(page) == split:
-                    yield {**record, "source": source}
+        for record in dp.read_dev(source):
+            meta = record.get("meta") or {}
+            page = {"id": record["id"], "url": record.get("url"), "domain": meta.get("domain"), "source": source}
+            if dp.split(page) == split:
+                yield {**record, "source": source}
 
 
 def _measure(record: dict[str, Any]) -> dict[str, Any]:
