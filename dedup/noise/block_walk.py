@@ -178,10 +178,11 @@ def clean_each(texts: list[str]) -> list[str]:
 
 
 def text_stream(nodes: list[Any], owners: list[Any]) -> TextStream:
-    """All text nodes of the body cleaned in one pass (`clean_each`); chunk offsets from the lengths."""
-    parts = clean_each(nodes)
+    """All text nodes of the body cleaned in one pass (`clean_each`); chunk offsets from the lengths. A body
+    without text is one empty chunk (what splitting the empty joined text gives)."""
+    parts = clean_each(nodes) if nodes else [""]
     sizes = list(map(len, parts))
-    starts = list(itertools.accumulate(sizes, initial=0))[:-1] if parts else []
+    starts = list(itertools.accumulate(sizes, initial=0))[:-1]
     return TextStream("".join(parts), starts, owners, sizes)
 
 
